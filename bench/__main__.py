@@ -1,0 +1,70 @@
+"""``make bench``: quality and speed against fixed baselines. Reports numbers; asserts nothing.
+
+    python -m bench [--eval-dir ../shared/eval] [--skip anchor] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bench import extraction, speed, summarization
+
+DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["rouge", "speed", "anchor", "extraction", "quotes"])
+    parser.add_argument("--json", type=Path, help="also write every number to this file")
+    args = parser.parse_args(argv)
+    if not (args.eval_dir / "summarization" / "dev.jsonl").is_file():
+        print(f"bench: no evaluation data under {args.eval_dir}", file=sys.stderr)
+        return 2
+    report: dict[str, object] = {}
+
+    if "speed" not in args.skip:
+        print("Speed: digest from article text, CNN/DM dev articles, one warm process (2-core CPU)")
+        ours = speed.measure("precis", args.eval_dir)
+        report["speed"] = ours
+        print(f"  model load            {ours['model_load_s']:.2f} s")
+        print(f"  latency p50 / p95     {ours['p50_ms']:.0f} ms / {ours['p95_ms']:.0f} ms "
+              f"(key points p50 {ours['summarize_p50_ms']:.0f} ms, quotes p50 {ours['quotes_p50_ms']:.1f} ms)")
+        print(f"  throughput            {ours['articles_per_s']:.2f} articles/s")
+        print(f"  peak RSS              {ours['peak_rss_mb']:.0f} MB")
+        if "anchor" not in args.skip:
+            anchor = speed.measure("distilbart", args.eval_dir)
+            report["distilbart_anchor"] = anchor
+            print(f"  anchor distilbart-cnn-12-6 (random weights, 4 beams, 70 tokens): "
+                  f"{anchor['mean_s']:.1f} s/article, peak RSS {anchor['peak_rss_mb']:.0f} MB "
+                  f"({anchor['articles']} articles)")
+        print()
+
+    if "rouge" not in args.skip:
+        report["rouge"] = summarization.rouge_table(args.eval_dir)
+        print()
+
+    if "extraction" not in args.skip:
+        report["extraction"] = extraction.extraction_table(args.eval_dir)
+        print()
+
+    if "quotes" not in args.skip and (args.eval_dir / "quotes" / "dev.jsonl").is_file():
+        from bench import quotes_bench
+
+        result = quotes_bench.score(args.eval_dir)
+        report["quotes"] = result
+        print("Quotes against the dev gold (shared/eval/quotes)")
+        for key, value in result.items():
+            print(f"  {key:<22} {value:.3f}" if isinstance(value, float) else f"  {key:<22} {value}")
+
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Quality and speed of ``models.quotes`` against the dev gold in ``../shared/eval/quotes``.
+
+Scoring follows ``shared/eval/README.md``: a predicted quote matches a gold one when their
+word-level F1 is at least 0.8 (one-to-one, best pairs first); precision, recall and F1 count
+quotes of 4+ words only; speaker accuracy is over matched pairs, a hit when the two names share
+a word other than a title (both null also counts); verb accuracy is over matched pairs, a hit on
+a case-insensitive exact match (both null also counts). Speed is ``extract_quotes`` alone, per
+article, best of a few runs.
+
+    python bench/quotes_bench.py [--eval-dir PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repo root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.core.types import Quote  # noqa: E402
+from models.quotes import extract_quotes  # noqa: E402
+
+__all__ = ["DEFAULT_EVAL_DIR", "match", "same_speaker", "score", "word_f1"]
+
+DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval"
+
+MATCH_F1 = 0.8  # the scoring convention of shared/eval/README.md
+MIN_WORDS = 4  # quotes shorter than this are not scored (annotation guideline, rule 1)
+TIMING_RUNS = 3  # best of 3 hides scheduler noise on a shared machine
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_TITLES = frozenset(
+    "mr mrs ms miss dr prof sir lady lord dame prince princess king queen duke duchess sister "
+    "brother father rev reverend gen general maj major sgt col capt lt president senator sen "
+    "a an the of".split()
+)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(text)]
+
+
+def word_f1(a: str, b: str) -> float:
+    """Bag-of-words F1 between two texts, case-insensitive, punctuation ignored."""
+    ta, tb = Counter(_tokens(a)), Counter(_tokens(b))
+    common = sum((ta & tb).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(ta.values()), common / sum(tb.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def same_speaker(predicted: str | None, gold: str | None) -> bool:
+    """Both null, or the names share a word that is not a title or an article."""
+    if predicted is None or gold is None:
+        return predicted is gold
+
+    def words(name: str) -> set[str]:
+        return {re.sub(r"['’]s$", "", w) for w in _tokens(name)} - _TITLES
+
+    return bool(words(predicted) & words(gold))
+
+
+def match(predicted: Sequence[Quote], gold: Sequence[dict]) -> list[tuple[Quote, dict]]:
+    """One-to-one pairs with word F1 >= MATCH_F1, the best-scoring pairs taken first."""
+    candidates = sorted(
+        (
+            (f1, i, j)
+            for i, p in enumerate(predicted)
+            for j, g in enumerate(gold)
+            if (f1 := word_f1(p.text, g["text"])) >= MATCH_F1
+        ),
+        reverse=True,
+    )
+    used_p: set[int] = set()
+    used_g: set[int] = set()
+    pairs = []
+    for _, i, j in candidates:
+        if i not in used_p and j not in used_g:
+            used_p.add(i)
+            used_g.add(j)
+            pairs.append((predicted[i], gold[j]))
+    return pairs
+
+
+def _load(eval_dir: Path) -> list[tuple[str, str, list[dict]]]:
+    articles = {}
+    with open(eval_dir / "summarization" / "dev.jsonl", encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            articles[row["id"]] = row["article"]
+    with open(eval_dir / "quotes" / "dev.jsonl", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    return [(row["id"], articles[row["id"]], row["quotes"]) for row in rows]
+
+
+def _ratio(hits: int, total: int) -> float:
+    return hits / total if total else 0.0
+
+
+def score(eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
+    """Precision, recall, F1, speaker and verb accuracy, counts and timing on the dev gold."""
+    n_gold = n_pred = n_matched = speaker_hits = verb_hits = 0
+    timings: list[float] = []
+    misses: list[tuple[str, str, str]] = []
+    for article_id, article, gold_rows in _load(eval_dir):
+        best = float("inf")
+        for _ in range(TIMING_RUNS):
+            t0 = time.perf_counter()
+            predicted = extract_quotes(article)
+            best = min(best, time.perf_counter() - t0)
+        timings.append(best * 1000)
+        predicted = [q for q in predicted if len(q.text.split()) >= MIN_WORDS]
+        gold = [g for g in gold_rows if len(g["text"].split()) >= MIN_WORDS]
+        pairs = match(predicted, gold)
+        n_gold += len(gold)
+        n_pred += len(predicted)
+        n_matched += len(pairs)
+        for p, g in pairs:
+            speaker_hits += same_speaker(p.speaker, g["speaker"])
+            verb_hits += _same_verb(p.verb, g["verb"])
+            if not same_speaker(p.speaker, g["speaker"]):
+                misses.append((article_id, g["speaker"] or "None", p.speaker or "None"))
+    precision, recall = _ratio(n_matched, n_pred), _ratio(n_matched, n_gold)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "speaker_accuracy": _ratio(speaker_hits, n_matched),
+        "verb_accuracy": _ratio(verb_hits, n_matched),
+        "gold": n_gold,
+        "predicted": n_pred,
+        "matched": n_matched,
+        "articles": len(timings),
+        "ms_p50": statistics.median(timings) if timings else 0.0,
+        "ms_mean": statistics.fmean(timings) if timings else 0.0,
+        "speaker_misses": misses,
+    }
+
+
+def _same_verb(predicted: str | None, gold: str | None) -> bool:
+    if predicted is None or gold is None:
+        return predicted is gold
+    return predicted.strip().lower() == gold.strip().lower()
+
+
+def _table(rows: Iterable[tuple[str, str]]) -> str:
+    rows = list(rows)
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v:>8}" for k, v in rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--misses", action="store_true", help="list speaker misses too")
+    args = parser.parse_args(argv)
+    if not (args.eval_dir / "quotes" / "dev.jsonl").is_file():
+        print(f"no quote gold under {args.eval_dir}", file=sys.stderr)
+        return 2
+    result = score(args.eval_dir)
+    print(
+        _table(
+            [
+                ("precision", f"{result['precision']:.3f}"),
+                ("recall", f"{result['recall']:.3f}"),
+                ("f1", f"{result['f1']:.3f}"),
+                ("speaker accuracy", f"{result['speaker_accuracy']:.3f}"),
+                ("verb accuracy", f"{result['verb_accuracy']:.3f}"),
+                ("gold / predicted / matched",
+                 f"{result['gold']}/{result['predicted']}/{result['matched']}"),
+                ("ms per article p50", f"{result['ms_p50']:.2f}"),
+                ("ms per article mean", f"{result['ms_mean']:.2f}"),
+            ]
+        )
+    )
+    if args.misses:
+        for article_id, gold, predicted in result["speaker_misses"]:
+            print(f"  {article_id[:20]}  gold={gold!r}  predicted={predicted!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""All settings, from the environment or ``.env``. ``.env.example`` mirrors this file line by line.
+
+Secrets are ``SecretStr`` with no value of their own: they print as ``**********`` and never
+reach a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["PROJECT_URL", "Settings", "USER_AGENT"]
+
+PROJECT_URL = "https://github.com/precis-bot/precis"
+USER_AGENT = f"precis-bot/0.1 (+{PROJECT_URL}; article summarizer)"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
+
+    # -- chat platforms (secrets: no default value) --------------------------------------------
+    discord_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+
+    # -- fetching ------------------------------------------------------------------------------
+    fetch_timeout_s: float = Field(10.0, gt=0, le=120)
+    fetch_max_bytes: int = Field(5_000_000, gt=0)
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    fetch_allow_private: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Comma-separated hosts, addresses or CIDR nets allowed although not public (tests, LAN)."""
+    user_agent: str = USER_AGENT
+
+    # -- summarizing ---------------------------------------------------------------------------
+    default_points: int = Field(4, ge=1, le=8)
+    show_quotes: int = Field(3, ge=0, le=10)
+    min_quote_words: int = Field(4, ge=1)
+    min_page_words: int = Field(150, ge=1)
+    min_text_words: int = Field(40, ge=1)
+    model_dir: Path | None = None
+    """A sentence-transformers folder to use instead of the packaged MiniLM."""
+    model_quantize: bool = True
+    torch_threads: int | None = Field(None, ge=1)
+
+    log_level: str = "INFO"
+
+    @field_validator("fetch_allow_private", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

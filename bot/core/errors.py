@@ -1,0 +1,125 @@
+"""The project's one error tree. Lower-layer errors are translated here with ``raise ... from``.
+
+    PrecisError                       anything this project raises on purpose
+    ├── SourceError                   the source could not be fetched or read (CLI exit 3)
+    │   ├── FetchError                network-level trouble
+    │   │   ├── RefusedAddress        not http(s), or not a public address
+    │   │   ├── HTTPStatusError       the server answered 4xx/5xx
+    │   │   ├── TooManyRedirects
+    │   │   ├── FetchTimeout          the total deadline passed
+    │   │   ├── TooLarge              the body is over the cap
+    │   │   └── ConnectError          DNS failure, refused connection, TLS failure
+    │   └── UnreadableArticle         fetched fine, but not something we can honestly summarize
+    │       ├── NotAnArticle          wrong content type (PDF, image...) or no article in the HTML
+    │       ├── TooLittleText         paywall, cookie wall, JS-only page, error page, a teaser
+    │       └── UnsupportedLanguage   the offline model reads English only
+    ├── BadInput                      the request itself is malformed (CLI exit 2)
+    └── ModelError                    the packaged model is missing or corrupt (start-up)
+
+Every error carries ``code`` (stable, machine-readable) and a one-line human ``message``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadInput",
+    "ConnectError",
+    "FetchError",
+    "FetchTimeout",
+    "HTTPStatusError",
+    "ModelError",
+    "NotAnArticle",
+    "PrecisError",
+    "RefusedAddress",
+    "SourceError",
+    "TooLarge",
+    "TooLittleText",
+    "TooManyRedirects",
+    "UnreadableArticle",
+    "UnsupportedLanguage",
+]
+
+
+class PrecisError(Exception):
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message}
+
+
+class SourceError(PrecisError):
+    code = "source_error"
+
+
+class FetchError(SourceError):
+    code = "fetch_error"
+
+
+class RefusedAddress(FetchError):
+    code = "refused_address"
+
+
+class HTTPStatusError(FetchError):
+    code = "http_status"
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TooManyRedirects(FetchError):
+    code = "too_many_redirects"
+
+
+class FetchTimeout(FetchError):
+    code = "timeout"
+
+
+class TooLarge(FetchError):
+    code = "too_large"
+
+
+class ConnectError(FetchError):
+    code = "connect_error"
+
+
+class UnreadableArticle(SourceError):
+    code = "unreadable"
+
+
+class NotAnArticle(UnreadableArticle):
+    code = "not_an_article"
+
+
+class TooLittleText(UnreadableArticle):
+    """Refused rather than summarized: what we could read is not the article."""
+
+    code = "too_little_text"
+
+    def __init__(self, message: str, *, reason: str, words: int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.words = words
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "reason": self.reason, "words": self.words}
+
+
+class UnsupportedLanguage(UnreadableArticle):
+    code = "unsupported_language"
+
+    def __init__(self, message: str, *, language: str) -> None:
+        super().__init__(message)
+        self.language = language
+
+
+class BadInput(PrecisError):
+    code = "bad_input"
+
+
+class ModelError(PrecisError):
+    code = "model_error"

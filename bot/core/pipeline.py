@@ -1,0 +1,111 @@
+"""Source -> Article -> Digest. Platform-free; the service and the CLI both drive it.
+
+``Digester.read``    fetch (URLs only), extract, and pass the honesty gate: async, I/O-bound.
+``Digester.digest_article``  key points and quotes: blocking and CPU-bound, so async callers run
+it with ``asyncio.to_thread`` (``Digester.digest`` does exactly that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from bot.core.errors import BadInput
+from bot.core.extract import GateOptions, article_from_text, check_readable, extract_article
+from bot.core.fetch import Fetcher
+from bot.core.types import Article, Digest, DigestOptions, Quote, Source, SourceKind, Timings
+from models.summarizer import Summarizer
+
+__all__ = ["Digester", "ReadResult"]
+
+QuoteFinder = Callable[[str], Sequence[Quote]]
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    article: Article
+    fetch_ms: float
+    extract_ms: float
+
+
+class Digester:
+    def __init__(
+        self,
+        fetcher: Fetcher | None,
+        summarizer: Summarizer,
+        find_quotes: QuoteFinder | None = None,
+        gate: GateOptions = GateOptions(),
+    ) -> None:
+        self._fetcher = fetcher
+        self._summarizer = summarizer
+        self._find_quotes = find_quotes
+        self._gate = gate
+
+    @property
+    def model_name(self) -> str:
+        return self._summarizer.name
+
+    async def read(self, source: Source) -> ReadResult:
+        fetch_ms = 0.0
+        if source.kind is SourceKind.URL:
+            if self._fetcher is None:
+                raise BadInput("fetching URLs is not available here")
+            started = time.perf_counter()
+            page = await self._fetcher.fetch(source.value)
+            fetch_ms = _ms(started)
+            started = time.perf_counter()
+            if page.content_type == "text/plain":
+                article = article_from_text(page.text)
+                article = replace(article, meta=replace(article.meta, url=page.url), extractor="text")
+                check_readable(article, None, self._gate)
+            else:
+                article = await asyncio.to_thread(extract_article, page.text, page.url)
+                check_readable(article, page.text, self._gate)
+        elif source.kind is SourceKind.HTML:
+            started = time.perf_counter()
+            article = await asyncio.to_thread(extract_article, source.value, source.url)
+            check_readable(article, source.value, self._gate)
+        else:
+            started = time.perf_counter()
+            article = article_from_text(source.value)
+            check_readable(article, None, self._gate)
+        return ReadResult(article, fetch_ms, _ms(started))
+
+    def digest_article(self, article: Article, options: DigestOptions, *, fetch_ms: float = 0.0,
+                       extract_ms: float = 0.0) -> Digest:
+        started = time.perf_counter()
+        result = self._summarizer.summarize(article.text, options.points, title=article.meta.title)
+        summarize_ms = _ms(started)
+        started = time.perf_counter()
+        quotes: tuple[Quote, ...] = ()
+        if options.quotes and self._find_quotes is not None:
+            quotes = tuple(self._find_quotes(article.text))
+        quotes_ms = _ms(started)
+        tldr = result.tldr.text if result.tldr else ""
+        timings = Timings(
+            fetch=fetch_ms,
+            extract=extract_ms,
+            summarize=summarize_ms,
+            quotes=quotes_ms,
+            total=round(fetch_ms + extract_ms + summarize_ms + quotes_ms, 1),
+        )
+        return Digest(
+            article=article,
+            tldr=tldr,
+            key_points=result.points,
+            quotes=quotes,
+            model_name=self._summarizer.name,
+            timings=timings,
+        )
+
+    async def digest(self, source: Source, options: DigestOptions = DigestOptions()) -> Digest:
+        read = await self.read(source)
+        return await asyncio.to_thread(
+            self.digest_article, read.article, options, fetch_ms=read.fetch_ms, extract_ms=read.extract_ms
+        )

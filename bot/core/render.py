@@ -1,0 +1,90 @@
+"""Platform-free renderings of a ``Digest``: the JSON contract (version 1) and Markdown.
+
+JSON keys are a contract other tools rely on: add keys, never rename.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.types import Digest, Quote
+
+__all__ = ["JSON_VERSION", "digest_to_json", "digest_to_markdown", "group_quotes"]
+
+JSON_VERSION = 1
+
+
+def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
+    meta = digest.article.meta
+    t = digest.timings
+    out: dict[str, Any] = {}
+    if item_id is not None:
+        out["id"] = item_id
+    out.update(
+        {
+            "version": JSON_VERSION,
+            "source": {
+                "url": meta.url,
+                "canonical_url": meta.canonical_url,
+                "title": meta.title,
+                "site": meta.site,
+                "author": meta.author,
+                "published": meta.published,
+                "language": meta.language,
+            },
+            "tldr": digest.tldr,
+            "key_points": [{"text": p.text, "spans": [list(s) for s in p.spans]} for p in digest.key_points],
+            "quotes": [
+                {"text": q.text, "speaker": q.speaker, "verb": q.verb, "start": q.start, "end": q.end}
+                for q in digest.quotes
+            ],
+            "stats": {
+                "words": digest.article.words,
+                "reading_minutes": digest.reading_minutes,
+                "extractor": digest.article.extractor,
+            },
+            "model": {"name": digest.model_name},
+            "timings_ms": {
+                "fetch": t.fetch,
+                "extract": t.extract,
+                "summarize": t.summarize,
+                "quotes": t.quotes,
+                "total": t.total,
+            },
+            "text": digest.article.text,
+        }
+    )
+    return out
+
+
+def group_quotes(quotes: list[Quote]) -> list[tuple[str | None, list[Quote]]]:
+    """Quotes grouped by speaker: speakers in order of first appearance, quotes in article order."""
+    groups: dict[str | None, list[Quote]] = {}
+    for q in sorted(quotes, key=lambda q: q.start):
+        groups.setdefault(q.speaker, []).append(q)
+    return list(groups.items())
+
+
+def digest_to_markdown(digest: Digest, shown_quotes: list[Quote] | None = None) -> str:
+    meta = digest.article.meta
+    lines = [f"# {meta.title or 'Summary'}"]
+    byline = " · ".join(
+        x for x in (meta.site, meta.author, (meta.published or "")[:10] or None,
+                    f"{digest.reading_minutes} min read") if x
+    )
+    lines.append(byline)
+    if meta.canonical_url or meta.url:
+        lines.append(f"<{meta.canonical_url or meta.url}>")
+    lines += ["", f"**TL;DR:** {digest.tldr}", "", "**Key points**"]
+    lines += [f"- {p.text}" for p in digest.key_points]
+    quotes = shown_quotes if shown_quotes is not None else list(digest.quotes)
+    if quotes:
+        lines += ["", "**Quotes**"]
+        for speaker, items in group_quotes(quotes):
+            for q in items:
+                lines.append(f"> “{q.text}”")
+            lines.append(f"> — {speaker or 'unattributed'}")
+            lines.append("")
+        if lines[-1] == "":
+            lines.pop()
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""Data that crosses a layer: frozen, slotted dataclasses, nothing platform-specific.
+
+``Source``   what a person asked us to read (a URL, a file's HTML, or pasted text).
+``Article``  what extraction produced: clean text plus page metadata.
+``KeyPoint`` one extractive point, with the character spans of ``Article.text`` it came from.
+``Quote``    one verbatim statement: ``article.text[start:end] == text``.
+``Digest``   everything a reply shows, plus stats and timings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+__all__ = [
+    "Article",
+    "Digest",
+    "DigestOptions",
+    "KeyPoint",
+    "PageMeta",
+    "Quote",
+    "Source",
+    "SourceKind",
+    "Span",
+    "Timings",
+]
+
+Span = tuple[int, int]
+"""Half-open character offsets ``[start, end)`` into ``Article.text``."""
+
+
+class SourceKind(str, Enum):
+    URL = "url"
+    HTML = "html"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """What to summarize. Exactly one of ``url`` / ``html`` / ``text`` is the payload."""
+
+    kind: SourceKind
+    value: str
+    url: str | None = None
+    """For HTML read from a file or stdin: the page's address when known (helps metadata)."""
+
+    @classmethod
+    def from_url(cls, url: str) -> Source:
+        return cls(SourceKind.URL, url, url=url)
+
+    @classmethod
+    def from_html(cls, html: str, url: str | None = None) -> Source:
+        return cls(SourceKind.HTML, html, url=url)
+
+    @classmethod
+    def from_text(cls, text: str) -> Source:
+        return cls(SourceKind.TEXT, text)
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    url: str | None = None
+    canonical_url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    text: str
+    meta: PageMeta
+    extractor: str
+    """Which stage of the extraction cascade produced ``text`` (``trafilatura``, ``paragraphs``, ``text``)."""
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPoint:
+    text: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    text: str
+    speaker: str | None
+    verb: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOptions:
+    points: int = 4
+    quotes: bool = True
+    max_quotes_shown: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    fetch: float = 0.0
+    extract: float = 0.0
+    summarize: float = 0.0
+    quotes: float = 0.0
+    total: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    article: Article
+    tldr: str
+    key_points: tuple[KeyPoint, ...]
+    quotes: tuple[Quote, ...]
+    model_name: str
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def reading_minutes(self) -> int:
+        # 230 words a minute: a common adult silent-reading rate for non-fiction.
+        return max(1, round(self.article.words / 230))

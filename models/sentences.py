@@ -1,0 +1,156 @@
+"""Sentences with their character spans, ready to be key-point candidates.
+
+``split_sentences`` runs pysbd (rule-based, knows abbreviations such as "Mr.", "U.S." and
+"Jan."), maps each segment back to its exact offsets in the text, and then re-joins segments
+that pysbd cut inside a quotation, so a quoted statement is never split across two points.
+
+``candidate_span`` trims what a key point must not start with: datelines ("LONDON, England
+(CNN) -- "), bylines ("By . John Smith . PUBLISHED: ... | . UPDATED: ... . "), share-bar and
+media-player boilerplate. Offsets always stay offsets into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = ["Sentence", "candidate_span", "split_sentences"]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+# Double quotation marks that open and close unambiguously; straight '"' toggles.
+_OPENERS = "“„«"
+_CLOSERS = "”»"
+# A curly left single quote opens speech when it follows a space or the start (’ is an apostrophe).
+_SINGLE_OPEN_RE = re.compile(r"(?:^|(?<=[\s(\[—–-]))‘")
+
+_DATELINE_RE = re.compile(
+    r"""^(?:
+        # (CNN) / LONDON, England (CNN) -- / WASHINGTON (Reuters) - / PARIS (AP) —
+        (?:[A-Z][A-Za-z.'’\- ]{0,60}(?:,\s*[A-Z][A-Za-z.'’\- ]{0,40})?\s*)?
+        \((?:CNN|AP|Reuters|AFP|UPI|Bloomberg|CNN\ Student\ News|EW\.com|Mashable|CNNMoney)\)\s*(?:--|—|–|-)?\s*
+      |
+        # LONDON, England -- / NEW YORK —
+        [A-Z][A-Z.'’\- ]{2,40}(?:,\s*[A-Z][A-Za-z.'’\- ]{0,40})?\s+(?:--|—|–)\s+
+    )""",
+    re.VERBOSE,
+)
+# Daily Mail byline block: "By . Name . PUBLISHED: . 08:09 EST, 1 March 2013 . | . UPDATED: . ... 2013 . "
+_BYLINE_RE = re.compile(
+    r"^(?:By\s*\.\s*[^.]{1,80}?\s*\.\s*(?:and\s+[^.]{1,60}?\s*\.\s*)?)?"
+    r"(?:(?:PUBLISHED|UPDATED|Last updated at)\s*:\s*\.?\s*[^|]{1,60}?\s*\.\s*\|?\s*\.?\s*)+",
+)
+_SIMPLE_BYLINE_RE = re.compile(r"^By\s*\.?\s*[A-Z][\w.'’\- ]{1,60}?\s*\.\s+(?=[A-Z])")
+_BOILERPLATE_RE = re.compile(
+    r"^(?:Share this with(?:Email|Facebook|Messenger|Twitter|Pinterest|WhatsApp|Linked[Ii]n)*Copy this link"
+    r"|Media playback is (?:not supported|unsupported) on (?:this|your) device"
+    r"|Image (?:copyright|caption)\b[^.]*?(?=[A-Z][a-z])"
+    r")\s*"
+)
+
+# A candidate shorter than this is a fragment (a caption, a heading, "Read more."), not a point.
+MIN_CANDIDATE_WORDS = 6
+# A candidate longer than this is usually several sentences pysbd could not separate.
+MAX_CANDIDATE_WORDS = 80
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> object:
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+_seg_lock = threading.Lock()
+
+
+def _segments(text: str) -> list[str]:
+    # pysbd keeps per-call state on the segmenter object: serialise access.
+    with _seg_lock:
+        return list(_segmenter().segment(text))  # type: ignore[attr-defined]
+
+
+def _open_quote_depth(chunk: str) -> int:
+    """How many quotations opened in ``chunk`` are still open at its end."""
+    depth = sum(chunk.count(c) for c in _OPENERS) - sum(chunk.count(c) for c in _CLOSERS)
+    depth += chunk.count('"') % 2
+    opens = len(_SINGLE_OPEN_RE.findall(chunk))
+    closes = len(re.findall(r"’(?=[\s,.;:!?)\]—–-]|$)", chunk))
+    if opens > closes:
+        depth += 1
+    return max(depth, 0)
+
+
+def _lead_in_end(text: str) -> int:
+    """Where the article proper starts: after any leading byline, dateline or share bar."""
+    offset = 0
+    for _ in range(4):
+        before = offset
+        for pattern in (_BOILERPLATE_RE, _BYLINE_RE, _SIMPLE_BYLINE_RE, _DATELINE_RE):
+            m = pattern.match(text, offset)
+            if m and m.end() > offset:
+                offset = m.end()
+        if offset == before:
+            break
+    return offset
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences in order, with exact spans: ``text[s.start:s.end] == s.text``.
+
+    A leading byline/dateline block is skipped whole, so it never becomes a sentence.
+    """
+    spans: list[tuple[int, int]] = []
+    begin = _lead_in_end(text)
+    # Paragraphs first: a line break always ends a sentence (headings, captions, list items).
+    for para in re.finditer(r"[^\n]+", text[begin:]):
+        base = begin + para.start()
+        chunk = para.group()
+        cursor = 0
+        for seg in _segments(chunk):
+            piece = seg.strip()
+            if not piece:
+                continue
+            at = chunk.find(piece, cursor)
+            if at < 0:  # pysbd normalised something: skip it rather than guess an offset
+                continue
+            spans.append((base + at, base + at + len(piece)))
+            cursor = at + len(piece)
+
+    merged: list[tuple[int, int]] = []
+    carry: tuple[int, int] | None = None
+    for start, end in spans:
+        if carry is not None:
+            start = carry[0]
+        if _open_quote_depth(text[start:end]) > 0:
+            carry = (start, end)
+            continue
+        carry = None
+        merged.append((start, end))
+    if carry is not None:  # an unclosed quotation at the end: keep what we have
+        merged.append(carry)
+    return [Sentence(s, e, text[s:e]) for s, e in merged]
+
+
+def candidate_span(sentence: Sentence) -> tuple[int, int] | None:
+    """The part of ``sentence`` that may be shown as a key point, or ``None`` if none is."""
+    text = sentence.text
+    offset = _lead_in_end(text)
+    rest = text[offset:].strip()
+    if not rest:
+        return None
+    start = sentence.start + text.index(rest, offset)
+    words = len(rest.split())
+    if words < MIN_CANDIDATE_WORDS or words > MAX_CANDIDATE_WORDS:
+        return None
+    if not re.search(r"[a-z]", rest):  # ALL CAPS headings, numbers, separators
+        return None
+    return start, start + len(rest)

@@ -1,0 +1,50 @@
+"""Summarizer backends behind one small interface. The offline default is extractive."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from models.encoder import DEFAULT_MODEL_NAME, Encoder, EncoderOptions, load_encoder
+from models.keypoints import KeyPointResult, Scoring, select_key_points
+
+__all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer"]
+
+
+class Summarizer(Protocol):
+    name: str
+
+    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+        """Blocking, CPU-bound: callers run it off the event loop."""
+        ...
+
+
+class ExtractiveSummarizer:
+    """Key points chosen from the article's own sentences (``models.keypoints``)."""
+
+    def __init__(self, encoder: Encoder, scoring: Scoring = Scoring()) -> None:
+        self._encoder = encoder
+        self._scoring = scoring
+        self.name = f"extractive:{encoder.name}" + ("+int8" if encoder.quantized else "")
+
+    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+        return select_key_points(text, self._encoder, points, title=title, scoring=self._scoring)
+
+
+class LazyExtractiveSummarizer:
+    """Loads the encoder on first use (once per process, via ``load_encoder``'s cache), so a
+    request that fails before summarizing (a 404, a paywall) never pays for the model."""
+
+    def __init__(self, options: EncoderOptions = EncoderOptions(), scoring: Scoring = Scoring()) -> None:
+        self._options = options
+        self._scoring = scoring
+        self._loaded: ExtractiveSummarizer | None = None
+        model = DEFAULT_MODEL_NAME if options.model_dir is None else options.model_dir.name
+        self.name = f"extractive:{model}" + ("+int8" if options.quantize else "")
+
+    def load(self) -> ExtractiveSummarizer:
+        if self._loaded is None:
+            self._loaded = ExtractiveSummarizer(load_encoder(self._options), self._scoring)
+        return self._loaded
+
+    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+        return self.load().summarize(text, points, title=title)

@@ -1,0 +1,71 @@
+from models.sentences import candidate_span, split_sentences
+
+
+def spans_ok(text: str) -> None:
+    for s in split_sentences(text):
+        assert text[s.start : s.end] == s.text
+
+
+def test_spans_are_exact_offsets_and_abbreviations_do_not_split() -> None:
+    text = "Mr. Smith arrived at 3 p.m. on Jan. 5 in the U.S. capital. He left on Friday."
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Mr. Smith arrived at 3 p.m. on Jan. 5 in the U.S. capital.",
+        "He left on Friday.",
+    ]
+    spans_ok(text)
+
+
+def test_never_splits_inside_a_double_quotation() -> None:
+    text = 'She said: "I went home. Then I slept all day." Her brother disagreed with that.'
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences[0] == 'She said: "I went home. Then I slept all day."'
+    assert sentences[1] == "Her brother disagreed with that."
+
+
+def test_never_splits_inside_a_curly_single_quotation() -> None:
+    text = "‘I’d be over the moon. It’s what I’ve worked for,’ said Locke at the club. He smiled."
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences[0] == "‘I’d be over the moon. It’s what I’ve worked for,’ said Locke at the club."
+    assert sentences[1] == "He smiled."
+
+
+def test_a_line_break_ends_a_sentence() -> None:
+    text = "A headline with no full stop\nThe first sentence of the story is here."
+    assert [s.text for s in split_sentences(text)] == [
+        "A headline with no full stop",
+        "The first sentence of the story is here.",
+    ]
+
+
+def test_datelines_are_trimmed_from_key_point_candidates() -> None:
+    for lead in ("LONDON, England (CNN) -- ", "(CNN)", "WASHINGTON (Reuters) - ", "PORT ELLERY — "):
+        text = lead + "The prime minister said on Monday that taxes would rise next year."
+        (sentence,) = split_sentences(text)
+        assert sentence.text == "The prime minister said on Monday that taxes would rise next year."
+        assert candidate_span(sentence) == (sentence.start, sentence.end)
+
+
+def test_daily_mail_byline_block_is_skipped_whole() -> None:
+    text = (
+        "By . Daily Mail Reporter . PUBLISHED: . 08:09 EST, 1 March 2013 . | . UPDATED: . "
+        "10:11 EST, 1 March 2013 . A man was arrested after a long police chase through the city centre."
+    )
+    assert [s.text for s in split_sentences(text)] == [
+        "A man was arrested after a long police chase through the city centre."
+    ]
+
+
+def test_share_bar_boilerplate_is_trimmed() -> None:
+    text = "Share this withEmailFacebookTwitterWhatsAppLinkedinCopy this linkJak Trueman, 15, was ill for a long time."
+    (sentence,) = split_sentences(text)
+    span = candidate_span(sentence)
+    assert span is not None
+    assert text[span[0] : span[1]] == "Jak Trueman, 15, was ill for a long time."
+
+
+def test_fragments_are_not_candidates() -> None:
+    text = "Read more. The council approved the new budget for schools on Tuesday evening."
+    sentences = split_sentences(text)
+    assert candidate_span(sentences[0]) is None
+    assert candidate_span(sentences[1]) is not None
