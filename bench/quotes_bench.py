@@ -25,10 +25,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.types import Quote  # noqa: E402
-from models.quotes import extract_quotes  # noqa: E402
+from bot.core.types import Quote
+from models.quotes import extract_quotes
 
-__all__ = ["DEFAULT_EVAL_DIR", "match", "same_speaker", "score", "word_f1"]
+__all__ = ["DEFAULT_EVAL_DIR", "match", "same_speaker", "score", "speaker_misses", "word_f1"]
 
 DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval"
 
@@ -108,6 +108,15 @@ def _ratio(hits: int, total: int) -> float:
 
 def score(eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
     """Precision, recall, F1, speaker and verb accuracy, counts and timing on the dev gold."""
+    return _evaluate(eval_dir)[0]
+
+
+def speaker_misses(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[str, str, str]]:
+    """(article id, gold speaker, predicted speaker) for every matched quote with the wrong speaker."""
+    return _evaluate(eval_dir)[1]
+
+
+def _evaluate(eval_dir: Path) -> tuple[dict, list[tuple[str, str, str]]]:
     n_gold = n_pred = n_matched = speaker_hits = verb_hits = 0
     timings: list[float] = []
     misses: list[tuple[str, str, str]] = []
@@ -131,7 +140,7 @@ def score(eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
                 misses.append((article_id, g["speaker"] or "None", p.speaker or "None"))
     precision, recall = _ratio(n_matched, n_pred), _ratio(n_matched, n_gold)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
+    result = {
         "precision": precision,
         "recall": recall,
         "f1": f1,
@@ -143,8 +152,8 @@ def score(eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
         "articles": len(timings),
         "ms_p50": statistics.median(timings) if timings else 0.0,
         "ms_mean": statistics.fmean(timings) if timings else 0.0,
-        "speaker_misses": misses,
     }
+    return result, misses
 
 
 def _same_verb(predicted: str | None, gold: str | None) -> bool:
@@ -167,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.eval_dir / "quotes" / "dev.jsonl").is_file():
         print(f"no quote gold under {args.eval_dir}", file=sys.stderr)
         return 2
-    result = score(args.eval_dir)
+    result, misses = _evaluate(args.eval_dir)
     print(
         _table(
             [
@@ -176,15 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("f1", f"{result['f1']:.3f}"),
                 ("speaker accuracy", f"{result['speaker_accuracy']:.3f}"),
                 ("verb accuracy", f"{result['verb_accuracy']:.3f}"),
-                ("gold / predicted / matched",
-                 f"{result['gold']}/{result['predicted']}/{result['matched']}"),
+                ("gold / predicted / matched", f"{result['gold']}/{result['predicted']}/{result['matched']}"),
                 ("ms per article p50", f"{result['ms_p50']:.2f}"),
                 ("ms per article mean", f"{result['ms_mean']:.2f}"),
             ]
         )
     )
     if args.misses:
-        for article_id, gold, predicted in result["speaker_misses"]:
+        for article_id, gold, predicted in misses:
             print(f"  {article_id[:20]}  gold={gold!r}  predicted={predicted!r}")
     return 0
 

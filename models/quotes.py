@@ -1,32 +1,35 @@
 """Direct quotations, verbatim, with who said them: pure rules over the text, no model.
 
-The pipeline, four passes over one article string (it may have no paragraph breaks at all):
+Four passes over one article string (paragraph breaks may be newlines, or lost altogether):
 
-1. **Marks.** Every quotation-mark character is classified from its two neighbours as an
-   opening mark, a closing mark, "either" (straight ``"`` between letters) or an apostrophe.
-   Apostrophes are the hard part of British and Daily Mail text, where speech is in single
-   quotes: a mark between letters (don't, Locke's, O'Toole) or before a decade ('90s) is an
-   apostrophe; a mark after a plural "s" followed by a noun (the bankers' bonus) is only a
-   *weak* close, taken as one when the quote so far is a short label.
-2. **Spans.** Marks are paired left to right within a family (double, single, guillemets);
-   marks of another family inside an open quote belong to a nested quote and are skipped, so a
-   quote inside a quote is never separate. An opening mark of the same family before any closing
-   mark means one of two things: the text before it ends a sentence, so a new paragraph reopens
-   the same quotation (one multi-paragraph quote), or it does not, so the first quote was never
-   closed and ends at its first sentence end (so does a quote still open at the end).
-3. **Statements.** Spans under ``min_words`` words, titles (Title Case with no sentence
-   punctuation), and names or terms introduced by "dubbed", "known as", "the word"... are dropped.
-4. **Attribution**, on a copy of the text where quoted words are masked so that names inside
-   quotes are never speakers. An attribution clause right after the closing mark ("X said",
-   "said X", "X told CNN", "according to X") wins; else the last reporting verb before the opening
-   mark in the same sentence ("X, the spokesman, said: '..."). Its subject is then resolved:
-   a name to the fullest form the article uses, titles dropped; "he"/"she" to the most salient
-   person (a subject in the same sentence, else the subject of a recent sentence, else the last
-   person named); a role noun ("the spokesman", "the 39-year-old") to the person the article
-   described with it, else the last person named; an indefinite description ("a police
-   spokesman") is kept as written. A quote with no clause of its own continues the previous
-   speaker (and keeps the verb when only that attribution separates them: ``"X," he said. "Y."``),
-   or takes the subject of its sentence; otherwise the speaker is null.
+1. **Marks.** Each quotation-mark character is classified from its two neighbours as an opening
+   mark, a closing mark, "either" (a straight ``"`` between letters) or an apostrophe. The hard
+   part is British and Daily Mail text, where speech is in single quotes: a mark between letters
+   (don't, Locke's, O'Toole) or before a decade ('90s) is an apostrophe, and a mark after a plural
+   "s" followed by a noun (the bankers' bonus) is a *weak* close, taken only for a short label
+   with no real closing mark later in its sentence.
+2. **Spans.** Marks pair left to right within a family (double, single, guillemets); marks of
+   another family inside an open quote belong to a nested quote, which is never separate. An
+   opening mark of the same family before any close either starts the next paragraph of the same
+   quotation (the text before it ends a sentence: one multi-paragraph quote) or shows the first
+   quote was never closed (it then ends at its first sentence end, as does a quote open at the
+   end). Text that lost its line breaks glues closing marks to the next paragraph (``represent.
+   "She added: "We ...``); a "reopening" followed by an attribution or by prose is read that way.
+3. **Statements.** Spans under ``min_words`` words, titles (Title Case, no sentence punctuation),
+   terms introduced by "dubbed", "known as", "the phrase"..., and scare quotes (a short lowercase
+   phrase after "the"/"a" in a sentence where nobody says anything) are dropped.
+4. **Attribution**, on a copy of the text with quoted words masked, so names inside quotes are
+   never speakers. A clause right after the closing mark ("he said", "said Locke", "X told CNN",
+   "according to X") is used unless a verb ends the sentence right before the opening mark
+   ("The teenager texted Barnes: '..."); otherwise the last reporting verb before the quote in its
+   sentence ("NASA said Tuesday that controllers had '..."). Its subject is resolved: a name to
+   the fullest form the article uses, titles dropped ("Locke" -> "Gary Locke"); "he"/"she" to a
+   person in the same sentence, else to the speaker, reporter or subject of a recent sentence;
+   a role noun ("the spokesman", "the 39-year-old") to the person the article described with it,
+   else the last person named; a document ("the memo") to the body that wrote it; a description
+   never tied to a name ("a police spokesman") is kept. A quote with no clause of its own goes to
+   the previous speaker (keeping the verb only when nothing but that attribution separates them,
+   ``"X," he said. "Y."``), else to the subject of its sentence or the one before; else null.
 
 Every returned quote satisfies ``article[start:end] == text``; candidates that do not are dropped.
 """
@@ -34,8 +37,8 @@ Every returned quote satisfies ``article[start:end] == text``; candidates that d
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.types import Quote
@@ -51,6 +54,7 @@ SUBJECT_MAX_WORDS = 12  # a subject phrase longer than this is narration, not "X
 APPOSITIVE_MAX_WORDS = 25  # "Danczuk, the Labour politician who exposed ..., said" fits in this
 CONTINUATION_CHARS = 1500  # an unattributed quote this close to the last one continues its speaker
 PRONOUN_LOOKBACK_SENTENCES = 4  # "he said" looks this many sentences back for its subject
+NESTED_MAX_CHARS = 300  # a quote nested in speech ('Why me?') closes this soon after it opens
 NARRATION_WORDS = 60  # a "reopened paragraph" this long with no I/we/you is prose, not speech
 SCARE_MAX_WORDS = 5  # "the 'power of the press'": scare quotes are short noun phrases
 NOTABLE_MIN_WORDS = 8  # select_notable prefers quotes at least this long: short ones are fragments
@@ -165,8 +169,21 @@ class _Span:
 
 
 def _first_sentence_end(text: str, start: int, limit: int) -> int:
-    m = _SENTENCE_END.search(text, start, limit)
-    end = m.start() + len(m.group().rstrip("'\"\u2019\u201d)]")) if m else limit
+    """Where a quote with no closing mark ends: its first sentence end, extended over following
+    sentences still in the first or second person; never past the end of its paragraph."""
+    newline = text.find("\n", start, limit)
+    limit = newline if newline >= 0 else limit
+    ends = [
+        m.start() + len(m.group().rstrip("'\"\u2019\u201d)]"))
+        for m in _SENTENCE_END.finditer(text, start, limit)
+    ]
+    if not ends:
+        return len(text[:limit].rstrip())
+    end = ends[0]
+    for nxt in ends[1:]:
+        if not _FIRST_SECOND.search(text, end, nxt):
+            break
+        end = nxt
     return len(text[:end].rstrip())
 
 
@@ -187,7 +204,9 @@ def _spans(text: str) -> list[_Span]:
             mark = marks[j]
             if mark.family != family:
                 j += 1  # a nested quote of another family: part of this one
-            elif mark.role in (_CLOSE, _EITHER) or (mark.role == _WEAK and _weak_closes(text, marks, j, start)):
+            elif mark.role in (_CLOSE, _EITHER) or (
+                mark.role == _WEAK and _weak_closes(text, marks, j, start)
+            ):
                 span, next_i = _Span(start, mark.pos, True, opening.pos), j + 1
                 break
             elif mark.role == _WEAK:
@@ -195,8 +214,10 @@ def _spans(text: str) -> list[_Span]:
             elif _reopens(text, paragraph, mark.pos) and not _closes_instead(text, marks, j):
                 paragraph, j = mark.pos + 1, j + 1  # next paragraph of the same quotation
             elif _reopens(text, paragraph, mark.pos):  # a closing mark glued to the next paragraph
-                span, next_i = _Span(start, len(text[:mark.pos].rstrip()), True, opening.pos), j + 1
+                span, next_i = _Span(start, len(text[: mark.pos].rstrip()), True, opening.pos), j + 1
                 break
+            elif (inner := _nested_close(text, marks, j, paragraph)) is not None:
+                j = inner + 1  # "I was just thinking, 'Why me?'": a quote inside this one
             else:  # never closed: it ends at its first sentence end, a new quote opens here
                 span = _Span(start, _first_sentence_end(text, paragraph, mark.pos), False, opening.pos)
                 next_i = j
@@ -204,9 +225,38 @@ def _spans(text: str) -> list[_Span]:
         if span is None:  # still open at the end of the text
             span = _Span(start, _first_sentence_end(text, paragraph, len(text)), False, opening.pos)
             next_i = len(marks)
-        spans.append(span)
+        spans.append(_trimmed(text, span))
         i = next_i if next_i is not None else j
     return spans
+
+
+def _nested_close(text: str, marks: list[_Mark], j: int, paragraph: int) -> int | None:
+    """If the opening mark ``marks[j]`` starts a quote nested in the open one, its closing mark.
+
+    Daily Mail nests single quotes in single-quoted speech. The outer quote cannot have ended
+    when its paragraph has no sentence end yet, nor when the words since then are still in the
+    first or second person ("I was just thinking, 'Why me?'").
+    """
+    segment = text[paragraph : marks[j].pos]
+    ends = list(_SENTENCE_END.finditer(segment))
+    if ends and not _FIRST_SECOND.search(segment[ends[-1].end() :]):
+        return None
+    family = marks[j].family
+    for k in range(j + 1, len(marks)):
+        mark = marks[k]
+        if mark.pos - marks[j].pos > NESTED_MAX_CHARS:
+            return None
+        if mark.family == family:
+            return k if mark.role in (_CLOSE, _EITHER, _WEAK) else None
+    return None
+
+
+def _trimmed(text: str, span: _Span) -> _Span:
+    """The span without whitespace just inside its marks: « Nous gagnerons. »"""
+    inner = text[span.start : span.end]
+    lead = len(inner) - len(inner.lstrip())
+    end = span.start + len(inner.rstrip())
+    return _Span(min(span.start + lead, end), end, span.closed, span.mark_start)
 
 
 _INTRO_END = re.compile(
@@ -225,7 +275,9 @@ def _closes_instead(text: str, marks: list[_Mark], j: int) -> bool:
     for mark in marks[j + 1 :]:
         if mark.family != family:
             continue
-        if mark.role in (_CLOSE, _WEAK) or (mark.role == _EITHER and not text[mark.pos - 1 : mark.pos].isspace()):
+        if mark.role in (_CLOSE, _WEAK) or (
+            mark.role == _EITHER and not text[mark.pos - 1 : mark.pos].isspace()
+        ):
             return False
         between = text[pos + 1 : mark.pos]
         intro = _INTRO_END.search(between)
@@ -235,7 +287,9 @@ def _closes_instead(text: str, marks: list[_Mark], j: int) -> bool:
     return True
 
 
-_FIRST_SECOND = re.compile(r"\b(?:I|I['\u2019](?:m|ve|d|ll)|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e['\u2019](?:re|ve|d|ll)|us|[Oo]urs?|[Yy]ou|[Yy]ours?)\b")
+_FIRST_SECOND = re.compile(
+    r"\b(?:I|I['\u2019](?:m|ve|d|ll)|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e['\u2019](?:re|ve|d|ll)|us|[Oo]urs?|[Yy]ou|[Yy]ours?)\b"
+)
 
 
 def _narration(segment: str) -> bool:
@@ -243,7 +297,8 @@ def _narration(segment: str) -> bool:
     if _FIRST_SECOND.search(segment):
         return False
     return bool(
-        _NARRATED.search(segment) or re.search(r"\b(?:Mr|Mrs|Ms|Dr)\.? [A-Z]", segment)
+        _NARRATED.search(segment)
+        or re.search(r"\b(?:Mr|Mrs|Ms|Dr)\.? [A-Z]", segment)
         or len(segment.split()) > NARRATION_WORDS
     )
 
@@ -271,6 +326,8 @@ def _weak_closes(text: str, marks: list[_Mark], j: int, start: int) -> bool:
 def _reopens(text: str, paragraph: int, pos: int) -> bool:
     """Does the opening mark at ``pos`` start another paragraph of the quote begun at ``paragraph``?"""
     segment = text[paragraph:pos]
+    if "\n" in segment.rstrip():
+        return False  # a whole paragraph of narration lies between: not the next paragraph
     return bool(_ENDS_SENTENCE.search(segment)) and not _CAPTION.search(segment)
 
 
@@ -313,6 +370,7 @@ _ABBREVIATIONS = frozenset(
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m""".split()
 )
 _BOUNDARY = re.compile(r"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=['\"\u2018\u201c(]?[A-Z0-9])")
+_PARAGRAPH = re.compile(r"\n\s*(?=\S)")
 _DATELINE = re.compile(r"^[^.]{0,60}?\((?:CNN|AP|Reuters|AFP)\)\s*(?:--\s*)?")
 
 
@@ -344,6 +402,7 @@ def _sentence_starts(text: str, spans: Sequence[_Span]) -> list[int]:
         if text[m.start() - 1 : m.start()] == "." and (token in _ABBREVIATIONS or len(token) == 1):
             continue  # Mr. Smith, U.S. officials, J. Smith
         starts.append(m.end())
+    starts.extend(m.end() for m in _PARAGRAPH.finditer(text))
     for s in spans:  # "'... till we fall to bits' The friends often ...": a caption follows
         if s.closed and s.end > s.start and text[s.end - 1] not in ".?!,;:\u2026":
             m = re.match(r"\s+(?=[A-Z])", text[s.end + 1 : s.end + 4])
@@ -369,7 +428,9 @@ _VERB_FORMS = frozenset(
     messaged wondered wonders describes described mused muses countered counters interjected
     blasted slammed raged fumed gushed""".split()
 )
-_AUXILIARIES = frozenset("is are was were be been has have had will would could can did does do may might must should shall".split())
+_AUXILIARIES = frozenset(
+    "is are was were be been has have had will would could can did does do may might must should".split()
+)
 _IRREGULAR = frozenset(
     """paid made took gave went came got did told wrote met left felt kept held won lost ran saw
     knew thought brought bought sent spent found put set let began became showed shown done gone
@@ -385,14 +446,18 @@ _S_VERBS = frozenset(
     points urges calls hits gives puts sees wears teams stays spends uses tries helps""".split()
 )
 _ED_NOUNS = frozenset("red bed need seed feed shed speed breed greed steed hundred led bred sled".split())
-_CLAUSE_WORDS = frozenset("that when while because if where and but as who which whom whose though although".split())
+_CLAUSE_WORDS = frozenset(
+    "that when while because if where and but as who which whom whose though although".split()
+)
 _PREPOSITIONS = frozenset(
     """of in on at by from with to for into onto over under about against between through during
     without within after before since until toward towards across around near via per like than
     upon amid among""".split()
 )
 _DETERMINERS = frozenset("the a an his her its their our my your this that these those".split())
-_QUANTIFIERS = frozenset("one two three four five six several some many most all none each both another".split())
+_QUANTIFIERS = frozenset(
+    "one two three four five six several some many most all none each both another".split()
+)
 _PERSONAL = frozenset("he she they it we i".split())
 _PRONOUN_KIND = {"he": "person", "she": "person", "they": "any", "it": "org", "we": "any", "i": "any"}
 _TIME_WORDS = frozenset("today yesterday tomorrow tonight now then later earlier recently".split())
@@ -414,8 +479,13 @@ def _is_content(word: str) -> bool:
     """A lowercase word that can sit inside a noun phrase: not a verb, preposition or pronoun."""
     w = word.lower().strip(".,;:!?")
     return bool(w) and not (
-        _is_verbish(w) or w in _PREPOSITIONS or w in _CLAUSE_WORDS or w in _PERSONAL
-        or w in _TIME_WORDS or w in _STOPWORDS or (w.endswith("ly") and len(w) > 4)
+        _is_verbish(w)
+        or w in _PREPOSITIONS
+        or w in _CLAUSE_WORDS
+        or w in _PERSONAL
+        or w in _TIME_WORDS
+        or w in _STOPWORDS
+        or (w.endswith("ly") and len(w) > 4)
     )
 
 
@@ -423,7 +493,7 @@ _WORD_RE = re.compile(r"\S+")
 
 
 def _np_suffix(part: str) -> tuple[str, int] | None:
-    """The noun phrase that ends ``part``: "... to his daughter Princess Eugenie Sarah" -> "his daughter ..."."""
+    """The noun phrase ending ``part``: "... to his daughter Princess Eugenie" -> "his daughter ..."."""
     words = [(m.group().strip(",;:"), m.start()) for m in _WORD_RE.finditer(part)]
     i, first, lowers = len(words) - 1, None, 0
     while i >= 0:
@@ -431,15 +501,18 @@ def _np_suffix(part: str) -> tuple[str, int] | None:
         lw = w.lower()
         if w[:1].isupper() or w[:1].isdigit():
             first = i
-        elif lw in ("of", "&") and first is not None and i > 0 and (
-            words[i - 1][0][:1].isupper() or words[i - 1][0].lower() in _QUANTIFIERS
+        elif (
+            lw in ("of", "&")
+            and first is not None
+            and i > 0
+            and (words[i - 1][0][:1].isupper() or words[i - 1][0].lower() in _QUANTIFIERS)
         ):
             first = i
         elif lw in _DETERMINERS and first is not None:
             first = i
             if i >= 2 and words[i - 1][0].lower() == "of" and words[i - 2][0].lower() in _QUANTIFIERS:
                 first = i - 2  # "one of the group"
-                while first > 0 and words[first - 1][0][:1].isupper():
+                while first > 0 and words[first - 1][0][:1].isupper() and not _is_stop(words[first - 1][0]):
                     first -= 1  # "Abu Ibrahim Raqqawi one of the group's founders"
             break
         elif lw in _QUANTIFIERS and first is not None:
@@ -456,11 +529,29 @@ def _np_suffix(part: str) -> tuple[str, int] | None:
     return part[start:].strip(" ,;:"), start
 
 
+def _is_stop(word: str) -> bool:
+    return word.lower().strip(",;:.") in _STOPWORDS
+
+
 def _np_prefix(part: str) -> tuple[str, int] | None:
-    """The noun phrase that starts ``part``: "ESPN's Britt McHenry this week found ..." -> "ESPN's Britt McHenry"."""
+    """The noun phrase starting ``part``: "ESPN's Britt McHenry this week found ..." -> "ESPN's ..."."""
     words = [(m.group(), m.start()) for m in _WORD_RE.finditer(part)]
     i = 0
-    while i < len(words) and words[i][0].lower().strip(",") in ("and", "but", "so", "now", "then", "meanwhile", "however", "also", "yet", "still", "even", "just", "finally"):
+    while i < len(words) and words[i][0].lower().strip(",") in (
+        "and",
+        "but",
+        "so",
+        "now",
+        "then",
+        "meanwhile",
+        "however",
+        "also",
+        "yet",
+        "still",
+        "even",
+        "just",
+        "finally",
+    ):
         i += 1
     begin, last = i, None
     while i < len(words):
@@ -535,10 +626,13 @@ _CALENDAR = frozenset(
 )
 _CAP_RUN = re.compile(
     r"(?<![\w'\u2019-])(?:[A-Z][\w'\u2019&.@-]*)"
-    r"(?:\s+(?:(?:of|van|von|de|der|den|da|di|du|la|le|bin|al|el|y|&)\s+)?[A-Z][\w'\u2019&.@-]*)*"
+    r"(?:[ \t\u00a0]+(?:(?:of|van|von|de|der|den|da|di|du|la|le|bin|al|el|y|&)[ \t\u00a0]+)?"
+    r"[A-Z][\w'\u2019&.@-]*)*"
 )
 _POSSESSIVE_END = re.compile(r"['\u2019]s?$")
-_LOCATIVE = re.compile(r"\b(?:in|at|from|near|across|outside|inside|into|towards?|around|through)\s+(?:the\s+)?$", re.I)
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|from|near|across|outside|inside|into|towards?|around|through)\s+(?:the\s+)?$", re.I
+)
 _DESCRIPTOR_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z0-9][\w-]*\s+){0,3}$")
 _AGE_AFTER = re.compile(r"\s*,\s*(\d{1,3})\s*,")
 _ORG_NOUNS = frozenset(
@@ -560,7 +654,7 @@ class _Mention:
     start: int
     end: int
     tokens: tuple[str, ...]  # the name, titles and descriptors dropped
-    org: bool
+    org: bool  # an organisation or a place: never the referent of "he" or "she"
     titled: bool  # a personal title or role word came before it: Mr, Dr, Prince, spokesman X
     subject: bool = False  # it is the subject of a verb, perhaps after an appositive
     reporter: bool = False  # ... of a reporting verb: "Jassem, told the group"
@@ -589,8 +683,10 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
                 toks, titled = toks[k + 1 :], True
                 break
     while toks and (
-        toks[0].lower().rstrip(".") in _STOPWORDS or _is_title(toks[0])
-        or re.search(r"-[a-z]", toks[0]) or toks[0] in ("of", "&")
+        toks[0].lower().rstrip(".") in _STOPWORDS
+        or _is_title(toks[0])
+        or re.search(r"-[a-z]", toks[0])
+        or toks[0] in ("of", "&")
     ):
         titled = titled or _is_title(toks[0])
         toks = toks[1:]
@@ -598,9 +694,9 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
         toks = toks[1:]  # "ESPN's Britt McHenry"
     while toks and (toks[-1].lower().rstrip(".") in _TRAILING_TITLES or toks[-1] in ("of", "&")):
         toks = toks[:-1]
-    org = any(t.lower().rstrip(".'\u2019s") in _ORG_WORDS or t.lower().rstrip(".") in _ORG_WORDS for t in toks) or (
-        len(toks) == 1 and len(toks[0]) > 1 and toks[0].rstrip(".'\u2019s").isupper()
-    )
+    org = any(
+        t.lower().rstrip(".'\u2019s") in _ORG_WORDS or t.lower().rstrip(".") in _ORG_WORDS for t in toks
+    ) or (len(toks) == 1 and len(toks[0]) > 1 and toks[0].rstrip(".'\u2019s").isupper())
     cleaned = [_clean_token(t) for t in toks]
     return [t for t in cleaned if t], org, titled
 
@@ -612,7 +708,7 @@ def _near(a: str, b: str) -> bool:
     if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 4:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long_ = sorted((a, b), key=len)
     return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
 
@@ -624,10 +720,14 @@ class _Names:
         self.text, self.masked, self.starts = text, masked, starts
         self.lower_words = set(re.findall(r"(?<![\w'\u2019-])[a-z][a-z'\u2019-]*", masked))
         self.mentions: list[_Mention] = []
-        self.roles: list[tuple[int, str, _Mention]] = []  # (position, role word, mention)
+        self.roles: dict[str, list[tuple[int, _Mention]]] = {}  # role word -> (position, mention)
         sentence_starts = set(starts)
         for m in _CAP_RUN.finditer(masked):
-            at_start = m.start() in sentence_starts or not masked[max(0, m.start() - 3) : m.start()].strip(" :") or masked[max(0, m.start() - 2) : m.start()].strip() in (":",)
+            at_start = (
+                m.start() in sentence_starts
+                or not masked[max(0, m.start() - 3) : m.start()].strip(" :")
+                or masked[max(0, m.start() - 2) : m.start()].strip() in (":",)
+            )
             raw = [(t.group(), m.start() + t.start()) for t in _WORD_RE.finditer(m.group())]
             if at_start and raw and (self._common(raw[0][0]) or raw[0][0].endswith("ing")):
                 raw = raw[1:]  # "The", "Among", "Announcing" opening a sentence
@@ -637,6 +737,7 @@ class _Names:
             for chunk in self._breaks(raw):
                 for piece in self._split(chunk):
                     self._add(piece, m.end())
+        self._index()
         self.persons = self._person_names()
 
     def _common(self, tok: str) -> bool:
@@ -674,8 +775,11 @@ class _Names:
             return
         start = raw[0][1]
         end = raw[-1][1] + len(raw[-1][0])
-        if len(tokens) == 1 and len(raw) == 1 and not tokens[0].isupper() and _DESCRIPTOR_BEFORE.search(
-            self.masked, max(0, start - 40), start
+        if (
+            len(tokens) == 1
+            and len(raw) == 1
+            and not tokens[0].isupper()
+            and _DESCRIPTOR_BEFORE.search(self.masked, max(0, start - 40), start)
         ):
             return  # "the 19-year-old Scot", "the Spaniard": a description, not a name
         mention = _Mention(start, end, tuple(tokens), org, titled)
@@ -683,7 +787,9 @@ class _Names:
         if age:
             mention.age = age.group(1)
         if _LOCATIVE.search(self.masked, max(0, start - 16), start) or (
-            self.mentions and self.mentions[-1].org and re.fullmatch(r",\s*", self.masked[self.mentions[-1].end : start])
+            self.mentions
+            and self.mentions[-1].org
+            and re.fullmatch(r",\s*", self.masked[self.mentions[-1].end : start])
             and _LOCATIVE.search(self.masked, max(0, self.mentions[-1].start - 16), self.mentions[-1].start)
         ):
             mention.org = True  # "in Santa Monica, Los Angeles": a place, never the referent of "he"
@@ -707,8 +813,10 @@ class _Names:
             if not m or len(m.group(1).split()) > APPOSITIVE_MAX_WORDS:
                 break
             words = m.group(1).split()
-            if words and words[0].lower() not in ("who", "which", "whose") and any(
-                _is_verbish(w) and not w.lower().endswith("ed") for w in words[1:]
+            if (
+                words
+                and words[0].lower() not in ("who", "which", "whose")
+                and any(_is_verbish(w) and not w.lower().endswith("ed") for w in words[1:])
             ):
                 break  # ", the prince got his audience ...": a clause, not an appositive
             pos += m.end()
@@ -725,16 +833,20 @@ class _Names:
     def _register_roles(self, mention: _Mention, raw: list[str]) -> None:
         """The role nouns the article uses for a name: "spokesman X", "X, the director,", "X, 39,"."""
         words = {t.lower().rstrip(".") for t in raw} - {t.lower() for t in mention.tokens}
-        before = re.search(r"([a-z][a-z-]*)\s*,?\s*$", self.masked[max(0, mention.start - 30) : mention.start])
+        before = re.search(
+            r"([a-z][a-z-]*)\s*,?\s*$", self.masked[max(0, mention.start - 30) : mention.start]
+        )
         if before and before.group(1) not in _STOPWORDS and before.group(1) not in _PREPOSITIONS:
             words.add(before.group(1))
-        after = re.match(r"\s*,\s*(?:the|a|an|his|her|its|their)?\s*([^,.;:]{1,80}?)\s*[,.]", self.masked[mention.end :])
+        after = re.match(
+            r"\s*,\s*(?:the|a|an|his|her|its|their)?\s*([^,.;:]{1,80}?)\s*[,.]", self.masked[mention.end :]
+        )
         if after and len(after.group(1).split()) <= 8:
             words.update(w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after.group(1)))
         if mention.age:
             words.add(f"{mention.age}-year-old")
         for w in words - _STOPWORDS:
-            self.roles.append((mention.start, w, mention))
+            self.roles.setdefault(w, []).append((mention.start, mention))
 
     def _person_names(self) -> set[tuple[str, ...]]:
         """Names with evidence of a person: a title, an age, a first name, a reporting verb."""
@@ -749,32 +861,46 @@ class _Names:
     def is_person(self, mention: _Mention) -> bool:
         return not mention.org and self.fullest_tokens(mention.tokens) in self.persons
 
+    def _index(self) -> None:
+        """Counts, first positions and lookup tables for ``fullest_tokens``; built once."""
+        self._starts = [m.start for m in self.mentions]
+        self._count: dict[tuple[str, ...], int] = {}
+        self._first: dict[tuple[str, ...], int] = {}
+        self._by_token: dict[str, list[tuple[str, ...]]] = {}
+        self._by_initials: dict[str, list[tuple[str, ...]]] = {}
+        self._by_tail: dict[str, list[tuple[str, ...]]] = {}
+        self._fullest: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for m in self.mentions:
+            if m.tokens not in self._count:
+                self._first[m.tokens] = m.start
+                if 2 <= len(m.tokens) <= 4:
+                    for t in set(m.tokens):
+                        self._by_token.setdefault(t, []).append(m.tokens)
+                    initials = "".join(w[0] for w in m.tokens if w[0].isupper())
+                    self._by_initials.setdefault(initials, []).append(m.tokens)
+                    self._by_tail.setdefault(m.tokens[-1][-3:].lower(), []).append(m.tokens)
+            self._count[m.tokens] = self._count.get(m.tokens, 0) + 1
+
     def fullest_tokens(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
         """The fullest form of a name in the article: "Locke" -> "Gary Locke", "TSA" -> ..."""
         if len(tokens) != 1:
             return tokens
+        cached = self._fullest.get(tokens)
+        if cached is not None:
+            return cached
         tok = tokens[0]
-        counts: dict[tuple[str, ...], int] = {}
-        first: dict[tuple[str, ...], int] = {}
-        for m in self.mentions:
-            counts[m.tokens] = counts.get(m.tokens, 0) + 1
-            first.setdefault(m.tokens, m.start)
-        best: tuple[int, int, int] | None = None
-        chosen = tokens
-        for cand, n in counts.items():
-            if not 2 <= len(cand) <= 4:
-                continue
-            if tok in cand:
-                rank = 3 if cand[-1] == tok else 2
-            elif tok.isupper() and len(tok) >= 2 and "".join(w[0] for w in cand if w[0].isupper()) == tok:
-                rank = 2
-            elif _near(tok, cand[-1]) and counts.get((tok,), 0) <= 2:
-                rank = 1
-            else:
-                continue
-            key = (rank, n, -first[cand])
-            if best is None or key > best:
-                best, chosen = key, cand
+        ranked: list[tuple[int, int, int, tuple[str, ...]]] = []
+        for cand in self._by_token.get(tok, ()):
+            ranked.append((3 if cand[-1] == tok else 2, self._count[cand], -self._first[cand], cand))
+        if tok.isupper() and len(tok) >= 2:
+            for cand in self._by_initials.get(tok, ()):
+                ranked.append((2, self._count[cand], -self._first[cand], cand))
+        if not ranked and self._count.get(tokens, 0) <= 2:  # "Khoo", a misspelt "Ken Choo"
+            for cand in self._by_tail.get(tok[-3:].lower(), ()):
+                if _near(tok, cand[-1]):
+                    ranked.append((1, self._count[cand], -self._first[cand], cand))
+        chosen = max(ranked)[3] if ranked else tokens
+        self._fullest[tokens] = chosen
         return chosen
 
     def fullest(self, tokens: tuple[str, ...]) -> str:
@@ -794,7 +920,21 @@ class _Names:
         return bisect_right(self.starts, pos) - 1
 
     def in_range(self, lo: int, hi: int) -> list[_Mention]:
-        return [m for m in self.mentions if lo <= m.start and m.end <= hi]
+        found = []
+        for k in range(bisect_left(self._starts, lo), len(self.mentions)):
+            m = self.mentions[k]
+            if m.start >= hi:
+                break
+            if m.end <= hi:
+                found.append(m)
+        return found
+
+    def last_before(self, pos: int, wanted: Callable[[_Mention], bool]) -> _Mention | None:
+        """The nearest mention before ``pos`` that satisfies ``wanted``."""
+        for k in range(bisect_left(self._starts, pos) - 1, -1, -1):
+            if wanted(self.mentions[k]):
+                return self.mentions[k]
+        return None
 
     def resolve_pronoun(self, pronoun: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
         """The referent of "he", "she", "it", "they" at ``pos``."""
@@ -824,15 +964,19 @@ class _Names:
                 return self.name_of(reporters[-1] if reporters else subjects[-1])
             if kind != "org":
                 subj = _np_prefix(self.masked[lo:hi])
-                if subj and subj[0].split()[0].lower() in ("the", "this") and _head(subj[0]) not in _ORG_NOUNS:
+                if (
+                    subj
+                    and subj[0].split()[0].lower() in ("the", "this")
+                    and _head(subj[0]) not in _ORG_NOUNS
+                ):
                     role = self.resolve_role(subj[0], lo + subj[1], speakers)
                     if role:
                         return role
             if k == s - 1 and inside:
                 return self.name_of(inside[0])
-        before = [m for m in self.in_range(0, pos) if fits(m)]
+        before = self.last_before(pos, fits)
         if before:
-            return self.name_of(before[-1])
+            return self.name_of(before)
         return speakers[-1][1] if speakers else None
 
     def resolve_role(self, phrase: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
@@ -841,22 +985,26 @@ class _Names:
         if head in _DOCUMENT_NOUNS:
             author = _AUTHOR.search(self.masked)
             if author:
-                found = [m for m in self.mentions if m.start >= author.start(1) and m.end <= author.end(1)]
+                found = self.in_range(author.start(1), author.end(1))
                 return self.name_of(found[0]) if found else author.group(1)
         if head in _DOCUMENT_NOUNS or head in _ORG_NOUNS:
             if speakers and pos - speakers[-1][0] < CONTINUATION_CHARS:
                 return speakers[-1][1]
-            orgs = [m for m in self.in_range(0, pos) if m.org and not _LOCATIVE.search(self.masked, max(0, m.start - 16), m.start)]
-            subjects = [m for m in orgs if m.subject]
-            pick = subjects or orgs
-            return self.name_of(pick[-1]) if pick else None
-        registered = [m for p, w, m in self.roles if w == head and p < pos]
+
+            def named_org(m: _Mention) -> bool:
+                return m.org and not _LOCATIVE.search(self.masked, max(0, m.start - 16), m.start)
+
+            org = self.last_before(pos, lambda m: named_org(m) and m.subject) or self.last_before(
+                pos, named_org
+            )
+            return self.name_of(org) if org else None
+        registered = [m for p, m in self.roles.get(head, ()) if p < pos]
         if registered:
             return self.name_of(registered[-1])
-        people = [m for m in self.in_range(0, pos) if self.is_person(m)]
-        strong = [m for m in people if m.subject or m.titled or m.reporter or m.age]
-        pick = strong or people
-        return self.name_of(pick[-1]) if pick else None
+        person = self.last_before(
+            pos, lambda m: self.is_person(m) and bool(m.subject or m.titled or m.reporter or m.age)
+        ) or self.last_before(pos, self.is_person)
+        return self.name_of(person) if person else None
 
 
 def _head(phrase: str) -> str:
@@ -868,7 +1016,9 @@ def _head(phrase: str) -> str:
 
 _PHRASAL = r"(?:fires back|fired back|hit back|hits back|pointed out|points out|went on|goes on)"
 _VERB_RE = re.compile(
-    r"\b(?:(?:had|has|have)\s+)?(?:" + _PHRASAL + "|"
+    r"\b(?:(?:had|has|have)\s+)?(?:"
+    + _PHRASAL
+    + "|"
     + "|".join(sorted(_VERB_FORMS, key=len, reverse=True))
     + r")\b(?:\s+online\b|(?<=said)\s+to\s+(?:me|him|us|them|reporters)\b)?"
 )
@@ -953,9 +1103,14 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             k -= 1  # ", 85," ", left,"
             continue
         previous = parts[k - 1][1].strip() if k > 0 else ""
-        if previous and not _INTRO.match(previous) and first not in _PERSONAL and (
-            (st[0].islower() and first not in ("the", "a", "an"))
-            or (first in ("the", "a", "an") and re.search(r"[A-Z][\w'\u2019-]*\W*$", previous))
+        if (
+            previous
+            and not _INTRO.match(previous)
+            and first not in _PERSONAL
+            and (
+                (st[0].islower() and first not in ("the", "a", "an"))
+                or (first in ("the", "a", "an") and re.search(r"[A-Z][\w'\u2019-]*\W*$", previous))
+            )
         ):
             k -= 1  # "Simon Danczuk, the Labour politician who ..., said", "The letter, seen by ..., reads"
             continue
@@ -968,7 +1123,9 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             runs = list(_CAP_RUN.finditer(st))
             return (runs[-1].group(), lead + runs[-1].start()) if runs else None
         busy = any(
-            _is_verbish(w) or w.lower().strip(",.") in _CLAUSE_WORDS or re.fullmatch(r"[A-Za-z][a-z]{3,}ing", w)
+            _is_verbish(w)
+            or w.lower().strip(",.") in _CLAUSE_WORDS
+            or re.fullmatch(r"[A-Za-z][a-z]{3,}ing", w)
             for w in words
         )
         if not busy and len(words) <= SUBJECT_MAX_WORDS and not _INTRO.match(st):
@@ -1038,7 +1195,9 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     if acc:
         np = re.match(r"\s*([^,]+)", clause[acc.end() :])
         if np:
-            return _Attribution(np.group(1).strip(), "according to", begin + acc.end() + np.start(1), begin + len(clause))
+            return _Attribution(
+                np.group(1).strip(), "according to", begin + acc.end() + np.start(1), begin + len(clause)
+            )
     verb = _VERB_RE.search(clause)
     if not verb:
         return None
@@ -1047,7 +1206,9 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
         if not _valid_subject(before) or re.search(r"\b(?:that|and|but|who|which|because)\b", before):
             return None
         rest = clause[verb.end() :]
-        if re.match(r"\s+(?:that|it|he|she|they|we|the|a|an|his|her|their)\b", rest) and not verb.group().startswith(("told", "tell")):
+        if re.match(
+            r"\s+(?:that|it|he|she|they|we|the|a|an|his|her|their)\b", rest
+        ) and not verb.group().startswith(("told", "tell")):
             return None  # "Julia said she ...": reported speech in the narration
         found = _subject_phrase(clause[: verb.start()])
         if found is None:
@@ -1066,7 +1227,9 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     if not np:
         return None
     phrase = np.group(1).strip()
-    named = re.match(r"\s*,\s*([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})\s*(?:,|$)", after_verb[np.end() :])
+    named = re.match(
+        r"\s*,\s*([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})\s*(?:,|$)", after_verb[np.end() :]
+    )
     offset = verb.end() + np.start(1)
     if named and any(_is_title(t) for t in phrase.split()):
         phrase = named.group(1)  # "said Myer Chief Merchandise Officer, Daniel Bracken"
@@ -1085,7 +1248,9 @@ def _before_attribution(masked: str, span: _Span, lo: int) -> _Attribution | Non
         acc = accs[-1]
         np = re.match(r"\s*([^,]+)", pre[acc.end() :])
         if np and np.group(1).strip():
-            return _Attribution(np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start)
+            return _Attribution(
+                np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start
+            )
     if not verbs:
         return None
     verb = verbs[-1]
@@ -1111,14 +1276,21 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
     if low in _PERSONAL:
         return names.resolve_pronoun(low, pos, speakers)
     core = _cut_at_preposition(phrase)
-    runs = [m for m in names.mentions if pos <= m.start and m.end <= pos + len(core) + 1]
+    runs = names.in_range(pos, pos + len(core) + 1)
     first = words[0].lower()
     head_word = core.split()[-1] if core.split() else ""
     head_is_name = bool(runs) and head_word[:1].isupper()
     if head_is_name:
         chosen = runs[-1]
         single = len(chosen.tokens) == 1
-        if single and (_is_title(chosen.tokens[0]) or (first in ("the", "a", "an") and not chosen.tokens[0].isupper() and (chosen.tokens,) and tuple(chosen.tokens) not in names.persons)):
+        if single and (
+            _is_title(chosen.tokens[0])
+            or (
+                first in ("the", "a", "an")
+                and not chosen.tokens[0].isupper()
+                and chosen.tokens not in names.persons
+            )
+        ):
             return names.resolve_role(core, pos, speakers) or _describe(phrase)
         return names.name_of(chosen)
     people = [m for m in runs if names.is_person(m)]
@@ -1149,7 +1321,8 @@ def _cut_at_preposition(phrase: str) -> str:
     for k, w in enumerate(words[1:], start=1):
         lw = w.lower()
         if lw in _PREPOSITIONS and not (
-            lw == "of" and (k + 1 < len(words) and words[k + 1][:1].isupper() or words[k - 1].lower() in _QUANTIFIERS)
+            lw == "of"
+            and ((k + 1 < len(words) and words[k + 1][:1].isupper()) or words[k - 1].lower() in _QUANTIFIERS)
         ):
             return " ".join(words[:k])
     return phrase
@@ -1197,9 +1370,13 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
         before = _before_attribution(masked, span, starts[s])
         attribution = before if before and (before.tight or not after) else after
         if attribution is not None:
-            resolved = _Resolved(_speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb)
+            resolved = _Resolved(
+                _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb
+            )
         else:
-            resolved = _continuation(names, masked, span, previous, previous_after, previous_resolved, speakers, starts[s])
+            resolved = _continuation(
+                names, masked, span, previous, previous_after, previous_resolved, speakers, starts[s]
+            )
         if resolved.speaker:
             speakers.append((span.mark_start, resolved.speaker))
         quote = Quote(text[span.start : span.end], resolved.speaker, resolved.verb, span.start, span.end)
@@ -1225,17 +1402,24 @@ def _continuation(
         gap_from = previous_after.clause_end if previous_after else previous.end + 1
         gap = masked[gap_from : span.mark_start]
         if not re.sub(r"[\s.,;:\"'\u2018\u2019\u201c\u201d\u2014\u2013-]", "", gap):
+            if "\n" in gap:  # a new paragraph: same speaker, but no attribution clause of its own
+                return _Resolved(previous_resolved.speaker, None)
             return previous_resolved  # "'X,' he said. 'Y.'", or two quotes back to back
     if names.text[span.start : span.start + 1].islower():  # a fragment worked into a sentence
         found = _np_prefix(_strip_intro(masked[sentence_start : span.mark_start]))
         if found and _valid_subject(found[0]):
             head = masked[sentence_start : span.mark_start]
             offset = head.find(found[0])
-            speaker = _context_speaker(names, found[0], sentence_start + max(offset, 0), speakers, any_name=True)
+            speaker = _context_speaker(
+                names, found[0], sentence_start + max(offset, 0), speakers, any_name=True
+            )
             if speaker:
                 return _Resolved(speaker, None)
-    if previous is not None and previous_resolved is not None and previous_resolved.speaker and (
-        span.start - previous.end < CONTINUATION_CHARS
+    if (
+        previous is not None
+        and previous_resolved is not None
+        and previous_resolved.speaker
+        and (span.start - previous.end < CONTINUATION_CHARS)
     ):
         return _Resolved(previous_resolved.speaker, None)
     s = names.sentence_of(span.mark_start)
@@ -1246,7 +1430,9 @@ def _continuation(
         stripped = _strip_intro(head)
         found = _np_prefix(stripped)
         if found and _valid_subject(found[0]):
-            speaker = _context_speaker(names, found[0], lo + len(head) - len(stripped) + found[1], speakers, any_name=False)
+            speaker = _context_speaker(
+                names, found[0], lo + len(head) - len(stripped) + found[1], speakers, any_name=False
+            )
             if speaker:
                 return _Resolved(speaker, None)
     return _Resolved(None, None)
@@ -1270,10 +1456,13 @@ def _context_speaker(
     first = words[0].lower()
     if first in ("he", "she", "they"):
         return names.resolve_pronoun(first, pos, speakers)
-    runs = [m for m in names.mentions if pos <= m.start and m.end <= pos + len(phrase) + 1]
-    if any(names.is_person(m) or (any_name and not _LOCATIVE.search(names.masked, max(0, m.start - 16), m.start)) for m in runs):
+    runs = names.in_range(pos, pos + len(phrase) + 1)
+    if any(
+        names.is_person(m) or (any_name and not _LOCATIVE.search(names.masked, max(0, m.start - 16), m.start))
+        for m in runs
+    ):
         return _speaker(names, phrase, pos, speakers)
-    if first in ("the", "this") and (_head(phrase) in _TITLES or any(w == _head(phrase) for _, w, _ in names.roles)):
+    if first in ("the", "this") and (_head(phrase) in _TITLES or _head(phrase) in names.roles):
         return names.resolve_role(phrase, pos, speakers)
     return None
 

@@ -1,0 +1,322 @@
+"""Quoted statements: one hand-written case per rule, plus the dev gold as a quality floor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.core.types import Quote
+from models.quotes import extract_quotes, select_notable
+
+EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+
+
+def only(text: str, **kwargs: int) -> Quote:
+    quotes = extract_quotes(text, **kwargs)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+def texts(text: str) -> list[str]:
+    return [q.text for q in extract_quotes(text)]
+
+
+# --- mark styles ---------------------------------------------------------------------------------
+
+
+def test_curly_double_quotes_with_said_after_the_name() -> None:
+    article = "“We will rebuild the bridge by spring,” said Maria Lopez, the city's mayor."
+    q = only(article)
+    assert (q.text, q.speaker, q.verb) == ("We will rebuild the bridge by spring,", "Maria Lopez", "said")
+    assert article[q.start : q.end] == q.text
+
+
+def test_straight_double_quotes_with_name_before_said() -> None:
+    q = only('"The river has never been this high," Tom Baker said on Sunday.')
+    assert (q.text, q.speaker, q.verb) == ("The river has never been this high,", "Tom Baker", "said")
+
+
+def test_curly_single_quotes_daily_mail_style() -> None:
+    q = only("Jane Doe, 45, said: ‘I have never seen anything like it in my life.’ She left soon after.")
+    assert (q.text, q.speaker, q.verb) == (
+        "I have never seen anything like it in my life.",
+        "Jane Doe",
+        "said",
+    )
+
+
+def test_straight_single_quotes_daily_mail_style() -> None:
+    q = only("'We don't know where the money went,' said Peter Hill.")
+    assert (q.text, q.speaker, q.verb) == ("We don't know where the money went,", "Peter Hill", "said")
+
+
+def test_guillemets() -> None:
+    q = only("Anna Berg said: «We are ready for the final tomorrow.»")
+    assert (q.text, q.speaker, q.verb) == ("We are ready for the final tomorrow.", "Anna Berg", "said")
+
+
+def test_german_low_high_quotes() -> None:
+    q = only("Klaus Meyer said: „We will win the game tomorrow.“ The fans cheered.")
+    assert (q.text, q.speaker) == ("We will win the game tomorrow.", "Klaus Meyer")
+
+
+def test_doubled_opening_mark_starts_after_both() -> None:
+    q = only("The captain joked: ‘’Who brought the umbrellas for the picnic?’")
+    assert q.text == "Who brought the umbrellas for the picnic?"
+
+
+# --- apostrophes ---------------------------------------------------------------------------------
+
+
+def test_apostrophes_inside_speech_do_not_end_it() -> None:
+    article = (
+        "Gary Locke's side don't expect a quick fix. 'The bankers' bonus tax has been around since "
+        "the '90s and we don't think it works,' Locke said."
+    )
+    q = only(article)
+    assert q.text == "The bankers' bonus tax has been around since the '90s and we don't think it works,"
+    assert (q.speaker, q.verb) == ("Gary Locke", "said")
+
+
+def test_apostrophes_alone_make_no_quotes() -> None:
+    article = (
+        "Locke's players don't train on Sundays, a habit from the '90s. The bankers' pay rise was "
+        "rejected and the Joneses' house is for sale. O'Neill's shop isn't open."
+    )
+    assert extract_quotes(article) == []
+
+
+# --- spans ---------------------------------------------------------------------------------------
+
+
+def test_quote_over_several_paragraphs_is_one_quote() -> None:
+    article = (
+        "Sarah Jones said: 'The first paragraph ends here. 'The second paragraph goes on and "
+        "finishes now.' The council did not respond."
+    )
+    q = only(article)
+    assert q.text == "The first paragraph ends here. 'The second paragraph goes on and finishes now."
+    assert q.speaker == "Sarah Jones"
+
+
+def test_paragraph_breaks_bound_quotes_and_keep_multi_paragraph_quotes_whole() -> None:
+    article = (
+        "Fire chief Mark Evans spoke at dawn.\n\n"
+        "\u201cThe first paragraph ends here.\n\n"
+        "\u201cThe second paragraph goes on and finishes now,\u201d he said.\n\n"
+        "\u201cThis one never closes.\n\n"
+        "The council did not respond to questions on Monday."
+    )
+    first, second = extract_quotes(article)
+    assert (
+        first.text == "The first paragraph ends here.\n\n\u201cThe second paragraph goes on and finishes now,"
+    )
+    assert (first.speaker, first.verb) == ("Mark Evans", "said")
+    assert (second.text, second.speaker, second.verb) == ("This one never closes.", "Mark Evans", None)
+
+
+def test_nested_quote_is_not_separate() -> None:
+    q = only("Ann Lee said: 'My mother always told me \"never give up on a dream\" and I never did.'")
+    assert q.text == 'My mother always told me "never give up on a dream" and I never did.'
+    assert q.speaker == "Ann Lee"
+
+
+def test_single_quote_nested_in_single_quoted_speech() -> None:
+    article = (
+        "Tom Reed said: 'It was a long night. I was just thinking, 'Why me?', and then I laughed "
+        "about it with my friends.' The club declined to comment."
+    )
+    q = only(article)
+    assert q.text == (
+        "It was a long night. I was just thinking, 'Why me?', and then I laughed about it with my friends."
+    )
+    assert q.speaker == "Tom Reed"
+
+
+def test_unclosed_paragraph_stops_before_a_caption() -> None:
+    article = (
+        "Jo Kent said: 'We moved here in May. My family loves the town and we will stay. "
+        "Jo Kent pictured at her home in Leeds 'We are very happy here,' she added."
+    )
+    first, second = extract_quotes(article)
+    assert (first.text, first.speaker) == (
+        "We moved here in May. My family loves the town and we will stay.",
+        "Jo Kent",
+    )
+    assert (second.text, second.speaker, second.verb) == ("We are very happy here,", "Jo Kent", "added")
+
+
+def test_quote_with_no_closing_mark_ends_at_its_sentence() -> None:
+    article = (
+        "Officials issued a warning. "
+        '"We will not accept any further delays to this project. The board meets on Monday.'
+    )
+    q = only(article)
+    assert q.text == "We will not accept any further delays to this project."
+    assert article[q.start : q.end] == q.text
+
+
+def test_question_quote() -> None:
+    q = only('"Why did nobody warn us about the flood?" asked resident Paul Grant.')
+    assert (q.text, q.speaker, q.verb) == ("Why did nobody warn us about the flood?", "Paul Grant", "asked")
+
+
+# --- statements only -----------------------------------------------------------------------------
+
+
+def test_titles_nicknames_terms_and_scare_quotes_are_left_out() -> None:
+    article = (
+        'The film "The Long Road Home" opened on Friday. The striker, nicknamed "The Flying '
+        'Dutchman of Leeds", scored twice. He refused to use the phrase "a clear and present '
+        'danger" in his speech. It was the "power of the people" without any of the duty.'
+    )
+    assert extract_quotes(article) == []
+
+
+def test_short_quotes_are_left_out_unless_min_words_allows() -> None:
+    article = 'Mark Reed said the result was "very good news" for the town.'
+    assert extract_quotes(article) == []
+    q = only(article, min_words=3)
+    assert (q.text, q.speaker, q.verb) == ("very good news", "Mark Reed", "said")
+
+
+# --- speakers and verbs --------------------------------------------------------------------------
+
+
+def test_split_quote_gives_two_quotes_with_one_speaker() -> None:
+    article = (
+        'Fire chief Mark Evans arrived at dawn. "We did everything we could," he said, '
+        '"but the storm was simply too strong."'
+    )
+    first, second = extract_quotes(article)
+    assert (first.text, first.speaker, first.verb) == ("We did everything we could,", "Mark Evans", "said")
+    assert (second.text, second.speaker, second.verb) == (
+        "but the storm was simply too strong.",
+        "Mark Evans",
+        "said",
+    )
+
+
+def test_appositive_and_role_noun_resolve_to_the_full_name() -> None:
+    article = (
+        '"The talks were constructive," Dmitry Peskov, the Kremlin spokesman, said. Markets rose. '
+        '"We will respond in due course," the spokesman told reporters. Later Peskov said: '
+        '"There is nothing more to add today."'
+    )
+    quotes = extract_quotes(article)
+    assert [(q.speaker, q.verb) for q in quotes] == [
+        ("Dmitry Peskov", "said"),
+        ("Dmitry Peskov", "told reporters"),
+        ("Dmitry Peskov", "said"),
+    ]
+
+
+def test_according_to() -> None:
+    q = only('"Prices will rise again next year," according to Helen Ward, an economist at the bank.')
+    assert (q.speaker, q.verb) == ("Helen Ward", "according to")
+
+
+def test_pronoun_resolves_to_the_person_just_named() -> None:
+    article = (
+        "Police chief Robert Hale met residents of Elm Street on Tuesday. "
+        '"We are taking every single report seriously," he said.'
+    )
+    assert (only(article).speaker, only(article).verb) == ("Robert Hale", "said")
+
+
+def test_age_role_noun_resolves_to_the_person_described() -> None:
+    article = (
+        "Emma Clarke, 39, won the race in record time ahead of Lucy Hart. "
+        '"I trained harder than ever this year," the 39-year-old told the BBC.'
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Emma Clarke", "told the BBC")
+
+
+def test_continuation_quote_keeps_the_speaker_with_no_verb() -> None:
+    article = (
+        '"The vote was a disaster for us," said Linda Moss. She left the hall soon after. '
+        '"We lost every seat we were defending."'
+    )
+    first, second = extract_quotes(article)
+    assert (first.speaker, first.verb) == ("Linda Moss", "said")
+    assert (second.speaker, second.verb) == ("Linda Moss", None)
+
+
+def test_quote_right_after_its_attribution_keeps_the_verb() -> None:
+    article = "'It has been a long season,' Sam Price admitted. 'But we are still standing here.'"
+    _, second = extract_quotes(article)
+    assert (second.speaker, second.verb) == ("Sam Price", "admitted")
+
+
+def test_unattributed_quote_has_no_speaker() -> None:
+    article = (
+        "Heavy rain is expected across the region this weekend. "
+        '"It was like nothing I had ever seen before." Forecasters expect more storms.'
+    )
+    q = only(article)
+    assert (q.text, q.speaker, q.verb) == ("It was like nothing I had ever seen before.", None, None)
+
+
+def test_indefinite_description_is_kept_when_never_named() -> None:
+    q = only("A police spokesman said: 'Enquiries are continuing and we urge witnesses to come forward.'")
+    assert (q.speaker, q.verb) == ("a police spokesman", "said")
+
+
+# --- select_notable ------------------------------------------------------------------------------
+
+
+def test_select_notable_groups_by_speaker_in_first_appearance_order() -> None:
+    def quote(i: int, speaker: str | None, words: int) -> Quote:
+        text = " ".join(["word"] * (words - 1) + [f"q{i}"])
+        return Quote(text, speaker, "said", i * 100, i * 100 + len(text))
+
+    quotes = [
+        quote(0, "Ann", 12),
+        quote(1, "Bob", 12),
+        quote(2, "Ann", 12),
+        quote(3, None, 20),  # unattributed: ranked last
+        quote(4, "Bob", 5),  # a fragment: ranked after full statements
+        quote(5, "Cy", 12),
+    ]
+    chosen = select_notable(quotes, k=3)
+    assert [q.text.split()[-1] for q in chosen] == ["q0", "q2", "q1"]
+    assert select_notable(quotes, k=0) == []
+    assert [q.speaker for q in select_notable(quotes, k=4)] == ["Ann", "Ann", "Bob", "Cy"]
+
+
+def test_select_notable_skips_repeated_words() -> None:
+    a = Quote("We will be back next season stronger than ever.", "Ann", "said", 0, 48)
+    b = Quote("We will be back next season, stronger than ever", "Ann", None, 500, 547)
+    c = Quote("The board has our full support and always will.", "Bob", "said", 900, 948)
+    assert select_notable([a, b, c], k=2) == [a, c]
+
+
+# --- the dev gold --------------------------------------------------------------------------------
+
+needs_eval = pytest.mark.skipif(
+    not (EVAL_DIR / "quotes" / "dev.jsonl").is_file(),
+    reason=f"evaluation data not found at {EVAL_DIR} (a sibling checkout of shared/eval)",
+)
+
+
+@needs_eval
+def test_dev_gold_quality_floor() -> None:
+    from bench.quotes_bench import score
+
+    result = score(EVAL_DIR)
+    assert result["f1"] >= 0.85, result
+    assert result["speaker_accuracy"] >= 0.80, result
+
+
+@needs_eval
+def test_every_quote_is_a_verbatim_slice_of_every_dev_article() -> None:
+    with open(EVAL_DIR / "summarization" / "dev.jsonl", encoding="utf-8") as f:
+        articles = [json.loads(line)["article"] for line in f]
+    assert articles
+    for article in articles:
+        for q in extract_quotes(article):
+            assert article[q.start : q.end] == q.text
+            assert len(q.text.split()) >= 4
