@@ -22,7 +22,9 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 4]) for i in range(max(1, len(words) - 3))} if words else set()
 
 
-def _score(rows: list[dict], pages: list[str], extract: Callable[[str, str], str]) -> tuple[float, float, float]:
+def _score(
+    rows: list[dict], pages: list[str], extract: Callable[[str, str], str]
+) -> tuple[float, float, float]:
     precisions, recalls = [], []
     for row, html in zip(rows, pages, strict=True):
         gold, got = _shingles(row["gold_text"]), _shingles(extract(html, row["url"]))
@@ -44,7 +46,10 @@ def extraction_table(eval_dir: Path, log: Callable[[str], None] = print) -> dict
         "precis cascade": lambda html, url: extract_article(html, url).text,
         "trafilatura (defaults)": lambda html, url: trafilatura.extract(html, url=url) or "",
     }
-    log(f"Extraction on {len(rows)} Zyte dev pages (4-token shingles; published full-set F1: trafilatura 0.958)")
+    log(
+        f"Extraction on {len(rows)} Zyte dev pages "
+        "(4-token shingles; published full-set F1: trafilatura 0.958)"
+    )
     log(f"  {'system':<24} {'P':>6} {'R':>6} {'F1':>6}")
     out = {}
     for name, fn in systems.items():

@@ -90,9 +90,7 @@ def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> C
             if index not in chosen and any(ch.isalnum() for ch in sentence.text):
                 chosen[index] = (sentence.start, sentence.end)
     order = sorted(chosen)
-    return Candidates(
-        tuple(sentences[i] for i in order), tuple(chosen[i] for i in order), tuple(order)
-    )
+    return Candidates(tuple(sentences[i] for i in order), tuple(chosen[i] for i in order), tuple(order))
 
 
 def forward(encoder: SentenceEncoder, text: str, candidates: Candidates, title: str | None) -> np.ndarray:
@@ -104,7 +102,9 @@ def forward(encoder: SentenceEncoder, text: str, candidates: Candidates, title: 
     return encoder.encode(items)
 
 
-def scores(emb: np.ndarray, candidates: Candidates, text: str, title_emb: np.ndarray | None, w: Scoring) -> np.ndarray:
+def scores(
+    emb: np.ndarray, candidates: Candidates, text: str, title_emb: np.ndarray | None, w: Scoring
+) -> np.ndarray:
     centroid = emb.mean(axis=0)
     norm = float(np.linalg.norm(centroid)) or 1.0
     centrality = emb @ (centroid / norm)

@@ -36,7 +36,8 @@ _DATELINE_RE = re.compile(
     r"""^(?:
         # (CNN) / LONDON, England (CNN) -- / WASHINGTON (Reuters) - / PARIS (AP) —
         (?:[A-Z][A-Za-z.'’\- ]{0,60}(?:,\s*[A-Z][A-Za-z.'’\- ]{0,40})?\s*)?
-        \((?:CNN|AP|Reuters|AFP|UPI|Bloomberg|CNN\ Student\ News|EW\.com|Mashable|CNNMoney)\)\s*(?:--|—|–|-)?\s*
+        \((?:CNN|AP|Reuters|AFP|UPI|Bloomberg|CNN\ Student\ News|EW\.com|Mashable|CNNMoney)\)
+        \s*(?:--|—|–|-)?\s*
       |
         # LONDON, England -- / NEW YORK —
         [A-Z][A-Z.'’\- ]{2,40}(?:,\s*[A-Z][A-Za-z.'’\- ]{0,40})?\s+(?:--|—|–)\s+

@@ -1,19 +1,28 @@
-"""Shared fixtures: a real local web server, the evaluation data, a deterministic encoder."""
+"""Shared fixtures: a real local web server, the evaluation data, a deterministic encoder, and
+the digest service's stores (SQLite, and Redis on a private redis-server)."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import re
+import shutil
+import socket
+import subprocess
 import threading
+import time
+import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 import pytest
+import pytest_asyncio
+
+from bot.core.store import RedisStore, SqliteStore, Store
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = REPO.parent / "shared" / "eval"
@@ -81,8 +90,14 @@ class PageServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def add(self, path: str, body: str | bytes, status: int = 200, content_type: str = "text/html; charset=utf-8",
-            **headers: str) -> str:
+    def add(
+        self,
+        path: str,
+        body: str | bytes,
+        status: int = 200,
+        content_type: str = "text/html; charset=utf-8",
+        **headers: str,
+    ) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.routes[path] = Route(status, data, {"Content-Type": content_type, **headers})
         return self.url(path)
@@ -125,3 +140,88 @@ class BagOfWordsEncoder:
 @pytest.fixture
 def bow_encoder() -> BagOfWordsEncoder:
     return BagOfWordsEncoder()
+
+
+# -- the digest service's stores: SQLite, and Redis on a private server ----------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server of our own on a free port, no persistence, stopped after the session.
+
+    Skips (only) when redis-server is not installed; CI installs it (``.ci/run``)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server): Redis backend not tested")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                logfile = workdir / "redis.log"
+                tail = logfile.read_text(errors="replace")[-2000:] if logfile.exists() else ""
+                pytest.fail(f"redis-server did not start on port {port}: {tail}")
+            time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+            conn.sendall(b"PING\r\n")
+            return conn.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class StoreFactory:
+    """Opens connections to one backend's state; each ``open()`` is what another bot process
+    would get. Every store opened is closed at the end of the test."""
+
+    def __init__(self, backend: str, target: str) -> None:
+        self.backend = backend
+        self.target = target
+        self._prefix = f"precis-test-{uuid.uuid4().hex[:8]}:"  # a namespace per test, no flushing
+        self._opened: list[Store] = []
+
+    async def open(self) -> Store:
+        store: Store
+        if self.backend == "sqlite":
+            store = await SqliteStore.open(self.target)
+        else:
+            store = await RedisStore.connect(self.target, prefix=self._prefix)
+        self._opened.append(store)
+        return store
+
+    async def aclose(self) -> None:
+        for store in self._opened:
+            await store.aclose()
+
+
+@pytest_asyncio.fixture(params=["sqlite", "redis"])
+async def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
+    """The same tests against SQLite (a file) and Redis (a real server, emptied for each test)."""
+    if request.param == "sqlite":
+        factory = StoreFactory("sqlite", str(tmp_path / "data" / "precis.sqlite3"))
+    else:
+        factory = StoreFactory("redis", request.getfixturevalue("redis_url"))
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
+
+
+@pytest_asyncio.fixture
+async def store(store_factory: StoreFactory) -> Store:
+    return await store_factory.open()

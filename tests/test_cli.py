@@ -24,8 +24,12 @@ ARTICLE_TEXT = (
 )
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None,
-        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    stdin: str | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> tuple[int, str, str]:
     if stdin is not None:
         assert monkeypatch is not None
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
@@ -67,7 +71,9 @@ def test_json_contract_and_traceable_points(capsys) -> None:
 
 
 def test_stdin_text_and_html(capsys, monkeypatch) -> None:
-    code, out, err = run(["summarize", "-", "--format", "json"], capsys, stdin=ARTICLE_TEXT, monkeypatch=monkeypatch)
+    code, out, err = run(
+        ["summarize", "-", "--format", "json"], capsys, stdin=ARTICLE_TEXT, monkeypatch=monkeypatch
+    )
     assert code == 0, err
     d = json.loads(out)
     assert d["stats"]["extractor"] == "text"
@@ -95,9 +101,15 @@ def test_url_through_a_local_server(capsys, page_server: PageServer, allow_local
         (lambda s: s.url("/missing"), "HTTP 404"),
         (lambda s: s.add("/doc.pdf", b"%PDF-1.4 ...", content_type="application/pdf"), "PDF"),
         (lambda s: s.add("/big", b"<html>" + b"x" * 6_000_000, content_type="text/html"), "5"),
-        (lambda s: s.add("/teaser", "<html><head><title>Story</title></head><body><article><p>"
-                         + "A short teaser paragraph about the news of the day. " * 3
-                         + "</p><p>Subscribe to continue reading.</p></article></body></html>"), "paywalled"),
+        (
+            lambda s: s.add(
+                "/teaser",
+                "<html><head><title>Story</title></head><body><article><p>"
+                + "A short teaser paragraph about the news of the day. " * 3
+                + "</p><p>Subscribe to continue reading.</p></article></body></html>",
+            ),
+            "paywalled",
+        ),
         (lambda s: s.add("/empty", "<html><body><div></div></body></html>"), "no article"),
         (lambda s: s.add("/go", b"", status=302, Location="http://127.0.0.2/admin"), "not a public address"),
     ],
@@ -114,8 +126,18 @@ def test_source_errors_exit_3_with_one_line(capsys, page_server, allow_local, se
 
 @pytest.mark.parametrize(
     "url",
-    ["http://127.0.0.1/", "http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://169.254.169.254/latest/",
-     "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://10.0.0.1/", "file:///etc/passwd", "ftp://example.com/a"],
+    [
+        "http://127.0.0.1/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://127.1/",
+        "http://169.254.169.254/latest/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://10.0.0.1/",
+        "file:///etc/passwd",
+        "ftp://example.com/a",
+    ],
 )
 def test_refused_addresses_exit_3(capsys, url) -> None:
     code, _, err = run(["summarize", url], capsys)
@@ -131,8 +153,14 @@ def test_missing_file_exits_3(capsys, tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "argv",
-    [["summarize"], ["summarize", "not-a-source"], ["summarize", "x.html", "--points", "0"],
-     ["summarize", "x.html", "--format", "pdf"], ["summarize", "a.html", "--jsonl", "b.jsonl"], ["frobnicate"]],
+    [
+        ["summarize"],
+        ["summarize", "not-a-source"],
+        ["summarize", "x.html", "--points", "0"],
+        ["summarize", "x.html", "--format", "pdf"],
+        ["summarize", "a.html", "--jsonl", "b.jsonl"],
+        ["frobnicate"],
+    ],
 )
 def test_bad_usage_exits_2(capsys, argv) -> None:
     try:

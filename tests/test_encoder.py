@@ -43,7 +43,9 @@ def test_embeddings_are_unit_length_and_semantic(quantize: bool) -> None:
 
 @pytest.mark.slow
 def test_int8_stays_close_to_fp32() -> None:
-    sentences = [f"Sentence {i}: the council met to discuss the harbour wall and the budget." for i in range(5)]
+    sentences = [
+        f"Sentence {i}: the council met to discuss the harbour wall and the budget." for i in range(5)
+    ]
     q = load_encoder(EncoderOptions(quantize=True)).encode(sentences)
     f = load_encoder(EncoderOptions(quantize=False)).encode(sentences)
     assert (q * f).sum(axis=1).min() > 0.9
@@ -52,7 +54,10 @@ def test_int8_stays_close_to_fp32() -> None:
 @pytest.mark.slow
 def test_order_is_preserved_despite_length_sorting() -> None:
     enc = load_encoder(EncoderOptions())
-    short, long_ = "Cats sleep.", "A very long sentence about the economics of shipping containers across oceans."
+    short, long_ = (
+        "Cats sleep.",
+        "A very long sentence about the economics of shipping containers across oceans.",
+    )
     a = enc.encode([long_, short])
     b = enc.encode([short, long_])
     assert np.allclose(a[0], b[1], atol=1e-5) and np.allclose(a[1], b[0], atol=1e-5)

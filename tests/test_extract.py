@@ -29,7 +29,10 @@ def test_sample_page_metadata_and_text() -> None:
     assert not article.text.startswith("Harbour town votes")
     assert "Most read" not in article.text and "All rights reserved" not in article.text
     assert "“" not in article.text[:0]  # text is verbatim, not re-quoted
-    assert '"Nobody has shown me a chart that tells me where my boat goes when the reef is built,"' in article.text
+    assert (
+        '"Nobody has shown me a chart that tells me where my boat goes when the reef is built,"'
+        in article.text
+    )
 
 
 def test_fallback_takes_over_when_trafilatura_under_delivers() -> None:
@@ -52,7 +55,9 @@ def test_fallback_skips_comments_and_sidebars() -> None:
 
 def test_trafilatura_wins_when_it_delivers() -> None:
     paras = "".join(f"<p>{FILLER} Paragraph {i} adds detail number {i}.</p>" for i in range(8))
-    html = page(f"<article>{paras}</article><nav><p>Home page and other links for the navigation menu</p></nav>")
+    html = page(
+        f"<article>{paras}</article><nav><p>Home page and other links for the navigation menu</p></nav>"
+    )
     article = extract_article(html)
     assert article.extractor == "trafilatura"
     assert "navigation menu" not in article.text
@@ -60,7 +65,9 @@ def test_trafilatura_wins_when_it_delivers() -> None:
 
 def test_no_text_at_all_is_not_an_article() -> None:
     with pytest.raises(NotAnArticle):
-        check_readable(extract_article(page("<div><img src='a.png'></div>")), page("<div><img src='a.png'></div>"))
+        check_readable(
+            extract_article(page("<div><img src='a.png'></div>")), page("<div><img src='a.png'></div>")
+        )
 
 
 def gate(html: str) -> TooLittleText:
@@ -71,8 +78,11 @@ def gate(html: str) -> TooLittleText:
 
 def test_paywall_teaser_is_refused_with_the_visible_word_count() -> None:
     teaser = "<article><p>" + FILLER + "</p><p>Subscribe now to continue reading this story.</p></article>"
-    html = page(teaser, head='<title>Big story</title><script type="application/ld+json">'
-                '{"@type": "NewsArticle", "isAccessibleForFree": false}</script>')
+    html = page(
+        teaser,
+        head='<title>Big story</title><script type="application/ld+json">'
+        '{"@type": "NewsArticle", "isAccessibleForFree": false}</script>',
+    )
     err = gate(html)
     assert err.reason == "paywall"
     assert f"only {err.words} words were visible" in err.message
@@ -80,8 +90,10 @@ def test_paywall_teaser_is_refused_with_the_visible_word_count() -> None:
 
 
 def test_cookie_wall_is_refused() -> None:
-    html = page("<div class='consent'><p>We use cookies to improve your experience. Accept all cookies "
-                "or manage your consent settings before you continue to the site.</p></div>")
+    html = page(
+        "<div class='consent'><p>We use cookies to improve your experience. Accept all cookies "
+        "or manage your consent settings before you continue to the site.</p></div>"
+    )
     assert gate(html).reason == "cookie_wall"
 
 
@@ -91,8 +103,10 @@ def test_javascript_only_page_is_refused() -> None:
 
 
 def test_error_page_is_refused() -> None:
-    html = page("<h1>Page not found</h1><p>Sorry, we could not find the page you asked for.</p>",
-                head="<title>404 Not Found</title>")
+    html = page(
+        "<h1>Page not found</h1><p>Sorry, we could not find the page you asked for.</p>",
+        head="<title>404 Not Found</title>",
+    )
     assert gate(html).reason == "error_page"
 
 

@@ -38,7 +38,9 @@ def test_real_pages_digest_end_to_end(page_server: PageServer) -> None:
             digester = Digester(fetcher, LazyExtractiveSummarizer(), extract_quotes, GateOptions())
             for row in rows:
                 try:
-                    results[row["id"]] = await digester.digest(Source.from_url(urls[row["id"]]), DigestOptions(points=3))
+                    results[row["id"]] = await digester.digest(
+                        Source.from_url(urls[row["id"]]), DigestOptions(points=3)
+                    )
                 except UnreadableArticle as exc:
                     results[row["id"]] = exc
         return results
@@ -54,7 +56,7 @@ def test_real_pages_digest_end_to_end(page_server: PageServer) -> None:
         text = d.article.text
         assert len(d.key_points) == 3
         for p in d.key_points:
-            (s, e), = p.spans
+            ((s, e),) = p.spans
             assert text[s:e] == p.text
             total += 1
             in_gold += " ".join(p.text.split()) in " ".join(row["gold_text"].split())

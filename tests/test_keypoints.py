@@ -20,7 +20,7 @@ def test_returns_exactly_n_points_in_article_order_with_exact_spans(bow_encoder)
     starts = [p.spans[0][0] for p in result.points]
     assert starts == sorted(starts)
     for p in result.points:
-        (start, end), = p.spans
+        ((start, end),) = p.spans
         assert ARTICLE[start:end] == p.text
 
 
@@ -38,14 +38,19 @@ def test_near_duplicate_sentences_are_not_both_chosen(bow_encoder) -> None:
 
 
 def test_duplicates_come_back_only_when_nothing_else_is_left(bow_encoder) -> None:
-    text = "The council approved the school budget on Tuesday night. " * 2 + "The mayor will sign it into law next week."
+    text = (
+        "The council approved the school budget on Tuesday night. " * 2
+        + "The mayor will sign it into law next week."
+    )
     result = select_key_points(text, bow_encoder, 3)
     assert len(result.points) == 3
 
 
 def test_the_lede_wins_ties_in_news(bow_encoder) -> None:
     result = select_key_points(ARTICLE, bow_encoder, 1)
-    assert result.points[0].text.startswith("The city council approved a new budget for public schools on Tuesday night")
+    assert result.points[0].text.startswith(
+        "The city council approved a new budget for public schools on Tuesday night"
+    )
 
 
 @pytest.mark.parametrize("n", [1, 4, 7])
@@ -59,7 +64,9 @@ def test_n_points_when_the_article_has_n_sentences_even_short_ones(bow_encoder, 
 
 
 def test_only_the_first_sentences_are_embedded(bow_encoder) -> None:
-    long_text = " ".join(f"Sentence number {i} talks about topic {i} at some considerable length." for i in range(80))
+    long_text = " ".join(
+        f"Sentence number {i} talks about topic {i} at some considerable length." for i in range(80)
+    )
     select_key_points(long_text, bow_encoder, 3)
     assert bow_encoder.calls == [MAX_CANDIDATES]
 
@@ -87,7 +94,9 @@ class ConstantEncoder:
 
 
 def test_with_no_signal_the_position_prior_gives_lead_n() -> None:
-    result = select_key_points(ARTICLE, ConstantEncoder(), 2, scoring=Scoring(redundancy=0.0, length_penalty=0.0))
+    result = select_key_points(
+        ARTICLE, ConstantEncoder(), 2, scoring=Scoring(redundancy=0.0, length_penalty=0.0)
+    )
     assert [p.text for p in result.points] == [
         "The city council approved a new budget for public schools on Tuesday night.",
         "The budget adds money for teachers, buses and school lunches across the district.",

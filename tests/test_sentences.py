@@ -57,7 +57,8 @@ def test_daily_mail_byline_block_is_skipped_whole() -> None:
 
 
 def test_share_bar_boilerplate_is_trimmed() -> None:
-    text = "Share this withEmailFacebookTwitterWhatsAppLinkedinCopy this linkJak Trueman, 15, was ill for a long time."
+    share_bar = "Share this withEmailFacebookTwitterWhatsAppLinkedinCopy this link"
+    text = share_bar + "Jak Trueman, 15, was ill for a long time."
     (sentence,) = split_sentences(text)
     span = candidate_span(sentence)
     assert span is not None

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -71,7 +70,8 @@ _PAYWALL_MARKUP = re.compile(
     r"""subscriber-only|premium-content|meteredContent)\b""",
 )
 _COOKIE_PHRASES = re.compile(
-    r"(?:we|this (?:site|website)) use[s]? cookies|accept (?:all )?cookies|cookie (?:settings|preferences|policy)|"
+    r"(?:we|this (?:site|website)) use[s]? cookies|accept (?:all )?cookies|"
+    r"cookie (?:settings|preferences|policy)|"
     r"manage (?:your )?consent|before you continue|your privacy choices|consent to (?:the use of )?cookies",
     re.IGNORECASE,
 )
@@ -142,7 +142,9 @@ _NOT_CONTENT_CLASS = re.compile(
 def _paragraphs(doc: lxml.html.HtmlElement) -> str:
     paras = []
     for p in doc.xpath(f"//p[not(ancestor::*[self::{' or self::'.join(_NOT_CONTENT.split('|'))}])]"):
-        if any(_NOT_CONTENT_CLASS.search(f"{a.get('class', '')} {a.get('id', '')}") for a in p.iterancestors()):
+        if any(
+            _NOT_CONTENT_CLASS.search(f"{a.get('class', '')} {a.get('id', '')}") for a in p.iterancestors()
+        ):
             continue
         text = " ".join(p.text_content().split())
         if len(text.split()) >= 5:
@@ -166,7 +168,10 @@ def _trafilatura(html: str, url: str | None) -> tuple[str, dict[str, str | None]
     if doc is None:
         return "", {}
     fields = doc if isinstance(doc, dict) else doc.as_dict()
-    meta = {k: (str(fields[k]) if fields.get(k) else None) for k in ("title", "sitename", "author", "date", "language")}
+    meta = {
+        k: (str(fields[k]) if fields.get(k) else None)
+        for k in ("title", "sitename", "author", "date", "language")
+    }
     return str(fields.get("text") or ""), meta
 
 
@@ -191,7 +196,11 @@ def extract_article(html: str, url: str | None = None) -> Article:
             text, extractor = fallback, "paragraphs"
     text = _drop_leading_headline(text.strip(), meta.get("title"))
     html_lang = doc.get("lang") or doc.get("xml:lang")
-    title = meta.get("title") or _meta(doc, "og:title", "twitter:title") or (doc.findtext(".//title") or "").strip()
+    title = (
+        meta.get("title")
+        or _meta(doc, "og:title", "twitter:title")
+        or (doc.findtext(".//title") or "").strip()
+    )
     site = meta.get("sitename") or _meta(doc, "og:site_name") or (urlsplit(url).hostname if url else None)
     page = PageMeta(
         url=url,
@@ -216,17 +225,16 @@ def article_from_text(text: str) -> Article:
 # -- the honesty gate ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _language_identifier() -> object:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 def detect_language(text: str) -> tuple[str, float]:
-    """ISO 639-1 code and confidence, from the first few thousand characters."""
-    lang, prob = _language_identifier().classify(text[:4000])  # type: ignore[attr-defined]
-    return str(lang), float(prob)
+    """ISO 639-1 code and its probability, from the first few thousand characters."""
+    import numpy as np
+    from py3langid.langid import rank
+
+    ranked = rank(text[:4000])  # [(lang, log-probability), ...], best first
+    langs = [lang for lang, _ in ranked]
+    logp = np.asarray([score for _, score in ranked], dtype=np.float64)
+    probs = np.exp(logp - logp.max())
+    return str(langs[0]), float(probs[0] / probs.sum())
 
 
 def _json_ld_paywalled(doc: lxml.html.HtmlElement) -> bool:
@@ -254,10 +262,16 @@ def check_readable(article: Article, html: str | None = None, options: GateOptio
                 f"that page is paywalled: only {words} words were visible", reason="paywall", words=words
             )
         if words < options.min_page_words:
-            title = (article.meta.title or "") + " " + ((doc.findtext(".//title") or "") if doc is not None else "")
+            title = (
+                (article.meta.title or "")
+                + " "
+                + ((doc.findtext(".//title") or "") if doc is not None else "")
+            )
             if _COOKIE_PHRASES.search(page_text):
                 reason, why = "cookie_wall", "a cookie or consent wall hides it"
-            elif _JS_PHRASES.search(page_text) or (doc is not None and doc.xpath("//noscript") and words < 40):
+            elif _JS_PHRASES.search(page_text) or (
+                doc is not None and doc.xpath("//noscript") and words < 40
+            ):
                 reason, why = "javascript", "it needs JavaScript to show the article"
             elif _ERROR_TITLE.search(title):
                 reason, why = "error_page", "it looks like an error page"

@@ -77,8 +77,9 @@ class Digester:
             check_readable(article, None, self._gate)
         return ReadResult(article, fetch_ms, _ms(started))
 
-    def digest_article(self, article: Article, options: DigestOptions, *, fetch_ms: float = 0.0,
-                       extract_ms: float = 0.0) -> Digest:
+    def digest_article(
+        self, article: Article, options: DigestOptions, *, fetch_ms: float = 0.0, extract_ms: float = 0.0
+    ) -> Digest:
         started = time.perf_counter()
         result = self._summarizer.summarize(article.text, options.points, title=article.meta.title)
         summarize_ms = _ms(started)

@@ -69,8 +69,14 @@ def digest_to_markdown(digest: Digest, shown_quotes: list[Quote] | None = None) 
     meta = digest.article.meta
     lines = [f"# {meta.title or 'Summary'}"]
     byline = " · ".join(
-        x for x in (meta.site, meta.author, (meta.published or "")[:10] or None,
-                    f"{digest.reading_minutes} min read") if x
+        x
+        for x in (
+            meta.site,
+            meta.author,
+            (meta.published or "")[:10] or None,
+            f"{digest.reading_minutes} min read",
+        )
+        if x
     )
     lines.append(byline)
     if meta.canonical_url or meta.url:

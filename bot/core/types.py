@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "Article",
@@ -29,7 +29,7 @@ Span = tuple[int, int]
 """Half-open character offsets ``[start, end)`` into ``Article.text``."""
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     URL = "url"
     HTML = "html"
     TEXT = "text"
