@@ -26,10 +26,12 @@ Four passes over one article string (paragraph breaks may be newlines, or lost a
    the fullest form the article uses, titles dropped ("Locke" -> "Gary Locke"); "he"/"she" to a
    person in the same sentence, else to the speaker, reporter or subject of a recent sentence;
    a role noun ("the spokesman", "the 39-year-old") to the person the article described with it,
-   else the last person named; a document ("the memo") to the body that wrote it; a description
-   never tied to a name ("a police spokesman") is kept. A quote with no clause of its own goes to
-   the previous speaker (keeping the verb only when nothing but that attribution separates them,
-   ``"X," he said. "Y."``), else to the subject of its sentence or the one before; else null.
+   else the last person named; a document ("the memo", "a statement from X") to the body that
+   wrote it; a description never tied to a name ("a police spokesman", ",' wrote the user") is
+   kept, and one tied to another name ("Putin's spokesman", "the mother of X") is never that
+   name. A quote with no clause of its own goes to the previous speaker (keeping the verb only
+   when nothing but that attribution separates them, ``"X," he said. "Y."``), else to the
+   subject of its sentence or the one before; else null.
 
 Every returned quote satisfies ``article[start:end] == text``; candidates that do not are dropped.
 """
@@ -437,7 +439,7 @@ _IRREGULAR = frozenset(
     seen known taken given written broke broken chose fell fought flew grew hit hurt led meant rose
     sat sang slept spoke stood stole struck swore taught threw understood woke wore built drew
     drove ate forgot forgave hid lay rode shook shot shut sold sought spread stuck swam swung tore
-    wept""".split()
+    wept heard fled dealt""".split()
 )
 _S_VERBS = frozenset(
     """says tells adds writes loves likes enjoys wants needs lives works plays looks makes takes
@@ -598,7 +600,7 @@ _TITLES = frozenset(
     ambassador minister secretary deputy chief first officer director chairman chairwoman chair
     ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
     agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
-    grandmother grandfather leader""".split()
+    grandmother grandfather leader prime""".split()
 )
 _TRAILING_TITLES = frozenset("mp mep qc kc jr sr obe mbe cbe phd md".split())
 _ORG_WORDS = frozenset(
@@ -624,6 +626,8 @@ _CALENDAR = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
 )
+_NAME_MONTHS = frozenset("april may june august".split())  # also names: Theresa May, June Smith
+_MONTH_CUES = _PREPOSITIONS | {"last", "next", "this", "early", "late", "mid", "every", "each"}  # "in May"
 _CAP_RUN = re.compile(
     r"(?<![\w'\u2019-])(?:[A-Z][\w'\u2019&.@-]*)"
     r"(?:[ \t\u00a0]+(?:(?:of|van|von|de|der|den|da|di|du|la|le|bin|al|el|y|&)[ \t\u00a0]+)?"
@@ -729,9 +733,14 @@ class _Names:
                 or masked[max(0, m.start() - 2) : m.start()].strip() in (":",)
             )
             raw = [(t.group(), m.start() + t.start()) for t in _WORD_RE.finditer(m.group())]
-            if at_start and raw and (self._common(raw[0][0]) or raw[0][0].endswith("ing")):
-                raw = raw[1:]  # "The", "Among", "Announcing" opening a sentence
-            raw = [(t, p) for t, p in raw if t.lower().rstrip(".") not in _CALENDAR]
+            if (
+                at_start
+                and raw
+                and not _is_title(raw[0][0])
+                and ((self._common(raw[0][0]) and not self._name_month(raw)) or raw[0][0].endswith("ing"))
+            ):
+                raw = raw[1:]  # "The", "Among", "Announcing" opening a sentence; "Judge" is a title
+            raw = [(t, p) for k, (t, p) in enumerate(raw) if not self._calendar(raw, k)]
             if not raw or all(self._common(t) for t, _ in raw):
                 continue
             for chunk in self._breaks(raw):
@@ -739,6 +748,27 @@ class _Names:
                     self._add(piece, m.end())
         self._index()
         self.persons = self._person_names()
+
+    def _calendar(self, raw: list[tuple[str, int]], k: int) -> bool:
+        """A day or month, not part of a name: "Tuesday", "May 5", "in June Smith", but not
+        "Theresa May", "Mrs May" or "June Smith"."""
+        tok, pos = raw[k]
+        low = tok.lower().rstrip(".")
+        if low not in _CALENDAR:
+            return False
+        if low not in _NAME_MONTHS or re.match(r"\s*\d", self.masked[pos + len(tok) :]):
+            return True
+        if k == 0:
+            if len(raw) < 2 or raw[1][0].lower().rstrip(".") in _CALENDAR or raw[1][0] in ("of", "&"):
+                return True
+            word = re.search(r"([\w-]+)\W*$", self.masked[max(0, pos - 20) : pos])
+            return bool(word) and (word.group(1).lower() in _MONTH_CUES or word.group(1).isdigit())
+        before = raw[k - 1][0].lower().rstrip(".")
+        return before in _CALENDAR or before in _STOPWORDS
+
+    def _name_month(self, raw: list[tuple[str, int]]) -> bool:
+        """The run opens with a month used as a first name: "June Smith"."""
+        return raw[0][0].lower() in _NAME_MONTHS and not self._calendar(raw, 0)
 
     def _common(self, tok: str) -> bool:
         low = tok.lower().rstrip(".")
@@ -748,7 +778,11 @@ class _Names:
     def _breaks(raw: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
         """Cut a run where a sentence or caption ends inside it: "Armenia. Turkey", "Menorca While Pat"."""
         chunks: list[list[tuple[str, int]]] = [[]]
-        for tok, pos in raw:
+        for k, (tok, pos) in enumerate(raw):
+            joins = tok in ("of", "&") and k + 1 < len(raw) and chunks[-1][-1:]
+            if joins and chunks[-1][-1][0].lower().rstrip(".") in _ORG_WORDS:
+                chunks[-1].append((tok, pos))  # "Bank of England", "University of Leeds": one name
+                continue
             if chunks[-1] and tok.lower() in _STOPWORDS:
                 chunks.append([])
                 continue
@@ -988,14 +1022,20 @@ class _Names:
                 found = self.in_range(author.start(1), author.end(1))
                 return self.name_of(found[0]) if found else author.group(1)
         if head in _DOCUMENT_NOUNS or head in _ORG_NOUNS:
-            if speakers and pos - speakers[-1][0] < CONTINUATION_CHARS:
-                return speakers[-1][1]
+            recent = speakers and pos - speakers[-1][0] < CONTINUATION_CHARS
+            if recent and (head in _DOCUMENT_NOUNS or tuple(speakers[-1][1].split()) not in self.persons):
+                return speakers[-1][1]  # "the agency" is not the passenger quoted just before
 
             def named_org(m: _Mention) -> bool:
                 return m.org and not _LOCATIVE.search(self.masked, max(0, m.start - 16), m.start)
 
-            org = self.last_before(pos, lambda m: named_org(m) and m.subject) or self.last_before(
-                pos, named_org
+            def called(m: _Mention) -> bool:  # "the council" after "Wandsworth Council"
+                return named_org(m) and head in (t.lower() for t in m.tokens)
+
+            org = (
+                self.last_before(pos, called)
+                or self.last_before(pos, lambda m: named_org(m) and m.subject)
+                or self.last_before(pos, named_org)
             )
             return self.name_of(org) if org else None
         registered = [m for p, m in self.roles.get(head, ()) if p < pos]
@@ -1109,10 +1149,13 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             and first not in _PERSONAL
             and (
                 (st[0].islower() and first not in ("the", "a", "an"))
-                or (first in ("the", "a", "an") and re.search(r"[A-Z][\w'\u2019-]*\W*$", previous))
+                or (
+                    (first in ("the", "a", "an") or _possessive_role(st))
+                    and re.search(r"[A-Z][\w'\u2019-]*\W*$", previous)
+                )
             )
         ):
-            k -= 1  # "Simon Danczuk, the Labour politician who ..., said", "The letter, seen by ..., reads"
+            k -= 1  # "Simon Danczuk, the Labour politician who ..., said", "Peskov, Putin's spokesman, said"
             continue
         if (_INTRO.match(st) or _PARTICIPLE_INTRO.match(st)) and k < last and not relative:
             return None
@@ -1130,8 +1173,27 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
         )
         if not busy and len(words) <= SUBJECT_MAX_WORDS and not _INTRO.match(st):
             return st, lead
-        return _shift(_np_suffix(st), lead)
+        found = _np_suffix(st)
+        ahead = re.search(r"(\w+)\s*$", st[: found[1]]) if found else None
+        lead_np = _np_prefix(st) if ahead and ahead.group(1).lower() in _PREPOSITIONS - {"by"} else None
+        lead_words = lead_np[0].split() if lead_np else []
+        if (
+            lead_words[1:]
+            and lead_words[0].lower() in _DETERMINERS | _QUANTIFIERS
+            and lead_words[1].islower()
+        ):
+            found = lead_np  # "The man held in London said": not London ("prepared by X" is X)
+        return _shift(found, lead)
     return None
+
+
+_POSSESSIVE_LEAD = re.compile(r"[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*['\u2019]s?\s+(?=[a-z])")
+
+
+def _possessive_role(piece: str) -> bool:
+    """A description owned by a name, with no verb: "Putin's spokesman", "Britain's top diplomat"."""
+    lead = _POSSESSIVE_LEAD.match(piece)
+    return bool(lead) and not any(_is_verbish(w) for w in piece[lead.end() :].split())
 
 
 def _participle_subject(left: str) -> tuple[str, int] | None:
@@ -1169,6 +1231,12 @@ def _valid_subject(phrase: str) -> bool:
     return bool(re.search(r"[A-Z]", phrase)) or first in _DETERMINERS or first in _QUANTIFIERS
 
 
+_DESCRIBED_AFTER = re.compile(
+    r"\s*((?:the|a|an|one|another|some|several|two|three)\s+[a-z0-9][^,]*?)"
+    r"(?=\s+(?:while|who|as|after|before|when|in|on|at|from|during|outside|to)\b|,|$)"
+)  # an inverted attribution to a description with no name: ",' tweeted the company."
+
+
 def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | None:
     """ ",' he said." / ",' said Locke while ..." / ",' according to Claire Putnam, ..."."""
     if not span.closed:
@@ -1188,7 +1256,7 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
         return None  # "'... preferred.' Cardiff City Supporters Club Chairman Clive Francis said, '"
     if ending not in ",?!\u2014\u2013-\u2026" and ending != "." and not lower_start:
         return None  # a caption or a new sentence follows an unpunctuated quote
-    stop = re.search(r"[.?!;:](?=\s|$)|['\"\u2018\u201c\u2019\u201d]", clause_all)
+    stop = re.search(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]", clause_all)
     clause = clause_all[: stop.start()] if stop else clause_all
     begin = at + body
     acc = _ACCORDING.match(clause)
@@ -1208,8 +1276,8 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
         rest = clause[verb.end() :]
         if re.match(
             r"\s+(?:that|it|he|she|they|we|the|a|an|his|her|their)\b", rest
-        ) and not verb.group().startswith(("told", "tell")):
-            return None  # "Julia said she ...": reported speech in the narration
+        ) and not verb.group().startswith(("told", "tell", "ask")):
+            return None  # "Julia said she ...": reported speech; "she asked the jury" is not
         found = _subject_phrase(clause[: verb.start()])
         if found is None:
             return None
@@ -1224,6 +1292,7 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     )
     if np and not _valid_subject(np.group(1)):
         np = None
+    np = np or _DESCRIBED_AFTER.match(after_verb)  # "wrote the user", "said a spokesman for the police"
     if not np:
         return None
     phrase = np.group(1).strip()
@@ -1266,6 +1335,36 @@ def _before_attribution(masked: str, span: _Span, lo: int) -> _Attribution | Non
     return _Attribution(found[0], verb_text, lo + found[1], span.mark_start, tight)
 
 
+_DOCUMENT_SOURCE = re.compile(r"\s+(?:issued\s+|released\s+|sent\s+)?(?:from|by)\s+(.+)")  # its author
+_OF_ROLE = re.compile(r"(?:the|a|an)\s+(?:[a-z][\w'\u2019-]*\s+){0,2}?([a-z][\w-]*)\s+(?:of|to|for)\s+\S")
+_OWNED_LEAD = re.compile(r"(?:the|a|an|his|her|its|their)\s+[a-z][\w-]*['\u2019]s?\s+")  # "the magazine's"
+# People named by their tie to someone else ("Smith's wife", "an aide to X"): never that someone.
+_RELATION_NOUNS = frozenset(
+    """mother wife husband son daughter family friend partner girlfriend boyfriend fiancee fiance
+    widow widower uncle aunt cousin niece nephew neighbour neighbor aide adviser advisor diplomat
+    envoy ally colleague teammate""".split()
+)
+
+
+def _owned_role(phrase: str, core: str) -> str:
+    """The role noun of a person described by a tie to someone or something else, or "".
+
+    "Putin's spokesman", "the mother of Tom Price", "a spokesman for the police" and "the
+    magazine's columnist" are none of Putin, Tom Price, the police or the magazine; but
+    "Kaiser Permanente's form" is Kaiser Permanente's.
+    """
+    head = _head(core)
+    of_role = _OF_ROLE.match(phrase)
+    if of_role:
+        role = of_role.group(1)
+        return role if role in _TITLES or role in _RELATION_NOUNS else ""
+    if not core.split()[-1][:1].islower():
+        return ""
+    if _POSSESSIVE_LEAD.match(core):
+        return head if head in _TITLES or head in _RELATION_NOUNS else ""
+    return head if _OWNED_LEAD.match(core) and head not in _DOCUMENT_NOUNS else ""
+
+
 def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
     """Turn a subject phrase into the speaker's fullest name, or the description used."""
     phrase = re.sub(r"\s+", " ", phrase.strip(" ,;:"))
@@ -1276,12 +1375,33 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
     if low in _PERSONAL:
         return names.resolve_pronoun(low, pos, speakers)
     core = _cut_at_preposition(phrase)
+    source = _DOCUMENT_SOURCE.match(phrase, len(core)) if _head(core) in _DOCUMENT_NOUNS else None
+    if source and (
+        names.in_range(pos + source.start(1), pos + len(phrase) + 1) or _head(source.group(1)) in _ORG_NOUNS
+    ):  # "a statement from the Home Office": the body that issued it
+        return _speaker(names, source.group(1), pos + source.start(1), speakers)
     runs = names.in_range(pos, pos + len(core) + 1)
     first = words[0].lower()
     head_word = core.split()[-1] if core.split() else ""
+    role = _owned_role(phrase, core)
+    if role:  # "Putin's spokesman", "the mother of X", "the magazine's columnist": not X, not anyone
+        owners = {names.fullest_tokens(m.tokens) for m in names.in_range(pos, pos + len(phrase) + 1)}
+        described = [
+            m
+            for p, m in names.roles.get(role, ())
+            if p < pos and names.fullest_tokens(m.tokens) not in owners
+        ]  # someone the article described so earlier, never the owner
+        return names.name_of(described[-1]) if described else _describe(phrase)
     head_is_name = bool(runs) and head_word[:1].isupper()
     if head_is_name:
         chosen = runs[-1]
+        if (
+            len(runs) >= 2
+            and chosen.org
+            and names.is_person(runs[-2])
+            and re.fullmatch(r"\s+of\s+(?:the\s+)?", names.masked[runs[-2].end : chosen.start])
+        ):
+            chosen = runs[-2]  # "Tom Price of Leeds United": the person, not where they are from
         single = len(chosen.tokens) == 1
         if single and (
             _is_title(chosen.tokens[0])
@@ -1304,6 +1424,8 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
         return _describe(phrase)
     if first in _DETERMINERS:
         return names.resolve_role(core, pos, speakers) or _describe(phrase)
+    if len(words) == 1 and words[0][:1].isupper():  # "May said": a word the name pass took for a month
+        return names.fullest((_clean_token(words[0]),))
     return phrase
 
 

@@ -213,6 +213,83 @@ def test_appositive_and_role_noun_resolve_to_the_full_name() -> None:
     ]
 
 
+def test_possessive_appositive_is_not_the_speaker() -> None:
+    article = (
+        'Dmitry Peskov, Putin\'s spokesman, said: "We have no plans to change our position on this." '
+        'Markets fell. Peskov, the Kremlin\'s spokesman, said "Nothing has changed since last week." '
+        'Later Peskov said: "There is nothing more to add today."'
+    )
+    assert [(q.speaker, q.verb) for q in extract_quotes(article)] == [("Dmitry Peskov", "said")] * 3
+    q = only('"We have no plans to change our position on this," said Dmitry Peskov, Putin\'s spokesman.')
+    assert (q.speaker, q.verb) == ("Dmitry Peskov", "said")
+
+
+def test_a_person_tied_to_another_name_is_not_that_name() -> None:
+    article = (
+        "Mark Brown was charged on Monday. "
+        '"We will appeal against this ruling today," said Brown\'s lawyer. '
+        'Brown\'s lawyer, John Smith, said: "My client has done nothing wrong at all." '
+        '"We need answers now and we need them today," said the mother of Mark Brown.'
+    )
+    assert [q.speaker for q in extract_quotes(article)] == [
+        "Brown's lawyer",
+        "John Smith",
+        "the mother of Mark Brown",
+    ]
+    q = only('"We will appeal against this ruling today," said the head of the union, Anna Kowalski.')
+    assert q.speaker == "Anna Kowalski"
+
+
+@pytest.mark.parametrize(
+    ("article", "speaker", "verb"),
+    [
+        ('"@everyone this is a very important message for all," wrote the user.', "the user", "wrote"),
+        ('"This is the best night of my whole life," posted one fan after the match.', "one fan", "posted"),
+        ('"We are deeply sorry for the disruption caused," tweeted the company.', "the company", "tweeted"),
+        (
+            '"Officers attended the scene shortly after midnight," said a spokesman for the police.',
+            "a spokesman for the police",
+            "said",
+        ),
+        ('"Were you at home on the night of the fire?" asked the judge.', "the judge", "asked"),
+    ],
+)
+def test_inverted_attribution_to_a_description(article: str, speaker: str, verb: str) -> None:
+    q = only(article)
+    assert (q.speaker, q.verb) == (speaker, verb)
+
+
+def test_inverted_description_resolves_to_the_person_with_that_role() -> None:
+    article = (
+        'Judge Mary Lee heard the case. "Were you at home on the night of the fire?" asked the judge. '
+        'The witness paused. "Why does that matter to anyone here?" she asked the jury.'
+    )
+    assert [(q.speaker, q.verb) for q in extract_quotes(article)] == [
+        ("Mary Lee", "asked"),
+        ("Mary Lee", "asked"),
+    ]
+
+
+def test_statement_from_a_body_is_that_body() -> None:
+    q = only('"The rules on visas will change next spring," according to a statement from the Home Office.')
+    assert (q.speaker, q.verb) == ("Home Office", "according to")
+    q = only('The Bank of England said: "Rates will stay where they are for now."')
+    assert q.speaker == "Bank of England"
+
+
+def test_titles_are_dropped_and_month_names_can_be_names() -> None:
+    article = (
+        'The vote is in May. Prime Minister Theresa May said: "We will make a success of it all." '
+        '"Talks start on May 5 and we are ready," May said. Brian Cox of Leeds United spoke later. '
+        '"We were simply not good enough today," said the Prime Minister.'
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Theresa May"] * 3
+    q = only('June Smith visited Leeds in June. She said: "We will make a success of it all."')
+    assert q.speaker == "June Smith"
+    q = only('Tom Price of Leeds United said: "Rates will stay where they are for now."')
+    assert q.speaker == "Tom Price"
+
+
 def test_according_to() -> None:
     q = only('"Prices will rise again next year," according to Helen Ward, an economist at the bank.')
     assert (q.speaker, q.verb) == ("Helen Ward", "according to")
