@@ -1,6 +1,6 @@
 """``make bench``: quality and speed against fixed baselines. Reports numbers; asserts nothing.
 
-    python -m bench [--eval-dir ../shared/eval] [--skip anchor] [--json FILE]
+python -m bench [--eval-dir ../shared/eval] [--skip anchor] [--json FILE]
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ DEFAULT_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL)
-    parser.add_argument("--skip", action="append", default=[],
-                        choices=["rouge", "speed", "anchor", "extraction", "quotes"])
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=["rouge", "speed", "anchor", "extraction", "quotes", "service"],
+    )
     parser.add_argument("--json", type=Path, help="also write every number to this file")
     args = parser.parse_args(argv)
     if not (args.eval_dir / "summarization" / "dev.jsonl").is_file():
@@ -32,16 +36,45 @@ def main(argv: list[str] | None = None) -> int:
         ours = speed.measure("precis", args.eval_dir)
         report["speed"] = ours
         print(f"  model load            {ours['model_load_s']:.2f} s")
-        print(f"  latency p50 / p95     {ours['p50_ms']:.0f} ms / {ours['p95_ms']:.0f} ms "
-              f"(key points p50 {ours['summarize_p50_ms']:.0f} ms, quotes p50 {ours['quotes_p50_ms']:.1f} ms)")
+        print(
+            f"  latency p50 / p95     {ours['p50_ms']:.0f} ms / {ours['p95_ms']:.0f} ms "
+            f"(key points p50 {ours['summarize_p50_ms']:.0f} ms, quotes p50 {ours['quotes_p50_ms']:.1f} ms)"
+        )
         print(f"  throughput            {ours['articles_per_s']:.2f} articles/s")
         print(f"  peak RSS              {ours['peak_rss_mb']:.0f} MB")
         if "anchor" not in args.skip:
             anchor = speed.measure("distilbart", args.eval_dir)
             report["distilbart_anchor"] = anchor
-            print(f"  anchor distilbart-cnn-12-6 (random weights, 4 beams, 70 tokens): "
-                  f"{anchor['mean_s']:.1f} s/article, peak RSS {anchor['peak_rss_mb']:.0f} MB "
-                  f"({anchor['articles']} articles)")
+            print(
+                f"  anchor distilbart-cnn-12-6 (random weights, 4 beams, 70 tokens): "
+                f"{anchor['mean_s']:.1f} s/article, peak RSS {anchor['peak_rss_mb']:.0f} MB "
+                f"({anchor['articles']} articles)"
+            )
+        print()
+
+    if "service" not in args.skip:
+        from bench import service
+
+        print("Service: pasted CNN/DM dev articles through DigestService (SQLite, real model, 2 workers)")
+        result = service.measure(args.eval_dir)
+        report["service"] = result
+        print(
+            f"  cold cache            {result['cold_digests_per_s']:.2f} digests/s "
+            f"({result['articles']} articles, {result['clients']} requests in flight)"
+        )
+        print(f"  warm cache            {result['warm_digests_per_s']:.0f} digests/s")
+        print(
+            f"  {result['concurrent']} at once, cold     p50 {result['cold_p50_ms']:.0f} ms, "
+            f"p95 {result['cold_p95_ms']:.0f} ms"
+        )
+        print(
+            f"  {result['concurrent']} at once, warm     p50 {result['warm_p50_ms']:.1f} ms, "
+            f"p95 {result['warm_p95_ms']:.1f} ms"
+        )
+        print(
+            f"  default queue ({result['default_queue_size']})    {result['busy_at_default_queue']} of "
+            f"{result['concurrent']} refused at once as busy"
+        )
         print()
 
     if "rouge" not in args.skip:

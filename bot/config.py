@@ -12,7 +12,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["PROJECT_URL", "Settings", "USER_AGENT"]
+__all__ = ["PROJECT_URL", "USER_AGENT", "Settings"]
 
 PROJECT_URL = "https://github.com/precis-bot/precis"
 USER_AGENT = f"precis-bot/0.1 (+{PROJECT_URL}; article summarizer)"
@@ -47,6 +47,33 @@ class Settings(BaseSettings):
     """A sentence-transformers folder to use instead of the packaged MiniLM."""
     model_quantize: bool = True
     torch_threads: int | None = Field(None, ge=1)
+
+    # -- the digest service (issue 4) ------------------------------------------------------
+    data_dir: Path = Path("data")
+    """SQLite database and other local state live here (created on first start)."""
+    redis_url: SecretStr | None = None
+    """With this set, cache, in-flight locks and rate limits live in Redis (shared by processes)."""
+    cache_ttl_s: int = Field(24 * 3600, ge=60)
+    workers: int = Field(2, ge=1, le=32)
+    queue_size: int = Field(16, ge=1)
+    user_rate_per_min: float = Field(5, gt=0)
+    user_burst: int = Field(5, ge=1)
+    channel_rate_per_min: float = Field(20, gt=0)
+    channel_burst: int = Field(20, ge=1)
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    """Serve Prometheus metrics on this port; unset = no metrics server."""
+
+    # -- Discord (issue 5) ------------------------------------------------------------------
+    discord_shards: int | None = Field(None, ge=1)
+    """Set to shard (AutoShardedClient); unset = one connection unless the bot is in many guilds."""
+    discord_api_url: str | None = None
+    """Override discord.py's REST base URL (tests, proxies)."""
+    buttons_for_anyone: bool = False
+    """Whether anyone, not only the person who asked, may press Shorter / More points / Quotes."""
+
+    # -- Slack (issue 6) --------------------------------------------------------------------
+    slack_api_url: str = "https://slack.com/api/"
+    """Web API base URL of every Slack client the app uses (tests, proxies)."""
 
     log_level: str = "INFO"
 

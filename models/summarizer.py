@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 from models.encoder import DEFAULT_MODEL_NAME, Encoder, EncoderOptions, load_encoder
@@ -38,12 +39,17 @@ class LazyExtractiveSummarizer:
         self._options = options
         self._scoring = scoring
         self._loaded: ExtractiveSummarizer | None = None
+        # Worker threads may ask at once: one loads, the others wait (transformers' lazy imports,
+        # and lru_cache, do not make two concurrent first loads safe).
+        self._load_lock = threading.Lock()
         model = DEFAULT_MODEL_NAME if options.model_dir is None else options.model_dir.name
         self.name = f"extractive:{model}" + ("+int8" if options.quantize else "")
 
     def load(self) -> ExtractiveSummarizer:
         if self._loaded is None:
-            self._loaded = ExtractiveSummarizer(load_encoder(self._options), self._scoring)
+            with self._load_lock:
+                if self._loaded is None:
+                    self._loaded = ExtractiveSummarizer(load_encoder(self._options), self._scoring)
         return self._loaded
 
     def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:

@@ -54,6 +54,8 @@ class Route:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    hold: threading.Event | None = None
+    """When set, the answer waits (after the hit is counted) until the test sets this event."""
 
 
 class PageServer:
@@ -71,6 +73,8 @@ class PageServer:
                 with server._lock:
                     server.hits.append(self.path)
                 route = server.routes.get(self.path, Route(404, b"<html><title>404 Not Found</title></html>"))
+                if route.hold is not None:
+                    route.hold.wait(10)
                 self.send_response(route.status)
                 for k, v in route.headers.items():
                     self.send_header(k, v)
@@ -96,10 +100,12 @@ class PageServer:
         body: str | bytes,
         status: int = 200,
         content_type: str = "text/html; charset=utf-8",
+        *,
+        hold: threading.Event | None = None,
         **headers: str,
     ) -> str:
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.routes[path] = Route(status, data, {"Content-Type": content_type, **headers})
+        self.routes[path] = Route(status, data, {"Content-Type": content_type, **headers}, hold)
         return self.url(path)
 
 

@@ -13,6 +13,12 @@
     │       ├── NotAnArticle          wrong content type (PDF, image...) or no article in the HTML
     │       ├── TooLittleText         paywall, cookie wall, JS-only page, error page, a teaser
     │       └── UnsupportedLanguage   the offline model reads English only
+    ├── ServiceError                  the service declined the request for now
+    │   ├── Busy                      the work queue is full (``retry_after_s``)
+    │   ├── RateLimited               a user or channel is over its limit (``retry_after_s``, ``scope``)
+    │   ├── DomainNotAllowed          the channel's allowed/blocked domains exclude this link
+    │   ├── ArticleExpired            a re-render asked for an article no longer cached
+    │   └── StoreError                the cache or database (SQLite, Redis) failed or is unreachable
     ├── BadInput                      the request itself is malformed (CLI exit 2)
     └── ModelError                    the packaged model is missing or corrupt (start-up)
 
@@ -22,16 +28,22 @@ Every error carries ``code`` (stable, machine-readable) and a one-line human ``m
 from __future__ import annotations
 
 __all__ = [
+    "ArticleExpired",
     "BadInput",
+    "Busy",
     "ConnectError",
+    "DomainNotAllowed",
     "FetchError",
     "FetchTimeout",
     "HTTPStatusError",
     "ModelError",
     "NotAnArticle",
     "PrecisError",
+    "RateLimited",
     "RefusedAddress",
+    "ServiceError",
     "SourceError",
+    "StoreError",
     "TooLarge",
     "TooLittleText",
     "TooManyRedirects",
@@ -115,6 +127,49 @@ class UnsupportedLanguage(UnreadableArticle):
     def __init__(self, message: str, *, language: str) -> None:
         super().__init__(message)
         self.language = language
+
+
+class ServiceError(PrecisError):
+    code = "service_error"
+
+
+class Busy(ServiceError):
+    code = "busy"
+
+    def __init__(
+        self, message: str = "I'm busy right now: try again in a minute", *, retry_after_s: float = 60.0
+    ) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "retry_after_s": self.retry_after_s}
+
+
+class RateLimited(ServiceError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: float, scope: str) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.scope = scope
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "retry_after_s": self.retry_after_s, "scope": self.scope}
+
+
+class DomainNotAllowed(ServiceError):
+    code = "domain_not_allowed"
+
+
+class ArticleExpired(ServiceError):
+    code = "article_expired"
+
+
+class StoreError(ServiceError):
+    """The message names the backend and the failure, never a password or a token."""
+
+    code = "store_error"
 
 
 class BadInput(PrecisError):

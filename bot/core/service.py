@@ -1,0 +1,778 @@
+"""The digest service: everything that is the same whichever chat a request came from.
+
+An adapter turns a chat event into a ``DigestRequest`` and calls ``DigestService.summarize``,
+which does, in order:
+
+    1. the channel's settings                    trigger, points, quotes, allowed/blocked domains
+    2. the domain check                          ``DomainNotAllowed``, before anything is fetched
+    3. the rate limits                           ``RateLimited``: a token bucket per user and per
+                                                 channel, both taken or neither
+    4. the article, from the cache or read once  ``Digester.read``: fetch, extract, honesty gate
+    5. the digest, from the cache or made once   ``Digester.digest_article`` in the worker pool
+
+Steps 4 and 5 are deduplicated twice: in the process, identical requests share one asyncio task;
+across processes, a lease in the store lets one process do the work while the others wait for
+its result to land in the cache. Model work runs in ``ServiceLimits.workers`` threads with at
+most ``ServiceLimits.queue_size`` jobs waiting; past that, ``Busy`` is raised at once (and before
+fetching, when the queue is already full), so nothing waits unbounded and nothing is dropped
+silently.
+
+The cache (values are JSON of the frozen dataclasses, each with a format version):
+
+    src:{source key}   -> article key   u:{canonical_url(link)}, t:{sha256 of text}, h:{... of HTML};
+                                        a fetched page is also filed under its final URL and
+                                        its own <link rel=canonical>
+    art:{article key}  -> Article       key: sha256 of canonical URL, title and text, so a page
+                                        whose text changed is a new article, summarized again
+    dig:{article key}:{points}:{quotes}:{model} -> the digest (key points, quotes; no article)
+    posted:{platform}:{workspace}:{channel}:{u:... or a:article key} -> PostedRef
+
+Every entry lives ``ServiceLimits.cache_ttl_s``; a link is fetched again once its ``src:`` entry
+has expired. Channel settings are kept until changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal, TypeVar
+
+from bot.config import Settings
+from bot.core.errors import (
+    ArticleExpired,
+    BadInput,
+    Busy,
+    DomainNotAllowed,
+    PrecisError,
+    RateLimited,
+)
+from bot.core.metrics import Metrics
+from bot.core.pipeline import Digester
+from bot.core.store import Bucket, RedisStore, SqliteStore, Store
+from bot.core.types import (
+    Article,
+    Digest,
+    DigestOptions,
+    KeyPoint,
+    PageMeta,
+    Quote,
+    Source,
+    SourceKind,
+    Timings,
+)
+from bot.core.urls import canonical_url, domain_matches, host_of, normalize_domain, redact_url
+
+__all__ = [
+    "MAX_POINTS",
+    "ChannelSettings",
+    "DigestRequest",
+    "DigestService",
+    "PostedRef",
+    "Requester",
+    "ServiceLimits",
+    "ServiceResult",
+    "article_key",
+    "open_service",
+    "open_store",
+    "service_limits",
+]
+
+log = logging.getLogger(__name__)
+
+Trigger = Literal["auto", "mention"]
+T = TypeVar("T")
+
+# A digest of more points than this stops being a digest (Settings.default_points has the same cap).
+MAX_POINTS = 8
+# A lease outlives the work it guards: a fetch (10 s deadline) and extraction, or a queue wait
+# and a model run. If its holder dies, the others take over when it expires.
+LEASE_S = 60.0
+# How often a process waiting on another's lease looks for the result in the cache.
+LEASE_POLL_S = 0.05
+# Bump when the JSON written to the cache changes shape: older entries then read as misses.
+CACHE_FORMAT = 1
+SQLITE_FILE = "precis.sqlite3"
+
+_BOOL_WORDS = {"on": True, "yes": True, "true": True, "1": True,
+               "off": False, "no": False, "false": False, "0": False}
+_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    platform: str
+    """"discord", "slack" or "cli"."""
+    workspace: str | None
+    """Guild id (Discord) or team id (Slack); None in DMs."""
+    channel: str
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRequest:
+    source: Source
+    requester: Requester
+    points: int | None = None
+    """None: the channel's setting."""
+    quotes: bool | None = None
+    """None: the channel's setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSettings:
+    trigger: Trigger = "mention"
+    points: int = 4
+    quotes: bool = True
+    allowed_domains: tuple[str, ...] = ()
+    """Empty: every public domain is allowed (minus the blocked ones)."""
+    blocked_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PostedRef:
+    """Where a digest was already posted in a channel, so a repeat can link to it."""
+
+    message_id: str
+    thread_id: str | None = None
+    permalink: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    digest: Digest
+    article_key: str
+    """Opaque key of the cached article: buttons (Shorter, More points, Quotes) re-render from it."""
+    cached: bool
+    """True when the article came from the cache (no fetch, no extraction)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLimits:
+    workers: int = 2
+    """Threads doing model work; sized for the 2-core machines we run on."""
+    queue_size: int = 16
+    """Requests waiting for a worker beyond this fail fast with ``Busy``."""
+    cache_ttl_s: float = 24 * 3600
+    user_rate: float = 5 / 60
+    """Tokens per second refilled per user (5 a minute)."""
+    user_burst: int = 5
+    channel_rate: float = 20 / 60
+    channel_burst: int = 20
+
+
+# -- the cache's JSON: dataclasses in, dataclasses out ------------------------------------------
+
+
+def article_key(article: Article) -> str:
+    """Content key of an article: the same page with the same text always gets the same key."""
+    meta = article.meta
+    page = canonical_url(meta.canonical_url or meta.url or "")
+    blob = json.dumps([page, meta.title or "", article.text], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
+
+
+def _sha256(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def _article_to_json(article: Article) -> str:
+    return json.dumps({"v": CACHE_FORMAT, "text": article.text, "extractor": article.extractor,
+                       "meta": asdict(article.meta)}, ensure_ascii=False)
+
+
+def _article_from_json(raw: str) -> Article | None:
+    data = json.loads(raw)
+    if data.get("v") != CACHE_FORMAT:
+        return None
+    return Article(text=data["text"], meta=PageMeta(**data["meta"]), extractor=data["extractor"])
+
+
+def _digest_to_json(digest: Digest) -> str:
+    return json.dumps({
+        "v": CACHE_FORMAT,
+        "tldr": digest.tldr,
+        "key_points": [{"text": p.text, "spans": [list(s) for s in p.spans]} for p in digest.key_points],
+        "quotes": [asdict(q) for q in digest.quotes],
+        "model_name": digest.model_name,
+        "timings": asdict(digest.timings),
+    }, ensure_ascii=False)  # fmt: skip
+
+
+def _digest_from_json(raw: str, article: Article) -> Digest | None:
+    data = json.loads(raw)
+    if data.get("v") != CACHE_FORMAT:
+        return None
+    return Digest(
+        article=article,
+        tldr=data["tldr"],
+        key_points=tuple(
+            KeyPoint(p["text"], tuple((int(s), int(e)) for s, e in p["spans"])) for p in data["key_points"]
+        ),
+        quotes=tuple(Quote(**q) for q in data["quotes"]),
+        model_name=data["model_name"],
+        timings=Timings(**data["timings"]),
+    )
+
+
+def _settings_to_json(settings: ChannelSettings) -> str:
+    return json.dumps(asdict(settings))
+
+
+def _settings_from_json(raw: str, defaults: ChannelSettings) -> ChannelSettings:
+    data = json.loads(raw)
+    known = {f.name for f in fields(ChannelSettings)}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+    return replace(defaults, **values)
+
+
+# -- validating what admins and buttons send -----------------------------------------------------
+
+
+def _check_points(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POINTS:
+        raise BadInput(f"the number of points must be a whole number from 1 to {MAX_POINTS}")
+    return value
+
+
+def _check_bool(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+        return _BOOL_WORDS[value.strip().lower()]
+    raise BadInput(f"{name} must be on or off")
+
+
+def _check_trigger(value: object) -> Trigger:
+    if isinstance(value, str) and value.strip().lower() in ("auto", "mention"):
+        return "auto" if value.strip().lower() == "auto" else "mention"
+    raise BadInput("the trigger must be auto (every link posted) or mention (only when asked)")
+
+
+def _check_domains(name: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items: Iterable[object] = re.split(r"[\s,]+", value)
+    elif isinstance(value, Iterable):
+        items = value
+    else:
+        raise BadInput(f"{name} must be a list of domains, like example.com, news.example.org")
+    out = []
+    for item in items:
+        if not isinstance(item, str):
+            raise BadInput(f"{name} must be a list of domains, like example.com, news.example.org")
+        if not item.strip():
+            continue
+        domain = normalize_domain(item)
+        if not _DOMAIN.fullmatch(domain) or "." not in domain:
+            raise BadInput(f"{item.strip()!r} is not a domain (write it like example.com)")
+        out.append(domain)
+    return tuple(sorted(set(out)))
+
+
+def _validated(changes: dict[str, object]) -> dict[str, object]:
+    names = [f.name for f in fields(ChannelSettings)]
+    out: dict[str, object] = {}
+    for name, value in changes.items():
+        if name == "trigger":
+            out[name] = _check_trigger(value)
+        elif name == "points":
+            out[name] = _check_points(value)
+        elif name == "quotes":
+            out[name] = _check_bool("quotes", value)
+        elif name in ("allowed_domains", "blocked_domains"):
+            out[name] = _check_domains(name.replace("_", " "), value)
+        else:
+            raise BadInput(f"there is no setting called {name!r}; the settings are {', '.join(names)}")
+    return out
+
+
+def _wait_text(seconds: float) -> str:
+    whole = max(1, int(-(-seconds // 1)))
+    return f"{whole} s" if whole < 90 else f"{round(whole / 60)} min"
+
+
+# -- structured logs: one line per request, ``event key=value ...``, values never secrets --------
+
+
+def _log_value(value: object) -> str:
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return json.dumps(text) if not text or re.search(r'[\s="]', text) else text
+
+
+def _log_event(level: int, event: str, fields: dict[str, object]) -> None:
+    if log.isEnabledFor(level):
+        line = " ".join(f"{k}={_log_value(v)}" for k, v in fields.items() if v is not None)
+        log.log(level, "%s %s", event, line, extra={"event": event, "fields": dict(fields)})
+
+
+# -- bounded model work ------------------------------------------------------------------------
+
+
+class _WorkPool:
+    """``workers`` threads and at most ``queue_size`` jobs waiting for one; past that, ``Busy``.
+
+    Admission is counted here, before the executor's own (unbounded) queue, so the executor
+    never holds more than ``workers + queue_size`` jobs.
+    """
+
+    def __init__(self, workers: int, queue_size: int, metrics: Metrics) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="precis-model")
+        self._capacity = workers + queue_size
+        self._admitted = 0  # submitted and not finished: running or waiting
+        self._running = 0
+        self._lock = threading.Lock()
+        self._metrics = metrics
+        self._closed = False
+
+    @property
+    def full(self) -> bool:
+        return self._admitted >= self._capacity
+
+    def check(self) -> None:
+        """Raise ``Busy`` now rather than fetch a page that no worker could take."""
+        if self._closed:
+            raise Busy("I'm restarting: try again in a minute")
+        if self.full:
+            raise Busy()
+
+    def _gauges(self) -> None:
+        self._metrics.queue_depth.set(self._admitted - self._running)
+        self._metrics.workers_busy.set(self._running)
+
+    async def run(self, fn: Callable[[], T]) -> tuple[T, float]:
+        """``fn()`` in a worker: its result and the seconds it waited for the worker."""
+        with self._lock:
+            self.check()
+            self._admitted += 1
+            self._gauges()
+        submitted = time.perf_counter()
+        waited: list[float] = []
+
+        def job() -> T:
+            with self._lock:
+                self._running += 1
+                self._gauges()
+            waited.append(time.perf_counter() - submitted)
+            try:
+                return fn()
+            finally:
+                with self._lock:
+                    self._running -= 1
+
+        def finished(_: object = None) -> None:  # also when cancelled before it ran
+            with self._lock:
+                self._admitted -= 1
+                self._gauges()
+
+        try:
+            future = self._executor.submit(job)
+        except RuntimeError as exc:  # shut down between the check and here
+            finished()
+            raise Busy("I'm restarting: try again in a minute") from exc
+        future.add_done_callback(finished)
+        result = await asyncio.wrap_future(future)
+        return result, waited[0]
+
+    async def aclose(self) -> None:
+        self._closed = True
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self._executor.shutdown(wait=True, cancel_futures=True)
+        )
+
+
+class _SingleFlight:
+    """Identical work in this process runs once: later callers await the first caller's task
+    (and are counted in ``precis_shared_total`` as they join).
+
+    The work is a task of its own, so one caller giving up (cancelled) leaves the others served.
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._metrics = metrics
+
+    async def run(self, step: str, key: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        name = f"{step}:{key}"
+        task = self._tasks.get(name)
+        if task is None:
+            task = asyncio.create_task(make())
+            self._tasks[name] = task
+            task.add_done_callback(lambda t: self._forget(name, t))
+        else:
+            self._metrics.shared.labels(step).inc()
+        return await asyncio.shield(task)
+
+    def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
+        if self._tasks.get(key) is task:
+            del self._tasks[key]
+        if not task.cancelled():
+            task.exception()  # retrieved, even when every caller has gone
+
+    async def aclose(self) -> None:
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    article: Article
+    key: str
+    fetch_ms: float = 0.0
+    extract_ms: float = 0.0
+    cached: bool = True
+
+
+def _scope(platform: str, workspace: str | None, channel: str) -> str:
+    return f"{platform}:{workspace or '-'}:{channel}"
+
+
+class DigestService:
+    """Construct with its dependencies; every method is async and safe to call concurrently.
+
+    Errors raised (all in ``bot.core.errors``): the pipeline's ``SourceError`` family, plus
+    ``Busy`` (queue full; ``retry_after_s``), ``RateLimited`` (``retry_after_s``, ``scope``),
+    ``DomainNotAllowed``, ``ArticleExpired`` (a re-render whose article left the cache),
+    ``BadInput`` (settings or points out of range) and ``StoreError`` (the store failed).
+
+    The service owns ``store`` and ``metrics``: ``aclose`` closes them, and its worker pool.
+    ``defaults`` are the settings of a channel nobody has configured; ``clock`` (wall-clock
+    seconds, shared by every process on Redis) drives the rate limits.
+    """
+
+    def __init__(self, digester: Digester, store: Store, limits: ServiceLimits = ServiceLimits(),
+                 metrics: Metrics | None = None, *, defaults: ChannelSettings = ChannelSettings(),
+                 clock: Callable[[], float] = time.time) -> None:
+        self._digester = digester
+        self._store = store
+        self._limits = limits
+        self._metrics = metrics if metrics is not None else Metrics()
+        self._defaults = defaults
+        self._clock = clock
+        self._pool = _WorkPool(limits.workers, limits.queue_size, self._metrics)
+        self._flights = _SingleFlight(self._metrics)
+        self._closed = False
+
+    @property
+    def metrics(self) -> Metrics:
+        return self._metrics
+
+    # -- requests ------------------------------------------------------------------------------
+
+    async def summarize(self, request: DigestRequest) -> ServiceResult:
+        source = request.source
+        fields: dict[str, object] = {"source": source.kind.value}
+        if source.kind is SourceKind.URL:
+            fields["host"] = host_of(source.value)  # never the path or query: they may hold tokens
+        with self._observe("summarize", request.requester, fields) as out:
+            result = await self._summarize(request)
+            out.update(article=result.article_key, cached=result.cached)
+            return result
+
+    async def _summarize(self, request: DigestRequest) -> ServiceResult:
+        r, source = request.requester, request.source
+        settings = await self.get_settings(r.platform, r.workspace, r.channel)
+        if source.kind is SourceKind.URL:
+            self._check_domain(settings, source.value)
+        points = _check_points(request.points if request.points is not None else settings.points)
+        quotes = request.quotes if request.quotes is not None else settings.quotes
+        await self._take_tokens(r)
+        loaded = await self._article(source, self._source_key(source))
+        if source.kind is SourceKind.URL and loaded.article.meta.url:
+            self._check_domain(settings, loaded.article.meta.url)  # where redirects led
+        digest = await self._digest(loaded, DigestOptions(points=points, quotes=quotes))
+        return ServiceResult(digest, loaded.key, loaded.cached)
+
+    async def rerender(self, article_key: str, requester: Requester, *, points: int,
+                       quotes: bool) -> ServiceResult:
+        with self._observe("rerender", requester, {"article": article_key}):
+            points = _check_points(points)
+            await self._take_tokens(requester)
+            article = await self._load_article(article_key)
+            if article is None:
+                raise ArticleExpired("that article has left my cache: post the link again for a fresh digest")
+            options = DigestOptions(points=points, quotes=quotes)
+            digest = await self._digest(_Loaded(article, article_key), options)
+            return ServiceResult(digest, article_key, cached=True)
+
+    @contextlib.contextmanager
+    def _observe(self, kind: str, r: Requester, fields: dict[str, object]) -> Iterator[dict[str, object]]:
+        """Count the request by outcome, time it, and log one line about it."""
+        started = time.perf_counter()
+        out: dict[str, object] = {}
+        level, outcome = logging.INFO, "error"
+        try:
+            yield out
+            outcome = "cached" if out.get("cached") else "ok"
+        except PrecisError as exc:
+            outcome = exc.code
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        except Exception:
+            level = logging.WARNING  # the adapter's error handler logs the traceback
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            self._metrics.requests.labels(kind, r.platform, outcome).inc()
+            self._metrics.stage_seconds.labels("total").observe(elapsed)
+            _log_event(level, kind, {
+                "outcome": outcome, "platform": r.platform, "workspace": r.workspace, "channel": r.channel,
+                "user": r.user, **fields, **out, "ms": round(elapsed * 1000, 1),
+            })  # fmt: skip
+
+    # -- policy: domains and rate limits ----------------------------------------------------------
+
+    @staticmethod
+    def _check_domain(settings: ChannelSettings, url: str) -> None:
+        host = host_of(url)
+        if host is None:
+            return  # not a web address: the fetcher refuses it with the reason
+        if settings.blocked_domains and domain_matches(host, settings.blocked_domains):
+            raise DomainNotAllowed(f"links to {host} aren't summarized in this channel")
+        if settings.allowed_domains and not domain_matches(host, settings.allowed_domains):
+            shown = ", ".join(settings.allowed_domains)
+            raise DomainNotAllowed(f"this channel only summarizes links to {shown}, not {host}")
+
+    async def _take_tokens(self, r: Requester) -> None:
+        limits = self._limits
+        user = Bucket(f"user:{r.platform}:{r.user}", limits.user_rate, limits.user_burst)
+        channel = Bucket(f"channel:{_scope(r.platform, r.workspace, r.channel)}", limits.channel_rate,
+                         limits.channel_burst)
+        denial = await self._store.take([user, channel], self._clock())
+        if denial is None:
+            return
+        wait = _wait_text(denial.wait_s)
+        if denial.bucket == user:
+            raise RateLimited(f"you're going a bit fast: try again in {wait}",
+                              retry_after_s=denial.wait_s, scope="user")
+        raise RateLimited(f"this channel has asked for a lot of digests: try again in {wait}",
+                          retry_after_s=denial.wait_s, scope="channel")
+
+    # -- step 4: the article ---------------------------------------------------------------------
+
+    @staticmethod
+    def _source_key(source: Source) -> str:
+        if source.kind is SourceKind.URL:
+            return "u:" + canonical_url(source.value)
+        if source.kind is SourceKind.TEXT:
+            return "t:" + _sha256(source.value.strip())
+        return "h:" + _sha256(source.url or "", source.value)
+
+    async def _load_article(self, key: str) -> Article | None:
+        raw = await self._store.get(f"art:{key}")
+        return None if raw is None else _article_from_json(raw)
+
+    async def _cached_article(self, source_key: str) -> _Loaded | None:
+        key = await self._store.get(f"src:{source_key}")
+        if key is None:
+            return None
+        article = await self._load_article(key)
+        return None if article is None else _Loaded(article, key)
+
+    async def _article(self, source: Source, source_key: str) -> _Loaded:
+        found = await self._cached_article(source_key)
+        self._metrics.cache.labels("article", "miss" if found is None else "hit").inc()
+        if found is not None:
+            return found
+
+        def lookup() -> Awaitable[_Loaded | None]:
+            return self._cached_article(source_key)
+
+        def produce() -> Awaitable[_Loaded]:
+            return self._read(source, source_key)
+
+        return await self._flights.run(
+            "read", source_key, lambda: self._leased("read", source_key, lookup, produce)
+        )
+
+    async def _read(self, source: Source, source_key: str) -> _Loaded:
+        self._pool.check()  # no fetch for a digest no worker could take
+        read = await self._digester.read(source)
+        if source.kind is SourceKind.URL:
+            self._metrics.stage_seconds.labels("fetch").observe(read.fetch_ms / 1000)
+        self._metrics.stage_seconds.labels("extract").observe(read.extract_ms / 1000)
+        article = read.article
+        key = article_key(article)
+        ttl = self._limits.cache_ttl_s
+        await self._store.put(f"art:{key}", _article_to_json(article), ttl)
+        aliases = {source_key}
+        if source.kind is SourceKind.URL:
+            aliases |= {"u:" + canonical_url(u) for u in (article.meta.url, article.meta.canonical_url) if u}
+        for alias in sorted(aliases):  # after the article: whoever finds an alias finds the article
+            await self._store.put(f"src:{alias}", key, ttl)
+        return _Loaded(article, key, read.fetch_ms, read.extract_ms, cached=False)
+
+    async def _leased(self, step: str, key: str, lookup: Callable[[], Awaitable[T | None]],
+                      produce: Callable[[], Awaitable[T]]) -> T:
+        """``produce()`` under the store's lease on ``step:key``, unless another process is already
+        at it: then wait for its result to appear through ``lookup()``, or for its lease to end
+        (it failed, or died) and try again."""
+        lease, waited = f"{step}:{key}", False
+        while True:
+            token = await self._store.acquire(lease, LEASE_S)
+            if token is not None:
+                try:
+                    found = await lookup()
+                    return found if found is not None else await produce()
+                finally:
+                    await self._store.release(lease, token)
+            if not waited:
+                waited = True
+                self._metrics.lease_waits.labels(step).inc()
+            await asyncio.sleep(LEASE_POLL_S)
+            found = await lookup()
+            if found is not None:
+                return found
+
+    # -- step 5: the digest ----------------------------------------------------------------------
+
+    def _digest_key(self, key: str, options: DigestOptions) -> str:
+        return f"dig:{key}:{options.points}:{int(options.quotes)}:{self._digester.model_name}"
+
+    async def _cached_digest(self, digest_key: str, article: Article) -> Digest | None:
+        raw = await self._store.get(digest_key)
+        return None if raw is None else _digest_from_json(raw, article)
+
+    async def _digest(self, loaded: _Loaded, options: DigestOptions) -> Digest:
+        digest_key = self._digest_key(loaded.key, options)
+        digest = await self._cached_digest(digest_key, loaded.article)
+        self._metrics.cache.labels("digest", "miss" if digest is None else "hit").inc()
+        fresh = digest is None
+        if digest is None:
+
+            def lookup() -> Awaitable[Digest | None]:
+                return self._cached_digest(digest_key, loaded.article)
+
+            def produce() -> Awaitable[Digest]:
+                return self._run_model(digest_key, loaded.article, options)
+
+            digest = await self._flights.run(
+                "digest", digest_key, lambda: self._leased("digest", digest_key, lookup, produce)
+            )
+        # Timings say what this request spent: nothing for a stage served from the cache.
+        summarize = digest.timings.summarize if fresh else 0.0
+        quotes = digest.timings.quotes if fresh else 0.0
+        total = round(loaded.fetch_ms + loaded.extract_ms + summarize + quotes, 1)
+        timings = Timings(loaded.fetch_ms, loaded.extract_ms, summarize, quotes, total)
+        return replace(digest, article=loaded.article, timings=timings)
+
+    async def _run_model(self, digest_key: str, article: Article, options: DigestOptions) -> Digest:
+        started = time.perf_counter()
+        digest, waited = await self._pool.run(lambda: self._digester.digest_article(article, options))
+        self._metrics.stage_seconds.labels("queue").observe(waited)
+        self._metrics.stage_seconds.labels("digest").observe(time.perf_counter() - started - waited)
+        await self._store.put(digest_key, _digest_to_json(digest), self._limits.cache_ttl_s)
+        return digest
+
+    # -- channel settings ------------------------------------------------------------------------
+
+    async def get_settings(self, platform: str, workspace: str | None, channel: str) -> ChannelSettings:
+        raw = await self._store.get_settings(_scope(platform, workspace, channel))
+        return self._defaults if raw is None else _settings_from_json(raw, self._defaults)
+
+    async def update_settings(self, platform: str, workspace: str | None, channel: str,
+                              **changes: object) -> ChannelSettings:
+        """Change some of a channel's settings; the others keep their values. Raises ``BadInput``
+        naming the problem for an unknown setting or a value out of range; nothing is saved then."""
+        values = _validated(changes)
+        current = await self.get_settings(platform, workspace, channel)
+        updated = replace(current, **values)  # type: ignore[arg-type]
+        await self._store.put_settings(_scope(platform, workspace, channel), _settings_to_json(updated))
+        changed = ",".join(sorted(values))
+        _log_event(logging.INFO, "settings",
+                   {"platform": platform, "workspace": workspace, "channel": channel, "changed": changed})
+        return updated
+
+    # -- "already summarized here" ---------------------------------------------------------------
+
+    async def _posted_keys(self, r: Requester, url: str) -> list[str]:
+        prefix = f"posted:{_scope(r.platform, r.workspace, r.channel)}"
+        source_key = "u:" + canonical_url(url)
+        keys = [f"{prefix}:{source_key}"]
+        key = await self._store.get(f"src:{source_key}")
+        if key is not None:  # the same article under another address (its canonical page, AMP)
+            keys.append(f"{prefix}:a:{key}")
+        return keys
+
+    async def find_posted(self, requester: Requester, url: str) -> PostedRef | None:
+        for key in await self._posted_keys(requester, url):
+            raw = await self._store.get(key)
+            if raw is not None:
+                return PostedRef(**json.loads(raw))
+        return None
+
+    async def record_posted(self, requester: Requester, url: str, ref: PostedRef) -> None:
+        raw = json.dumps(asdict(ref))
+        for key in await self._posted_keys(requester, url):
+            await self._store.put(key, raw, self._limits.cache_ttl_s)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self._flights.aclose()
+        await self._pool.aclose()
+        self._metrics.close()
+        await self._store.aclose()
+
+
+# -- wiring: settings -> store -> service ----------------------------------------------------------
+
+
+def service_limits(settings: Settings) -> ServiceLimits:
+    return ServiceLimits(
+        workers=settings.workers,
+        queue_size=settings.queue_size,
+        cache_ttl_s=settings.cache_ttl_s,
+        user_rate=settings.user_rate_per_min / 60,
+        user_burst=settings.user_burst,
+        channel_rate=settings.channel_rate_per_min / 60,
+        channel_burst=settings.channel_burst,
+    )
+
+
+async def open_store(settings: Settings) -> Store:
+    """Redis when ``REDIS_URL`` is set, else SQLite in ``DATA_DIR`` (created on first start)."""
+    if settings.redis_url is not None:
+        url = settings.redis_url.get_secret_value()
+        store: Store = await RedisStore.connect(url)
+        _log_event(logging.INFO, "store", {"backend": "redis", "url": redact_url(url)})
+    else:
+        path = settings.data_dir / SQLITE_FILE
+        store = await SqliteStore.open(path)
+        _log_event(logging.INFO, "store", {"backend": "sqlite", "path": path})
+    return store
+
+
+@contextlib.asynccontextmanager
+async def open_service(settings: Settings, digester: Digester) -> AsyncIterator[DigestService]:
+    """The service the adapters share: store from the settings, metrics served on
+    ``METRICS_PORT`` when set. Closed (store, pool, metrics server) on leaving."""
+    store = await open_store(settings)
+    metrics = Metrics()
+    try:
+        if settings.metrics_port is not None:
+            port = metrics.serve(settings.metrics_port)
+            _log_event(logging.INFO, "metrics", {"port": port})
+    except BaseException:
+        await store.aclose()
+        raise
+    service = DigestService(digester, store, service_limits(settings), metrics,
+                            defaults=ChannelSettings(points=settings.default_points))
+    try:
+        yield service
+    finally:
+        await service.aclose()

@@ -1,0 +1,136 @@
+"""One spelling per article address, so the cache and "already summarized here" see through
+tracking parameters, fragments and AMP copies.
+
+``canonical_url`` is a cache key, never an address to fetch: the service fetches the link a
+person posted, then also files the result under the page's own ``<link rel=canonical>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+__all__ = ["canonical_url", "domain_matches", "host_of", "normalize_domain", "redact_url"]
+
+# Query parameters that say how a link travelled, never which page it is.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+    "li_fat_id", "mc_cid", "mc_eid", "igshid", "igsh", "ref_src", "ref_url", "s_cid", "ocid",
+    "ncid", "sr_share", "mkt_tok", "vero_id", "oly_anon_id", "oly_enc_id", "rb_clickid",
+    "soc_src", "soc_trk", "__twitter_impression", "_ga", "_gl", "wt_mc", "cmpid", "spm",
+})  # fmt: skip
+TRACKING_PREFIXES = ("utm_", "_hs", "pk_", "mtm_", "at_")
+
+# How publishers mark the AMP copy of a page in its query string.
+_AMP_QUERY = {"amp": {"", "1", "true"}, "outputtype": {"amp"}, "output": {"amp"}}
+_AMP_SUFFIX = re.compile(r"\.amp(\.html?)$", re.IGNORECASE)
+# Google's AMP viewer and cache: /amp/s/HOST/PATH and HOST-WITH-DASHES.cdn.ampproject.org/c/s/HOST/PATH.
+_AMP_VIEWER = re.compile(r"^/(?:amp|c)/(s/)?([^/]+\.[^/]+)(/.*)?$", re.IGNORECASE)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def _is_amp_flag(name: str, value: str) -> bool:
+    return value.lower() in _AMP_QUERY.get(name.lower(), ())
+
+
+def _unwrap_amp_viewer(host: str, path: str) -> str | None:
+    """The publisher's URL behind a Google AMP viewer or AMP cache link, else None."""
+    if not (host.endswith(".cdn.ampproject.org") or (host.startswith(("www.google.", "google.")) and
+                                                      path.lower().startswith("/amp/"))):
+        return None
+    found = _AMP_VIEWER.match(path)
+    if found is None:
+        return None
+    secure, inner_host, rest = found.groups()
+    return f"{'https' if secure else 'http'}://{inner_host}{rest or '/'}"
+
+
+def _path(path: str) -> str:
+    """AMP markers out (``/amp`` segments, ``.amp.html``), and no trailing slash: ``/a/`` and ``/a``
+    are the same article on every site that serves both."""
+    path = _AMP_SUFFIX.sub(r"\1", path)
+    kept = [s for i, s in enumerate(path.split("/")) if s.lower() != "amp" or i == 0]
+    return "/".join(kept).rstrip("/") or "/"
+
+
+def canonical_url(url: str) -> str:
+    """The one spelling of ``url`` used as a cache key.
+
+    Lowercases the scheme and host, drops the fragment, user info, default port, a trailing
+    slash and tracking parameters (``utm_*``, ``fbclid``, ``gclid``...), sorts the query, and maps an AMP copy
+    (``/amp/`` segment, ``.amp.html``, ``?amp=1``, an ``amp.`` host, Google's AMP cache and
+    viewer) to the page it copies. A string that is not an http(s) URL comes back trimmed.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        return url
+    unwrapped = _unwrap_amp_viewer(host, parts.path)
+    if unwrapped is not None:
+        return canonical_url(unwrapped + (f"?{parts.query}" if parts.query else ""))
+    if host.startswith("amp."):
+        host = host[len("amp."):]
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(k) and not _is_amp_flag(k, v)
+    ]
+    query.sort(key=lambda kv: kv[0])  # stable: repeated keys keep their order
+    path = _path(parts.path)
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def host_of(url: str) -> str | None:
+    """The lowercased host of an http(s) URL, without a trailing dot; None when it has none."""
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".").lower() if host else None
+
+
+def normalize_domain(domain: str) -> str:
+    """``"*.Example.COM."`` / ``"https://example.com/x"`` -> ``"example.com"``."""
+    domain = domain.strip().lower()
+    if "://" in domain:
+        domain = host_of(domain) or ""
+    return domain.removeprefix("*.").strip(".")
+
+
+def domain_matches(host: str, domains: Iterable[str]) -> bool:
+    """True when ``host`` is one of ``domains`` or a subdomain of one."""
+    host = host.rstrip(".").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit for a log: a password becomes ``***`` and the query (which may carry one) goes.
+
+    ``redis://:secret@cache:6379/0?password=x`` -> ``redis://:***@cache:6379/0``.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "<invalid url>"
+    netloc = parts.hostname or ""
+    if port is not None:
+        netloc += f":{port}"
+    if parts.username is not None or parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
