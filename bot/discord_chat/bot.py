@@ -1,0 +1,682 @@
+"""The Discord client: events and commands in, ``DigestRequest`` to the service, threads out.
+
+Triggers (each becomes one or more ``DigestRequest`` for ``DigestService.summarize``):
+
+- a message with http(s) links in a channel set to ``auto`` (up to 3; ``<...>`` links skipped);
+- a message that mentions the bot, with links of its own or in the message it replies to;
+- any message with links in a DM;
+- ``/summarize url|text [points] [quotes]`` and the message menu **Apps → Summarize**.
+
+Replies go in a thread: a new one on the user's message (auto, mention), on the bot's short
+"Summary of <title> for @user" message (slash command, menu), or the thread the request came
+from; in a DM, a plain reply. Under each digest, **Shorter**, **More points** and **Quotes**
+buttons re-render it from the cached article; their state lives in their ``custom_id``, so they
+keep working across restarts and processes.
+
+Errors: ``user_message`` is the one place an exception becomes what the user reads (a
+``PrecisError``'s own message; ``log.exception`` and an apology for anything else). Every path
+(messages, commands, buttons) goes through it, and the user always gets an answer, except in
+``auto`` mode for links that are simply not articles (a GIF, a video) or not allowed here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import discord
+from discord import app_commands
+
+from bot.config import Settings
+from bot.core.errors import BadInput, Busy, DomainNotAllowed, NotAnArticle, PrecisError, RateLimited
+from bot.core.service import (
+    ChannelSettings,
+    DigestRequest,
+    DigestService,
+    PostedRef,
+    Requester,
+    ServiceResult,
+)
+from bot.core.types import Quote, Source, SourceKind
+from bot.discord_chat.render import (
+    digest_payloads,
+    help_payload,
+    intro_payload,
+    notice_payload,
+    settings_payload,
+    thread_name,
+)
+from models.quotes import select_notable
+
+__all__ = [
+    "PLATFORM",
+    "REQUIRED_PERMISSIONS",
+    "DigestButton",
+    "PrecisBot",
+    "bot_intents",
+    "build_client",
+    "digest_view",
+    "find_links",
+    "invite_url",
+    "is_ignored_author",
+    "run",
+    "serve",
+    "user_message",
+]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+MAX_LINKS = 3  # links summarized per message: more is a link dump, not a request
+POINTS_MIN, POINTS_MAX = 1, 8
+POINTS_STEP = 2  # Shorter / More points change the number of key points by this much
+CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
+WORKING_EMOJI = "\N{HOURGLASS WITH FLOWING SAND}"
+AUTO_QUIET = (NotAnArticle, DomainNotAllowed)
+"""In ``auto`` channels these stay silent: a GIF or a video link is not a request for a digest."""
+
+REQUIRED_PERMISSIONS = discord.Permissions(
+    send_messages=True,
+    create_public_threads=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    add_reactions=True,
+    read_message_history=True,
+)
+"""What the invite asks for, and nothing more (value 309237729344)."""
+
+
+def bot_intents(*, message_content: bool = True) -> discord.Intents:
+    """Only what the bot needs: guilds (channels, threads), guild and DM messages, and
+    Message Content, without which ``auto`` mode cannot see links (mentions, DMs and
+    commands work without it)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = message_content
+    return intents
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=REQUIRED_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+# -- the edge ---------------------------------------------------------------------------------
+
+_LINK_RE = re.compile(r"<?https?://[^\s<>|]+>?")
+_TRAILING = ".,;:!?'\"*_~"
+
+
+def find_links(content: str, limit: int = MAX_LINKS) -> list[str]:
+    """The http(s) links in a message, in order, without repeats, at most ``limit``.
+
+    A link in ``<...>`` is skipped (Discord's "don't embed this"); punctuation and markdown
+    glued to the end of a link (``.``, ``**``, an unbalanced ``)``) is not part of it.
+    """
+    links: list[str] = []
+    for m in _LINK_RE.finditer(content):
+        raw = m.group()
+        if raw.startswith("<") and raw.endswith(">"):
+            continue
+        url = raw.strip("<>")
+        while url and (
+            url[-1] in _TRAILING
+            or (url[-1] == ")" and url.count(")") > url.count("("))
+            or (url[-1] == "]" and url.count("]") > url.count("["))
+        ):
+            url = url[:-1]
+        if urlsplit(url).hostname and url not in links:
+            links.append(url)
+        if len(links) == limit:
+            break
+    return links
+
+
+def is_ignored_author(message: discord.Message, self_id: int | None) -> bool:
+    """Messages from this bot, other bots and webhooks are never requests."""
+    return message.author.bot or message.author.id == self_id or message.webhook_id is not None
+
+
+def _retry_hint(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    return f"{seconds} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
+
+
+def user_message(exc: BaseException) -> str:
+    """The central error handler: what the user reads when ``exc`` happened.
+
+    Errors a user can act on get their own friendly message; anything else is logged with
+    its traceback and the user gets an apology.
+    """
+    if isinstance(exc, app_commands.CommandInvokeError):
+        exc = exc.original
+    if isinstance(exc, RateLimited | Busy):
+        if "try again" in exc.message.lower():
+            return exc.message
+        return f"{exc.message.rstrip('.')}. Try again in {_retry_hint(exc.retry_after_s)}."
+    if isinstance(exc, PrecisError):
+        return exc.message
+    if isinstance(exc, app_commands.MissingPermissions):
+        return "You need the Manage Server permission for that."
+    if isinstance(exc, app_commands.CheckFailure | app_commands.TransformerError):
+        return "That command can't be used like this here."
+    if isinstance(exc, discord.Forbidden):
+        log.warning("missing a Discord permission: %s", exc)
+        return "I'm missing a permission here (send messages, threads, embed links or read history)."
+    log.exception("unexpected error", exc_info=exc)
+    return "Something went wrong on my side; it has been logged."
+
+
+# -- buttons ----------------------------------------------------------------------------------
+
+Action = Literal["s", "m", "q"]
+_LABELS: dict[str, str] = {"s": "Shorter", "m": "More points", "q": "Quotes"}
+
+
+class DigestButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"pr:(?P<action>[smq]):(?P<points>[1-8]):(?P<quotes>[01]):(?P<owner>[0-9]+):(?P<key>.+)",
+):
+    """Shorter / More points / Quotes. The ``custom_id`` holds everything a press needs (what is
+    shown now, who asked, the cached article's key), so no state lives in this process."""
+
+    def __init__(self, action: Action, *, points: int, quotes: bool, owner: int, key: str) -> None:
+        self.action: Action = action
+        self.points = points
+        self.quotes = quotes
+        self.owner = owner
+        self.key = key
+        label = _LABELS[action]
+        if action == "q":
+            label = "Hide quotes" if quotes else "Quotes"
+        disabled = (action == "s" and points <= POINTS_MIN) or (action == "m" and points >= POINTS_MAX)
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"pr:{action}:{points}:{int(quotes)}:{owner}:{key}",
+                disabled=disabled,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DigestButton:
+        return cls(
+            match["action"],  # type: ignore[arg-type]
+            points=int(match["points"]),
+            quotes=match["quotes"] == "1",
+            owner=int(match["owner"]),
+            key=match["key"],
+        )
+
+    def target(self) -> tuple[int, bool]:
+        """(points, quotes) after this press."""
+        if self.action == "s":
+            return max(POINTS_MIN, self.points - POINTS_STEP), self.quotes
+        if self.action == "m":
+            return min(POINTS_MAX, self.points + POINTS_STEP), self.quotes
+        return self.points, not self.quotes
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        client = interaction.client
+        if isinstance(client, PrecisBot):
+            await client.press(interaction, self)
+
+
+def digest_view(article_key: str, *, owner: int, points: int, quotes: bool) -> discord.ui.View | None:
+    """The buttons under a digest, or None when the key does not fit a ``custom_id``."""
+    points = min(POINTS_MAX, max(POINTS_MIN, points))
+    buttons = [DigestButton(action, points=points, quotes=quotes, owner=owner, key=article_key)
+               for action in ("s", "m", "q")]
+    if any(len(b.custom_id) > CUSTOM_ID_MAX for b in buttons):
+        log.warning("article key %r is too long for a button's custom_id: no buttons", article_key)
+        return None
+    view = discord.ui.View(timeout=None)
+    for b in buttons:
+        view.add_item(b)
+    return view
+
+
+# -- the client -------------------------------------------------------------------------------
+
+Kind = Literal["digest", "error", "posted", "quiet"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    request: DigestRequest
+    kind: Kind
+    result: ServiceResult | None = None
+    notice: str = ""
+
+    @property
+    def url(self) -> str | None:
+        return self.request.source.url if self.request.source.kind is SourceKind.URL else None
+
+
+Send = Callable[[dict[str, Any], "discord.ui.View | None"], Awaitable[discord.Message]]
+
+
+def _send_kwargs(payload: dict[str, Any], view: discord.ui.View | None) -> dict[str, Any]:
+    """A payload from ``render`` as discord.py keyword arguments (same JSON on the wire)."""
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if "content" in payload:
+        kwargs["content"] = payload["content"]
+    if "embeds" in payload:
+        kwargs["embeds"] = [discord.Embed.from_dict(e) for e in payload["embeds"]]
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+def _home_channel_id(channel: object, fallback: int | None) -> int:
+    """Settings and "already summarized" belong to a thread's parent channel."""
+    if isinstance(channel, discord.Thread):
+        return channel.parent_id
+    return getattr(channel, "id", None) or fallback or 0
+
+
+class PrecisTree(app_commands.CommandTree["PrecisBot"]):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await self.client.answer_error(interaction, error)
+
+
+class PrecisBot(discord.AutoShardedClient):
+    """Always auto-sharded: ``shard_count`` from ``DISCORD_SHARDS``, else Discord's
+    recommendation (one shard until about 1,000 guilds)."""
+
+    def __init__(self, settings: Settings, service: DigestService, *, intents: discord.Intents,
+                 sync_commands: bool = True) -> None:
+        super().__init__(
+            intents=intents,
+            shard_count=settings.discord_shards,
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+        )
+        self.settings = settings
+        self.service = service
+        self.sync_commands = sync_commands
+        self.tree = PrecisTree(self)
+        self._add_commands()
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(DigestButton)
+        if self.sync_commands:
+            await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        if self.application_id is not None:
+            log.info("ready as %s in %d guilds; invite: %s", self.user, len(self.guilds),
+                     invite_url(self.application_id))
+
+    # -- messages ------------------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        if self.user is None or is_ignored_author(message, self.user.id):
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        try:
+            await self._on_message(message)
+        except Exception as exc:
+            text = user_message(exc)
+            try:
+                await message.reply(**_send_kwargs(notice_payload(text), None))
+            except discord.HTTPException:
+                log.exception("could not tell the user about an error")
+
+    def _mentions_me(self, message: discord.Message) -> bool:
+        assert self.user is not None
+        if any(u.id == self.user.id for u in message.mentions):
+            return True
+        role = message.guild.self_role if message.guild else None
+        return role is not None and role in message.role_mentions
+
+    async def _on_message(self, message: discord.Message) -> None:
+        guild = message.guild
+        explicit = guild is None or self._mentions_me(message)
+        links = find_links(message.content)
+        if not explicit and not links:
+            return
+        home = _home_channel_id(message.channel, message.channel.id)
+        workspace = str(guild.id) if guild else None
+        channel_settings = await self.service.get_settings(PLATFORM, workspace, str(home))
+        if not explicit and channel_settings.trigger != "auto":
+            return
+        if explicit and not links:
+            links = find_links(await self._referenced_content(message))
+        if not links:
+            await message.reply(**_send_kwargs(notice_payload(
+                "Send me a link (or reply to a message with one and mention me), or use /summarize."), None))
+            return
+        requester = Requester(PLATFORM, workspace, str(home), str(message.author.id))
+        requests = [DigestRequest(Source.from_url(u), requester) for u in links]
+        async with self._working(message):
+            outcomes = await self._attempt_all(requests, quiet=not explicit)
+            await self._reply_to_message(message, outcomes, channel_settings)
+
+    async def _referenced_content(self, message: discord.Message) -> str:
+        ref = message.reference
+        if ref is None or ref.message_id is None:
+            return ""
+        if isinstance(ref.resolved, discord.Message):
+            return ref.resolved.content
+        try:
+            return (await message.channel.fetch_message(ref.message_id)).content
+        except discord.HTTPException:
+            return ""
+
+    @asynccontextmanager
+    async def _working(self, message: discord.Message) -> AsyncIterator[None]:
+        """A reaction while the digest is made, taken back once the reply is there."""
+        try:
+            await message.add_reaction(WORKING_EMOJI)
+            reacted = True
+        except discord.HTTPException as exc:  # no Add Reactions here: the reply still comes
+            log.debug("no progress reaction: %s", exc)
+            reacted = False
+        try:
+            yield
+        finally:
+            if reacted:
+                try:
+                    me = discord.Object(self.user.id if self.user else 0)
+                    await message.remove_reaction(WORKING_EMOJI, me)
+                except discord.HTTPException as exc:
+                    log.debug("could not take the progress reaction back: %s", exc)
+
+    async def _reply_to_message(self, message: discord.Message, outcomes: Sequence[_Outcome],
+                                channel_settings: ChannelSettings) -> None:
+        shown = [o for o in outcomes if o.kind != "quiet"]
+        if not shown:
+            return
+        channel = message.channel
+        send: Send
+        if isinstance(channel, discord.Thread):
+            send = self._sender(channel)
+        elif message.guild is None or not isinstance(channel, discord.TextChannel):
+            send = self._sender(channel, reference=message)
+        elif all(o.kind == "posted" for o in shown):
+            send = self._sender(channel, reference=message)
+        else:
+            try:
+                thread = await message.create_thread(name=self._thread_name(shown))
+                send = self._sender(thread)
+            except discord.HTTPException as exc:
+                log.warning("could not open a thread on message %s: %s", message.id, exc)
+                send = self._sender(channel, reference=message)
+        await self._post(shown, send, owner=message.author.id, channel_settings=channel_settings)
+
+    @staticmethod
+    def _sender(channel: discord.abc.Messageable, reference: discord.Message | None = None) -> Send:
+        async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
+            return await channel.send(**_send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
+
+        return send
+
+    @staticmethod
+    def _thread_name(outcomes: Sequence[_Outcome]) -> str:
+        for o in outcomes:
+            if o.result is not None:
+                return thread_name(o.result.digest.article.meta.title)
+        url = next((o.url for o in outcomes if o.url), None)
+        return thread_name(f"Summary of {urlsplit(url).hostname}" if url else None)
+
+    # -- the work, shared by every trigger ---------------------------------------------------------
+
+    async def _attempt_all(self, requests: Sequence[DigestRequest], *, quiet: bool) -> list[_Outcome]:
+        return list(await asyncio.gather(*(self._attempt(r, quiet=quiet) for r in requests)))
+
+    async def _attempt(self, request: DigestRequest, *, quiet: bool) -> _Outcome:
+        url = request.source.url if request.source.kind is SourceKind.URL else None
+        try:
+            if url is not None:
+                posted = await self.service.find_posted(request.requester, url)
+                if posted is not None:
+                    link = self._permalink(posted, request.requester)
+                    return _Outcome(request, "posted", notice=f"Already summarized here: {link}")
+            return _Outcome(request, "digest", result=await self.service.summarize(request))
+        except Exception as exc:
+            if quiet and isinstance(exc, AUTO_QUIET):
+                log.info("auto mode: passing over a link to %s (%s)", urlsplit(url or "").hostname, exc.code)
+                return _Outcome(request, "quiet")
+            text = user_message(exc)
+            prefix = f"Couldn't summarize {url}: " if url else "Couldn't summarize that: "
+            return _Outcome(request, "error", notice=prefix + text)
+
+    @staticmethod
+    def _permalink(ref: PostedRef, requester: Requester) -> str:
+        if ref.permalink:
+            return ref.permalink
+        return (f"https://discord.com/channels/{requester.workspace or '@me'}/"
+                f"{ref.thread_id or requester.channel}/{ref.message_id}")
+
+    def _shown_quotes(self, result: ServiceResult, quotes_on: bool) -> list[Quote]:
+        return select_notable(list(result.digest.quotes), self.settings.show_quotes) if quotes_on else []
+
+    async def _post(self, outcomes: Sequence[_Outcome], send: Send, *, owner: int,
+                    channel_settings: ChannelSettings) -> None:
+        for o in outcomes:
+            if o.result is None:
+                await send(notice_payload(o.notice), None)
+                continue
+            quotes_on = o.request.quotes if o.request.quotes is not None else channel_settings.quotes
+            payload = digest_payloads(o.result.digest, self._shown_quotes(o.result, quotes_on))[0]
+            view = digest_view(o.result.article_key, owner=owner, points=len(o.result.digest.key_points),
+                               quotes=quotes_on)
+            sent = await send(payload, view)
+            if o.url is not None:
+                thread_id = str(sent.channel.id) if isinstance(sent.channel, discord.Thread) else None
+                ref = PostedRef(str(sent.id), thread_id, sent.jump_url)
+                try:
+                    await self.service.record_posted(o.request.requester, o.url, ref)
+                except Exception:
+                    log.exception("could not record where %s was posted", o.url)
+
+    # -- interactions ---------------------------------------------------------------------------
+
+    def _requester(self, interaction: discord.Interaction) -> Requester:
+        return Requester(
+            PLATFORM,
+            str(interaction.guild_id) if interaction.guild_id else None,
+            str(_home_channel_id(interaction.channel, interaction.channel_id)),
+            str(interaction.user.id),
+        )
+
+    async def summarize_interaction(self, interaction: discord.Interaction, sources: Sequence[Source], *,
+                                    points: int | None = None, quotes: bool | None = None) -> None:
+        """Slash command and message menu: defer at once, then answer once (then the thread)."""
+        await interaction.response.defer(thinking=True)
+        requester = self._requester(interaction)
+        channel_settings = await self.service.get_settings(PLATFORM, requester.workspace, requester.channel)
+        requests = [DigestRequest(s, requester, points=points, quotes=quotes) for s in sources]
+        outcomes = await self._attempt_all(requests, quiet=False)
+
+        async def followup(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
+            return await interaction.followup.send(**_send_kwargs(payload, view), wait=True)
+
+        channel = interaction.channel
+        first = next((o for o in outcomes if o.result is not None), None)
+        send: Send = followup
+        if first is not None and interaction.guild is not None and isinstance(channel, discord.TextChannel):
+            assert first.result is not None
+            title = first.result.digest.article.meta.title
+            intro = intro_payload(title, interaction.user.id, more=len(outcomes) - 1)
+            top = await followup(intro, None)
+            try:
+                thread = await channel.create_thread(name=self._thread_name(outcomes), message=top)
+                send = self._sender(thread)
+            except discord.HTTPException as exc:
+                log.warning("could not open a thread on message %s: %s", top.id, exc)
+        await self._post(outcomes, send, owner=interaction.user.id, channel_settings=channel_settings)
+
+    async def press(self, interaction: discord.Interaction, button: DigestButton) -> None:
+        """Shorter / More points / Quotes: re-render from the cached article, edit in place."""
+        try:
+            if not self.settings.buttons_for_anyone and interaction.user.id != button.owner:
+                await interaction.response.send_message(
+                    **_send_kwargs(notice_payload("Only the person who asked can change this digest: "
+                                                  "ask for your own with /summarize."), None),
+                    ephemeral=True,
+                )
+                return
+            await interaction.response.defer()
+            points, quotes = button.target()
+            result = await self.service.rerender(button.key, self._requester(interaction), points=points,
+                                                 quotes=quotes)
+            payload = digest_payloads(result.digest, self._shown_quotes(result, quotes))[0]
+            view = digest_view(result.article_key, owner=button.owner, points=points, quotes=quotes)
+            kwargs = _send_kwargs(payload, view)
+            kwargs.setdefault("view", None)
+            await interaction.edit_original_response(**kwargs)
+        except Exception as exc:
+            await self.answer_error(interaction, exc)
+
+    async def answer_error(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Every interaction error ends here: the user always gets an answer."""
+        payload = notice_payload(user_message(error))
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(**_send_kwargs(payload, None), ephemeral=True)
+            else:
+                await interaction.response.send_message(**_send_kwargs(payload, None), ephemeral=True)
+        except discord.HTTPException:
+            log.exception("could not tell the user about an error")
+
+    def _add_commands(self) -> None:
+        tree = self.tree
+
+        @tree.command(name="summarize", description="Summarize an article (a link) or some text")
+        @app_commands.describe(url="The article's address", text="Text to summarize instead of a link",
+                               points="How many key points (1-8)", quotes="Show notable quotes")
+        async def summarize(interaction: discord.Interaction, url: str | None = None, text: str | None = None,
+                            points: app_commands.Range[int, 1, 8] | None = None,
+                            quotes: bool | None = None) -> None:
+            if bool(url and url.strip()) == bool(text and text.strip()):
+                raise BadInput("Give me either a url or some text (one of the two).")
+            if url:
+                url = url.strip()
+                if not re.match(r"(?i)https?://", url):
+                    url = "https://" + url
+                source = Source.from_url(url)
+            else:
+                source = Source.from_text(text or "")
+            await self.summarize_interaction(interaction, [source], points=points, quotes=quotes)
+
+        @tree.context_menu(name="Summarize")
+        async def summarize_message(interaction: discord.Interaction, message: discord.Message) -> None:
+            links = find_links(message.content)
+            if links:
+                sources = [Source.from_url(u) for u in links]
+            elif message.content.strip():
+                sources = [Source.from_text(message.content)]
+            else:
+                raise BadInput("That message has no link or text to summarize.")
+            await self.summarize_interaction(interaction, sources)
+
+        group = app_commands.Group(name="precis", description="precis settings and help")
+
+        @group.command(name="settings", description="View or change precis in this channel (Manage Server)")
+        @app_commands.describe(trigger="auto: every link; mention: only when mentioned",
+                               points="Key points per digest (1-8)", quotes="Show notable quotes",
+                               allowed_domains="Only these domains, comma-separated; 'none' clears",
+                               blocked_domains="Never these domains, comma-separated; 'none' clears")
+        @app_commands.checks.has_permissions(manage_guild=True)
+        async def settings(interaction: discord.Interaction,
+                           trigger: Literal["auto", "mention"] | None = None,
+                           points: app_commands.Range[int, 1, 8] | None = None,
+                           quotes: bool | None = None,
+                           allowed_domains: str | None = None,
+                           blocked_domains: str | None = None) -> None:
+            if interaction.guild is None:
+                raise BadInput("Settings belong to a channel in a server.")
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            changes: dict[str, object] = {}
+            if trigger is not None:
+                changes["trigger"] = trigger
+            if points is not None:
+                changes["points"] = points
+            if quotes is not None:
+                changes["quotes"] = quotes
+            if allowed_domains is not None:
+                changes["allowed_domains"] = _domains(allowed_domains)
+            if blocked_domains is not None:
+                changes["blocked_domains"] = _domains(blocked_domains)
+            r = self._requester(interaction)
+            if changes:
+                current = await self.service.update_settings(PLATFORM, r.workspace, r.channel, **changes)
+            else:
+                current = await self.service.get_settings(PLATFORM, r.workspace, r.channel)
+            await interaction.followup.send(**_send_kwargs(settings_payload(current, int(r.channel)), None),
+                                            ephemeral=True)
+
+        @group.command(name="help", description="How to use precis")
+        async def help_(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message(**_send_kwargs(help_payload(), None), ephemeral=True)
+
+        tree.add_command(group)
+
+
+def _domains(value: str) -> str | tuple[()]:
+    """What the settings command passes on: "none" (or "-") clears the list; the service checks
+    and normalizes the rest ("example.org, https://www.news.test/" -> example.org, news.test)."""
+    return () if value.strip().lower() in ("none", "-") else value
+
+
+# -- wiring -------------------------------------------------------------------------------------
+
+
+def use_api_base(url: str) -> None:
+    """Point discord.py's REST calls (bot and interaction webhooks alike) at ``url``,
+    e.g. ``http://127.0.0.1:8080/api/v10``. Process-wide: discord.py keeps it on ``Route``."""
+    discord.http.Route.BASE = url.rstrip("/")
+
+
+def build_client(settings: Settings, service: DigestService, *, message_content: bool = True,
+                 sync_commands: bool = True) -> PrecisBot:
+    """The client, not yet logged in. ``DISCORD_API_URL`` (if set) applies from here on."""
+    if settings.discord_api_url:
+        use_api_base(settings.discord_api_url)
+    return PrecisBot(settings, service, intents=bot_intents(message_content=message_content),
+                     sync_commands=sync_commands)
+
+
+async def serve(settings: Settings, service: DigestService) -> None:
+    """Log in, sync the commands, and run until the connection ends or the task is cancelled.
+
+    If the Message Content intent is not enabled in the Developer Portal, runs again without
+    it (mentions, DMs and commands still work; ``auto`` channels cannot see links) and says so.
+    """
+    if settings.discord_token is None:
+        raise BadInput("DISCORD_TOKEN is not set: put the bot's token in .env (see README, Discord)")
+    token = settings.discord_token.get_secret_value()
+    for message_content in (True, False):
+        client = build_client(settings, service, message_content=message_content)
+        try:
+            async with client:
+                await client.start(token)
+            return
+        except discord.PrivilegedIntentsRequired:
+            if not message_content:
+                raise
+            log.warning("the Message Content intent is not enabled for this bot: auto mode cannot see "
+                        "links; enable it in the Developer Portal (Bot -> Privileged Gateway Intents)")
+        except discord.LoginFailure as exc:
+            raise BadInput("Discord refused DISCORD_TOKEN: copy it again from the Developer Portal") from exc
+
+
+def run(settings: Settings, service: DigestService) -> None:
+    """``serve`` on a fresh event loop, for callers that are not async."""
+    asyncio.run(serve(settings, service))

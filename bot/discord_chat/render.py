@@ -1,0 +1,264 @@
+"""A ``Digest`` as Discord message payloads: within Discord's limits, with article text made inert.
+
+``digest_payloads`` is pure: it returns the JSON bodies the bot sends (``POST
+/channels/{id}/messages`` or an interaction followup), minus the buttons, which carry the
+cached article's key and are added by ``bot.py``. ``precis summarize --format discord``
+prints the same list.
+
+Layout, one embed (continued in more embeds of the same message when the 4096-character
+description fills up)::
+
+    [title, linked to the article]
+    *site · author · date · N min read*
+    **TL;DR** ...
+    **Key points**
+    - ...
+    **Quotes**
+    > “...”
+    > — Speaker
+
+Limits are met by dropping whole items from the end (quotes first, then key points), with a
+line saying how many were left out; a quote is never cut. Only a single key point or TL;DR
+longer than a whole embed is shortened, at a word boundary.
+
+Everything taken from the article is escaped (``escape``): it can neither format (bold,
+code, headers, masked links, block quotes) nor mention (``@everyone``, ``<@id>``, ``<@&id>``,
+channels, timestamps). ``allowed_mentions`` is none on every payload as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.core.render import group_quotes
+from bot.core.service import ChannelSettings
+from bot.core.types import Digest, Quote
+
+__all__ = [
+    "ALLOWED_MENTIONS",
+    "EMBED_DESCRIPTION_MAX",
+    "EMBED_TITLE_MAX",
+    "MESSAGE_EMBEDS_MAX",
+    "MESSAGE_EMBED_CHARS_MAX",
+    "digest_payloads",
+    "escape",
+    "help_payload",
+    "intro_payload",
+    "notice_payload",
+    "settings_payload",
+    "thread_name",
+]
+
+# Discord's own limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+EMBED_TITLE_MAX = 256
+EMBED_DESCRIPTION_MAX = 4096
+MESSAGE_EMBEDS_MAX = 10
+MESSAGE_EMBED_CHARS_MAX = 6000
+CONTENT_MAX = 2000
+THREAD_NAME_MAX = 100
+
+QUOTE_MAX_CHARS = 1000  # longer "quotes" are walls of text, not notable statements: left out, never cut
+BYLINE_PART_MAX = 100  # a site or author name longer than this is a scraping accident
+INTRO_TITLE_MAX = 150  # "Summary of <title> for @user" stays a one-liner in the channel
+COLOUR = 0x3B82F6
+
+ALLOWED_MENTIONS: dict[str, Any] = discord.AllowedMentions.none().to_dict()
+"""``{"parse": []}``: no message ever pings anyone, whatever its text says."""
+
+_URL_RE = re.compile(r"https?://[^\s<>]+")
+_MARKDOWN_RE = re.compile(r"([\\*_~|`\[\]<>#])")
+_PINGS_RE = re.compile(r"@(everyone|here)")
+_LIST_START_RE = re.compile(r"^(\d+)\.")
+
+
+def escape(text: str) -> str:
+    """``text`` as inert Discord markdown: one line, no formatting, no mentions.
+
+    Every markdown character is backslash-escaped (Discord renders ``\\*`` as ``*``), ``<`` is
+    escaped so ``<@id>``, ``<@&id>``, ``<#id>`` and ``<t:...>`` stay literal, and a zero-width
+    space breaks ``@everyone`` / ``@here``. Bare URLs are left whole so they still work as links.
+    """
+    text = " ".join(text.split())
+    out: list[str] = []
+    pos = 0
+    for m in _URL_RE.finditer(text):
+        out.append(_escape_plain(text[pos : m.start()]))
+        out.append(m.group())
+        pos = m.end()
+    out.append(_escape_plain(text[pos:]))
+    return _LIST_START_RE.sub(r"\1\\.", "".join(out))
+
+
+def _escape_plain(text: str) -> str:
+    return _PINGS_RE.sub("@\u200b\\1", _MARKDOWN_RE.sub(r"\\\1", text))
+
+
+def _shorten(text: str, limit: int) -> str:
+    """``text`` (raw) cut at a word boundary so that ``escape`` of it fits ``limit``, with "…"."""
+    if len(escape(text)) <= limit:
+        return text
+    words = text.split()
+    while words and len(escape(" ".join(words) + " …")) > limit:
+        words.pop()
+    return " ".join(words) + " …" if words else "…"
+
+
+def thread_name(title: str | None, fallback: str = "Summary") -> str:
+    """A thread's name: plain text (names are not markdown), one line, at most 100 characters."""
+    name = " ".join((title or "").split()) or fallback
+    if len(name) > THREAD_NAME_MAX:
+        name = name[: THREAD_NAME_MAX - 1].rstrip() + "…"
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    text: str
+    """Rendered markdown for the description, possibly several lines."""
+    droppable: bool
+
+
+def _byline(digest: Digest) -> str:
+    meta = digest.article.meta
+    raw = (meta.site, meta.author, (meta.published or "")[:10])
+    parts = [escape(_shorten(x, BYLINE_PART_MAX)) for x in raw if x and x.strip()]
+    parts.append(f"{digest.reading_minutes} min read")
+    return "*" + " · ".join(parts) + "*"
+
+
+def _quote_items(quotes: Sequence[Quote]) -> list[_Item]:
+    items: list[_Item] = []
+    for index, (speaker, group) in enumerate(group_quotes(list(quotes))):
+        for i, q in enumerate(group):
+            text = f"> “{escape(q.text)}”"
+            if i == 0 and index > 0:
+                text = "\n" + text  # a blank line ends one speaker's block quote
+            if i == len(group) - 1:
+                text += f"\n> — {escape(speaker) if speaker else 'unattributed'}"
+            items.append(_Item(text, droppable=True))
+    return items
+
+
+def _items(digest: Digest, points: Sequence[str], quotes: Sequence[Quote], room: int) -> list[_Item]:
+    items = [_Item(_byline(digest), droppable=False)]
+    if digest.tldr.strip():
+        items.append(_Item("\n**TL;DR** " + escape(_shorten(digest.tldr, room - 20)), droppable=False))
+    for i, point in enumerate(points):
+        head = "\n**Key points**\n" if i == 0 else ""
+        items.append(_Item(head + "- " + escape(_shorten(point, room - 40)), droppable=True))
+    quote_items = _quote_items(quotes)
+    if quote_items:
+        first = quote_items[0]
+        quote_items[0] = _Item("\n**Quotes**\n" + first.text, first.droppable)
+    return items + quote_items
+
+
+def _pack(items: Sequence[str], title: str, url: str | None) -> list[discord.Embed] | None:
+    """The items in as few embeds as they need, or None when one message cannot hold them."""
+    embeds: list[discord.Embed] = []
+    description = ""
+    for text in items:
+        candidate = f"{description}\n{text}" if description else text.lstrip("\n")
+        if len(candidate) <= EMBED_DESCRIPTION_MAX:
+            description = candidate
+            continue
+        embeds.append(discord.Embed(description=description, colour=COLOUR))
+        description = text.lstrip("\n")
+    embeds.append(discord.Embed(description=description, colour=COLOUR))
+    embeds[0].title = title
+    if url:
+        embeds[0].url = url
+    if len(embeds) > MESSAGE_EMBEDS_MAX or sum(len(e) for e in embeds) > MESSAGE_EMBED_CHARS_MAX:
+        return None
+    return embeds
+
+
+def _article_url(digest: Digest) -> str | None:
+    meta = digest.article.meta
+    url = meta.canonical_url or meta.url
+    return url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else None
+
+
+def _embeds(digest: Digest, quotes: Sequence[Quote]) -> list[discord.Embed]:
+    title = escape(_shorten(digest.article.meta.title or "Summary", EMBED_TITLE_MAX))
+    url = _article_url(digest)
+    shown = [q for q in quotes if len(q.text) <= QUOTE_MAX_CHARS]
+    points = [p.text for p in digest.key_points]
+    room = EMBED_DESCRIPTION_MAX - 1
+    while True:
+        items = _items(digest, points, shown, room)
+        left_out = (len(digest.key_points) - len(points)) + (len(quotes) - len(shown))
+        texts = [i.text for i in items]
+        if left_out:
+            texts.append(f"\n*{left_out} more not shown: too long for one Discord message*")
+        embeds = _pack(texts, title, url)
+        if embeds is not None:
+            return embeds
+        if shown:
+            shown.pop()  # whole quotes go first: the key points are the summary
+        elif points:
+            points.pop()
+        else:  # pragma: no cover - the title, byline and a shortened TL;DR always fit
+            raise AssertionError("a digest with no items does not fit a message")
+
+
+def digest_payloads(
+    digest: Digest, quotes: Sequence[Quote], *, requested_by: int | None = None
+) -> list[dict[str, Any]]:
+    """The messages that show ``digest``, in order, as Discord JSON bodies.
+
+    ``quotes`` are the ones to show (``models.quotes.select_notable``), or empty for none.
+    With ``requested_by`` (a user id) the list starts with the short top-level message of a
+    slash command or menu request, "Summary of <title> for @user", on which the thread opens.
+    """
+    reply = {"embeds": [e.to_dict() for e in _embeds(digest, quotes)], "allowed_mentions": ALLOWED_MENTIONS}
+    if requested_by is None:
+        return [reply]
+    return [intro_payload(digest.article.meta.title, requested_by), reply]
+
+
+def intro_payload(title: str | None, user_id: int, more: int = 0) -> dict:
+    """ "Summary of **<title>** for <@user>": the mention renders as a name and pings no one."""
+    shown = escape(_shorten(title, INTRO_TITLE_MAX)) if title and title.strip() else "your text"
+    extra = f" (+{more} more)" if more else ""
+    content = f"Summary of **{shown}**{extra} for <@{user_id}>"
+    return {"content": content, "allowed_mentions": ALLOWED_MENTIONS}
+
+
+def notice_payload(text: str) -> dict:
+    """A one-line message (an error, a pointer to an earlier thread), escaped and mention-free."""
+    return {"content": escape(text)[:CONTENT_MAX], "allowed_mentions": ALLOWED_MENTIONS}
+
+
+def settings_payload(settings: ChannelSettings, channel_id: int) -> dict:
+    """What ``/precis settings`` shows (only to the person who asked)."""
+    trigger = {"auto": "auto (every message with a link)", "mention": "mention (when someone mentions me)"}
+    lines = [
+        f"precis in <#{channel_id}>",
+        f"- Trigger: {trigger.get(settings.trigger, settings.trigger)}",
+        f"- Key points: {settings.points}",
+        f"- Quotes: {'on' if settings.quotes else 'off'}",
+        f"- Allowed domains: {escape(', '.join(settings.allowed_domains)) or 'any'}",
+        f"- Blocked domains: {escape(', '.join(settings.blocked_domains)) or 'none'}",
+    ]
+    return {"content": "\n".join(lines)[:CONTENT_MAX], "allowed_mentions": ALLOWED_MENTIONS}
+
+
+HELP_TEXT = """\
+**precis** summarizes articles faithfully: a TL;DR, key points taken from the article, and quotes \
+exactly as printed, with who said them.
+- Mention me in a message with a link (or in a reply to one), or send me a link in a DM.
+- `/summarize url:` or `/summarize text:`, with `points` (1-8) and `quotes`.
+- On any message: Apps → **Summarize**.
+- In channels set to `auto`, every link is summarized; wrap a link in `<...>` to skip it.
+- Under a digest: **Shorter**, **More points**, **Quotes**.
+- `/precis settings` (Manage Server): trigger, points, quotes, allowed and blocked domains."""
+
+
+def help_payload() -> dict:
+    return {"content": HELP_TEXT, "allowed_mentions": ALLOWED_MENTIONS}
