@@ -1,0 +1,487 @@
+"""The Slack adapter: a slack-bolt ``AsyncApp`` that turns Slack requests into digest requests.
+
+Triggers, and where the digest goes:
+
+    @precis <link>             app_mention            the thread of that message
+    a link in an ``auto`` channel  message            the thread of that message
+    /summarize <link or text>  slash command          a top-level "Summary of ... for @user"
+                                                      message, the digest in its thread
+    /summarize settings [...]  slash command          ephemeral: show or (admins) change
+    "Summarize" shortcut       message_action         the thread of that message
+    Shorter / More points / Quotes  block_actions     the digest message, updated in place
+
+Every listener acknowledges first and hands the slow part to a task this object tracks (so
+Slack gets its answer well within 3 s, shutdown can wait for work in flight, and tests can wait
+on it). Not bolt's lazy listeners: their tasks are untracked and their errors only logged; and
+in bolt's own "ack, then keep working" listeners, an error right after ``ack()`` can undo the ack.
+
+Errors from those tasks and from bolt itself (``app.error``) meet in ``handle_error``, which
+answers the person where they asked: ephemeral through the ``response_url`` for slash commands,
+shortcuts and buttons; ephemeral in the thread for mentions; nothing for ``auto`` links nobody
+asked about (those are only logged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import signal
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.config import Settings
+from bot.core.errors import BadInput, ModelError, PrecisError
+from bot.core.service import (
+    ChannelSettings,
+    DigestRequest,
+    DigestService,
+    PostedRef,
+    Requester,
+    ServiceResult,
+)
+from bot.core.types import Source
+from bot.slack_chat.parse import (
+    USAGE,
+    find_links,
+    is_bot_event,
+    mentions,
+    parse_command,
+    parse_settings_changes,
+    plain_text,
+)
+from bot.slack_chat.render import (
+    BUTTON_ACTIONS,
+    Controls,
+    already_posted_message,
+    announce_message,
+    digest_message,
+    error_text,
+    settings_text,
+)
+from models.quotes import select_notable
+
+__all__ = [
+    "COMMAND",
+    "EVENTS_PATH",
+    "SHORTCUT_ID",
+    "Reply",
+    "ServiceFactory",
+    "SlackBot",
+    "build_app",
+    "reply_for",
+    "run",
+    "serve",
+]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+EVENTS_PATH = "/slack/events"
+COMMAND = "/summarize"
+SHORTCUT_ID = "summarize"
+HTTP_HOST = "0.0.0.0"  # Slack calls in from the internet (or a proxy in front of us)
+SHUTDOWN_GRACE_S = 15.0  # digests in flight get this long to be posted before we stop
+# Message subtypes that are a person posting something; edits, joins, deletions... are not.
+_POSTED_SUBTYPES = {None, "thread_broadcast", "file_share"}
+# chat.postMessage errors that mean "you are not in this conversation", not "Slack is down".
+_CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived"}
+_CANNOT_POST_TEXT = "I can't post in this conversation: add me to it with `/invite @precis`."
+_MENTION_USAGE = "Mention me with a link (`@precis https://…`) and I'll summarize it in the thread."
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Who asked, where, and where answers (digest, errors) for that request go."""
+
+    channel: str
+    user: str
+    team: str | None
+    thread_ts: str | None = None
+    response_url: str | None = None
+    """Slash commands, shortcuts and buttons: ephemeral answers go here."""
+    quiet: bool = False
+    """``auto`` links: nobody asked, so failures are logged and never shown."""
+
+    @property
+    def requester(self) -> Requester:
+        return Requester(PLATFORM, self.team, self.channel, self.user)
+
+
+def reply_for(body: dict[str, Any]) -> Reply | None:
+    """Where to answer a request, from its payload; None when it names no person or channel."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    if "command" in body:
+        if not body.get("channel_id") or not body.get("user_id"):
+            return None
+        return Reply(body["channel_id"], body["user_id"], team, response_url=body.get("response_url"))
+    kind = body.get("type")
+    if kind in ("message_action", "block_actions"):
+        channel = (body.get("channel") or {}).get("id")
+        user = (body.get("user") or {}).get("id")
+        message = body.get("message") or {}
+        if not channel or not user:
+            return None
+        return Reply(channel, user, team, thread_ts=message.get("thread_ts") or message.get("ts"),
+                     response_url=body.get("response_url"))
+    if kind == "event_callback":
+        event = body.get("event") or {}
+        if not event.get("channel") or not event.get("user"):
+            return None
+        thread_ts = event.get("thread_ts") or event.get("ts")
+        return Reply(event["channel"], event["user"], team, thread_ts=thread_ts,
+                     quiet=event.get("type") != "app_mention")
+    return None
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _api_base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+class SlackBot:
+    """The bolt app plus what it needs: settings, the digest service, and the work in flight."""
+
+    def __init__(self, settings: Settings, service: DigestService, *,
+                 client: AsyncWebClient | None = None) -> None:
+        token = _secret(settings.slack_bot_token)
+        if client is None and not token:
+            raise BadInput("SLACK_BOT_TOKEN is not set")
+        self._settings = settings
+        self._service = service
+        self.client = client or AsyncWebClient(token=token, base_url=_api_base_url(settings.slack_api_url))
+        self.app = AsyncApp(
+            name="precis",
+            client=self.client,
+            signing_secret=_secret(settings.slack_signing_secret) or "",
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+        self.app.command(COMMAND)(self._on_command)
+        self.app.message_shortcut(SHORTCUT_ID)(self._on_shortcut)
+        self.app.action(re.compile("^(" + "|".join(BUTTON_ACTIONS) + ")$"))(self._on_button)
+        self.app.error(self._on_bolt_error)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def web_app(self) -> web.Application:
+        """An aiohttp application serving ``POST /slack/events`` (signed requests only)."""
+        return self.app.web_app(path=EVENTS_PATH)
+
+    async def join(self) -> None:
+        """Wait until no work started by a request is still running."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    async def aclose(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Let work in flight finish for up to ``grace_s``, then cancel the rest."""
+        try:
+            await asyncio.wait_for(self.join(), grace_s)
+        except TimeoutError:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _start(self, reply: Reply, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._guarded(reply, work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, reply: Reply, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception as exc:
+            await self.handle_error(exc, reply)
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    async def handle_error(self, error: BaseException, reply: Reply | None) -> None:
+        """The one place a failure becomes a log line and, where someone asked, an answer."""
+        if isinstance(error, PrecisError) and not isinstance(error, ModelError):
+            log.info("slack: declined (%s): %s", error.code, error.message)
+            text = error_text(error)
+        elif isinstance(error, SlackApiError) and error.response.get("error") in _CANNOT_POST:
+            where = reply.channel if reply else "?"
+            log.warning("slack: cannot post in %s: %s", where, error.response.get("error"))
+            text = _CANNOT_POST_TEXT
+        else:
+            log.error("slack: request failed", exc_info=error)
+            text = error_text(error)
+        if reply is None:
+            return
+        try:
+            await self._tell(reply, text)
+        except Exception:
+            log.exception("slack: could not tell %s about an error", reply.user)
+
+    async def _on_bolt_error(self, error: Exception, body: dict[str, Any]) -> None:
+        await self.handle_error(error, reply_for(body))
+
+    async def _tell(self, reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """An ephemeral message to whoever asked (nothing at all for quiet requests)."""
+        if reply.response_url:
+            response = await AsyncWebhookClient(reply.response_url).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+            if response.status_code != 200:
+                log.warning("slack: response_url answered %s: %s", response.status_code, response.body)
+        elif not reply.quiet:
+            await self.client.chat_postEphemeral(
+                channel=reply.channel, user=reply.user, text=text, blocks=blocks, thread_ts=reply.thread_ts
+            )
+
+    # -- listeners: acknowledge, then start the work --------------------------------------------
+
+    async def _on_mention(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any],
+                          context: AsyncBoltContext) -> None:
+        await ack()
+        reply = reply_for(body)
+        if reply is None or is_bot_event(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id):
+            return
+        links = find_links(event.get("text", ""))
+        if links:
+            self._start(reply, self._digest_in_thread(reply, Source.from_url(links[0])))
+        else:
+            self._start(reply, self._tell(reply, _MENTION_USAGE))
+
+    async def _on_message(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any],
+                          context: AsyncBoltContext) -> None:
+        await ack()
+        text = event.get("text", "")
+        reply = reply_for(body)
+        if (
+            reply is None
+            or event.get("subtype") not in _POSTED_SUBTYPES
+            or event.get("channel_type") not in ("channel", "group")
+            or is_bot_event(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
+            or mentions(text, context.bot_user_id)  # the app_mention listener answers this one
+        ):
+            return
+        links = find_links(text)
+        if links:
+            self._start(reply, self._auto(reply, Source.from_url(links[0])))
+
+    async def _on_command(self, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any]) -> None:
+        parsed = parse_command(command.get("text", ""))
+        reply = reply_for(body)
+        if parsed.kind == "help" or reply is None:
+            await ack(text=USAGE)
+            return
+        await ack()
+        if parsed.kind == "settings":
+            self._start(reply, self._channel_settings(reply, parsed.settings_args))
+        elif parsed.source is not None:
+            self._start(reply, self._command_digest(reply, parsed.source))
+
+    async def _on_shortcut(self, ack: AsyncAck, shortcut: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        reply = reply_for(body)
+        if reply is None:
+            return
+        text = (shortcut.get("message") or {}).get("text", "")
+        links = find_links(text)
+        plain = plain_text(text)
+        if links:
+            self._start(reply, self._digest_in_thread(reply, Source.from_url(links[0])))
+        elif plain:
+            self._start(reply, self._digest_in_thread(reply, Source.from_text(plain)))
+        else:
+            self._start(reply, self._tell(reply, "That message has no link or text to summarize."))
+
+    async def _on_button(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
+        await ack()
+        reply = reply_for(body)
+        ts = (body.get("message") or {}).get("ts")
+        if reply is not None and ts:
+            self._start(reply, self._rerender(reply, action.get("value", ""), ts))
+
+    # -- the work -------------------------------------------------------------------------------
+
+    async def _auto(self, reply: Reply, source: Source) -> None:
+        settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        if settings.trigger == "auto":
+            await self._digest_in_thread(reply, source, settings)
+
+    async def _digest_in_thread(self, reply: Reply, source: Source,
+                                settings: ChannelSettings | None = None) -> None:
+        """Summarize ``source`` into ``reply``'s thread, or link to the thread that already has it."""
+        settings = settings or await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        url = source.url
+        if url and (ref := await self._service.find_posted(reply.requester, url)):
+            await self.client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts,
+                                               **already_posted_message(ref))
+            return
+        result = await self._summarize(reply, source, settings)
+        message = self._message(result, reply.user, settings.points, settings.quotes)
+        posted = await self.client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts,
+                                                    **message)
+        await self._record(reply, url, result, posted["ts"], reply.thread_ts)
+
+    async def _command_digest(self, reply: Reply, source: Source) -> None:
+        """``/summarize``: a top-level "Summary of ... for @user", the digest in its thread."""
+        settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        url = source.url
+        if url and (ref := await self._service.find_posted(reply.requester, url)):
+            await self._tell(reply, already_posted_message(ref)["text"])
+            return
+        result = await self._summarize(reply, source, settings)
+        message = self._message(result, reply.user, settings.points, settings.quotes)
+        try:
+            top = await self.client.chat_postMessage(
+                channel=reply.channel, **announce_message(result.digest.article.meta.title, reply.user)
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") not in _CANNOT_POST:
+                raise
+            # Not a member (a private channel, a DM): the digest still reaches the person who asked.
+            plain = self._message(result, reply.user, settings.points, settings.quotes, buttons=False)
+            note = {"type": "context", "elements": [{"type": "mrkdwn", "text": "Only you can see this. "
+                                                     + _CANNOT_POST_TEXT}]}
+            await self._tell(reply, plain["text"], [note, *plain["blocks"]])
+            return
+        await self.client.chat_postMessage(channel=reply.channel, thread_ts=top["ts"], **message)
+        await self._record(reply, url, result, top["ts"], top["ts"])
+
+    async def _rerender(self, reply: Reply, value: str, ts: str) -> None:
+        """A button: the same article again, shorter / longer / with or without quotes."""
+        try:
+            target = Controls.decode(value)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadInput("that button is from an older version of me: ask again with /summarize") from exc
+        if not self._settings.buttons_for_anyone and reply.user != target.owner:
+            await self._tell(reply, f"Only <@{target.owner}> can change this summary.")
+            return
+        result = await self._service.rerender(target.article_key, reply.requester,
+                                              points=target.points, quotes=target.quotes)
+        message = self._message(result, target.owner, target.points, target.quotes)
+        await self.client.chat_update(channel=reply.channel, ts=ts, text=message["text"],
+                                      blocks=message["blocks"])
+
+    async def _channel_settings(self, reply: Reply, args: str) -> None:
+        """``/summarize settings``: anyone may look; workspace admins and owners may change."""
+        if not args:
+            settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+            await self._tell(reply, settings_text(settings, reply.channel))
+            return
+        changes = parse_settings_changes(args)
+        if not await self._is_admin(reply.user):
+            await self._tell(reply, "Only workspace admins can change my settings.")
+            return
+        settings = await self._service.update_settings(PLATFORM, reply.team, reply.channel, **changes)
+        await self._tell(reply, "Saved.\n" + settings_text(settings, reply.channel))
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    async def _summarize(self, reply: Reply, source: Source, settings: ChannelSettings) -> ServiceResult:
+        request = DigestRequest(source, reply.requester, points=settings.points, quotes=settings.quotes)
+        return await self._service.summarize(request)
+
+    def _message(self, result: ServiceResult, owner: str, points: int, quotes: bool, *,
+                 buttons: bool = True) -> dict[str, Any]:
+        shown = select_notable(list(result.digest.quotes), self._settings.show_quotes) if quotes else []
+        controls = Controls(result.article_key, owner, points, quotes) if buttons else None
+        return digest_message(result.digest, shown, controls)
+
+    async def _record(self, reply: Reply, url: str | None, result: ServiceResult, ts: str,
+                      thread_ts: str | None) -> None:
+        """Remember where this link's digest is, so a repeat links to it."""
+        if not url:
+            return
+        permalink = await self._permalink(reply.channel, ts)
+        ref = PostedRef(message_id=ts, thread_id=thread_ts, permalink=permalink)
+        meta = result.digest.article.meta
+        for key in dict.fromkeys([url, meta.canonical_url or url]):
+            await self._service.record_posted(reply.requester, key, ref)
+
+    async def _permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            response = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError as exc:
+            log.warning("slack: no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            return None
+        return response.get("permalink")
+
+    async def _is_admin(self, user: str) -> bool:
+        response = await self.client.users_info(user=user)
+        info = response.get("user") or {}
+        return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+
+def build_app(settings: Settings, service: DigestService) -> SlackBot:
+    """The Slack adapter over ``service``; ``.app`` is the bolt ``AsyncApp``. Call inside a loop."""
+    return SlackBot(settings, service)
+
+
+async def serve(settings: Settings, service: DigestService, *, http: bool, port: int) -> None:
+    """Run until cancelled or SIGTERM: Socket Mode (``SLACK_APP_TOKEN``), or with ``http`` the
+    Events API, interactivity and the slash command on ``POST /slack/events`` (signed).
+
+    Work in flight gets ``SHUTDOWN_GRACE_S`` to finish; ``service`` stays open (its owner closes it).
+    """
+    app_token = _secret(settings.slack_app_token)
+    if http and not _secret(settings.slack_signing_secret):
+        raise BadInput("SLACK_SIGNING_SECRET is not set: --http needs it to check requests come from Slack")
+    if not http and not app_token:
+        raise BadInput("SLACK_APP_TOKEN is not set: set it for Socket Mode, or run with --http --port N")
+    bot = build_app(settings, service)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        handles_sigterm = True
+    except (NotImplementedError, RuntimeError):  # not on Unix, or not the main thread
+        handles_sigterm = False
+    try:
+        if http:
+            runner = web.AppRunner(bot.web_app())
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, HTTP_HOST, port).start()
+                log.info("slack: serving %s on port %s", EVENTS_PATH, port)
+                await stop.wait()
+            finally:
+                await runner.cleanup()
+        else:
+            handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.client)
+            await handler.connect_async()
+            log.info("slack: connected in Socket Mode")
+            try:
+                await stop.wait()
+            finally:
+                await handler.close_async()
+    finally:
+        if handles_sigterm:
+            loop.remove_signal_handler(signal.SIGTERM)
+        await bot.aclose()
+
+
+ServiceFactory = Callable[[], AbstractAsyncContextManager[DigestService]]
+
+
+def run(settings: Settings, open_service: ServiceFactory, *, http: bool, port: int) -> None:
+    """``precis slack [--http --port N]``: blocks until Ctrl-C or SIGTERM.
+
+    ``open_service`` is entered inside the event loop, like the CLI's ``open_digester``: the
+    service's store connection and the fetcher's HTTP client belong to the loop that opened them.
+    """
+
+    async def main() -> None:
+        async with open_service() as service:
+            await serve(settings, service, http=http, port=port)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())

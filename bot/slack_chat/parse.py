@@ -1,0 +1,136 @@
+"""Reading what people send: links in Slack-formatted text, ``/summarize`` arguments. Pure.
+
+Slack sends message text with links wrapped (``<https://a.example/x?y=1&amp;z=2|a.example>``),
+mentions as ``<@U123>`` and ``&``, ``<``, ``>`` escaped. Slash command text arrives as typed
+(the manifest turns ``should_escape`` off), but both forms are accepted everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.errors import BadInput
+from bot.core.types import Source
+
+__all__ = [
+    "Command",
+    "find_links",
+    "is_bot_event",
+    "mentions",
+    "parse_command",
+    "parse_settings_changes",
+    "plain_text",
+]
+
+_SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|[^>]*)?>", re.IGNORECASE)
+_SLACK_TOKEN = re.compile(r"<[@#!][^>]*>")
+_BARE_LINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\"»”’"
+
+SETTINGS_KEYS = ("trigger", "points", "quotes", "allow", "block")
+_EXAMPLES = {"trigger": "auto", "points": "5", "quotes": "off"}
+
+USAGE = (
+    "Use `/summarize <link>` or `/summarize <text>` for a digest, or `/summarize settings` for this "
+    "channel's settings. In a channel you can also mention me with a link."
+)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def find_links(text: str) -> list[str]:
+    """The http(s) links in ``text``, in order, whether Slack wrapped them or not."""
+    found: list[tuple[int, str]] = [(m.start(), _unescape(m.group(1))) for m in _SLACK_LINK.finditer(text)]
+    rest = _SLACK_LINK.sub(lambda m: " " * len(m.group(0)), text)
+    rest = _SLACK_TOKEN.sub(lambda m: " " * len(m.group(0)), rest)
+    for m in _BARE_LINK.finditer(rest):
+        url = _unescape(m.group(0)).rstrip(_TRAILING)
+        if len(url) > len("https://"):
+            found.append((m.start(), url))
+    return [url for _, url in sorted(found)]
+
+
+def plain_text(text: str) -> str:
+    """Slack-formatted text as a reader sees it: mention tokens dropped, links as their URL."""
+    text = _SLACK_LINK.sub(lambda m: m.group(1), text)
+    text = _SLACK_TOKEN.sub("", text)
+    return _unescape(text).strip()
+
+
+def mentions(text: str, user_id: str | None) -> bool:
+    return bool(user_id) and f"<@{user_id}>" in text
+
+
+def is_bot_event(event: dict, *, bot_user_id: str | None, bot_id: str | None) -> bool:
+    """True for messages from this app or from any other bot: they never trigger a digest.
+
+    Bolt already drops this app's own events; this also drops other bots (no reply loops
+    between two summarizers) and covers both ids, since message events may carry only one.
+    """
+    if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") == "bot_message":
+        return True
+    user = event.get("user")
+    if user is not None and user == bot_user_id:
+        return True
+    return bot_id is not None and event.get("bot_id") == bot_id
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """What ``/summarize`` was asked to do: a digest, the settings, or help."""
+
+    kind: str
+    """"digest", "settings" or "help"."""
+    source: Source | None = None
+    url: str | None = None
+    settings_args: str = ""
+
+
+def parse_command(text: str) -> Command:
+    text = text.strip()
+    first, _, rest = text.partition(" ")
+    if not text or first.lower() == "help":
+        return Command("help")
+    if first.lower() == "settings":
+        return Command("settings", settings_args=rest.strip())
+    links = find_links(first)
+    if len(links) == 1:
+        return Command("digest", Source.from_url(links[0]), url=links[0])
+    return Command("digest", Source.from_text(plain_text(text)))
+
+
+def _domains(words: list[str]) -> tuple[str, ...]:
+    if [w.lower() for w in words] in (["none"], ["-"]):
+        return ()
+    return tuple(item for word in words for item in plain_text(word).split(",") if item.strip())
+
+
+def parse_settings_changes(args: str) -> dict[str, object]:
+    """``trigger auto points 5 quotes off allow a.org b.org block c.org`` -> service changes.
+
+    Keys are ``trigger``, ``points``, ``quotes``, ``allow`` and ``block``; each takes the words up
+    to the next key (``allow none`` clears a list). Values are checked by the service, which
+    raises ``BadInput`` naming the problem; this only raises it for words it cannot place.
+    """
+    values: dict[str, list[str]] = {}
+    key: str | None = None
+    for word in args.split():
+        if word.lower() in SETTINGS_KEYS:
+            key = word.lower()
+            values[key] = []
+        elif key is None:
+            raise BadInput(f"{word!r} is not a setting: the settings are {', '.join(SETTINGS_KEYS)}")
+        else:
+            values[key].append(word)
+    changes: dict[str, object] = {}
+    for key, words in values.items():
+        if key in ("allow", "block"):
+            changes["allowed_domains" if key == "allow" else "blocked_domains"] = _domains(words)
+        elif len(words) != 1:
+            raise BadInput(f"`{key}` takes one value, like `{key} {_EXAMPLES[key]}`")
+        else:
+            changes[key] = words[0]
+    return changes
