@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -10,13 +12,15 @@ from functools import partial
 
 from bot.cli import add_summarize_parser, run_summarize
 from bot.config import Settings
+from bot.core.errors import BadInput
 from bot.core.extract import GateOptions
 from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.pipeline import Digester
+from bot.core.service import DigestService, open_service
 from models.encoder import EncoderOptions
 from models.summarizer import LazyExtractiveSummarizer, Summarizer
 
-__all__ = ["build_summarizer", "fetch_limits", "main", "open_digester"]
+__all__ = ["build_summarizer", "fetch_limits", "main", "open_chat_service", "open_digester"]
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -31,7 +35,9 @@ def fetch_limits(settings: Settings) -> FetchLimits:
 
 def build_summarizer(settings: Settings) -> Summarizer:
     return LazyExtractiveSummarizer(
-        EncoderOptions(model_dir=settings.model_dir, quantize=settings.model_quantize, threads=settings.torch_threads)
+        EncoderOptions(
+            model_dir=settings.model_dir, quantize=settings.model_quantize, threads=settings.torch_threads
+        )
     )
 
 
@@ -49,17 +55,60 @@ async def open_digester(settings: Settings, summarizer: Summarizer) -> AsyncIter
         )
 
 
+@asynccontextmanager
+async def open_chat_service(settings: Settings, summarizer: Summarizer) -> AsyncIterator[DigestService]:
+    """Fetcher, digester and service, opened inside the event loop that will use them."""
+    async with open_digester(settings, summarizer) as digester, open_service(settings, digester) as service:
+        yield service
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _run_chat(args: argparse.Namespace, settings: Settings, summarizer: Summarizer) -> int:
+    _configure_logging(settings)
+    try:
+        if args.command == "discord":
+            from bot.discord_chat import serve as discord_serve
+
+            async def discord_main() -> None:
+                async with open_chat_service(settings, summarizer) as service:
+                    await discord_serve(settings, service)
+
+            asyncio.run(discord_main())
+        else:
+            from bot.slack_chat import run as slack_run
+
+            slack_run(
+                settings, partial(open_chat_service, settings, summarizer), http=args.http, port=args.port
+            )
+    except BadInput as exc:
+        print(f"precis: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="precis", description="Faithful article digests.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_summarize_parser(sub)
+    sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN from .env)")
+    slack = sub.add_parser("slack", help="run the Slack bot (Socket Mode, or --http)")
+    slack.add_argument("--http", action="store_true", help="serve the Events API on /slack/events")
+    slack.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
     args = parser.parse_args(argv)
     settings = Settings()
     summarizer = build_summarizer(settings)
     if args.command == "summarize":
         return run_summarize(args, settings, partial(open_digester, settings, summarizer))
-    parser.error(f"unknown command {args.command}")  # pragma: no cover
-    return 2
+    return _run_chat(args, settings, summarizer)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,12 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:  # type: igno
         "(HTML when it starts with '<', plain text otherwise).",
     )
     p.add_argument("source", nargs="?", help="http(s) URL, file path, or - for standard input")
-    p.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    p.add_argument(
+        "--format",
+        choices=["markdown", "json", "discord", "slack"],
+        default="markdown",
+        help="markdown (default), json (the contract), or the exact discord/slack message payloads",
+    )
     p.add_argument("--points", type=_points, default=None, help="number of key points (default 4)")
     p.add_argument("--no-quotes", action="store_true", help="leave quotes out")
     p.add_argument(
@@ -113,7 +118,11 @@ async def _run_batch(digester: Digester, stream: TextIO, options: DigestOptions,
             digest = await digester.digest(_item_source(item), options)
             record = digest_to_json(digest, item_id=item_id)
         except json.JSONDecodeError as exc:
-            record = {"id": None, "line": number, "error": BadInput(f"line {number}: not JSON ({exc.msg})").to_dict()}
+            record = {
+                "id": None,
+                "line": number,
+                "error": BadInput(f"line {number}: not JSON ({exc.msg})").to_dict(),
+            }
         except PrecisError as exc:
             record = {"id": item_id, "line": number, "error": exc.to_dict()}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -124,8 +133,14 @@ async def _run_batch(digester: Digester, stream: TextIO, options: DigestOptions,
 DigesterFactory = Callable[[], AbstractAsyncContextManager[Digester]]
 
 
-def run_summarize(args: argparse.Namespace, settings: Settings, open_digester: DigesterFactory,
-                  stdin: TextIO | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def run_summarize(
+    args: argparse.Namespace,
+    settings: Settings,
+    open_digester: DigesterFactory,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """``open_digester`` is entered inside the event loop (the fetcher's client belongs to it)."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     options = DigestOptions(
@@ -165,11 +180,23 @@ def run_summarize(args: argparse.Namespace, settings: Settings, open_digester: D
     except ModelError as exc:
         print(f"precis: {exc.message}", file=stderr)
         return EXIT_MODEL
-    if args.format == "json":
-        stdout.write(json.dumps(digest_to_json(digest), ensure_ascii=False, indent=2) + "\n")
-    else:
-        from models.quotes import select_notable
-
-        shown = select_notable(list(digest.quotes), settings.show_quotes) if options.quotes else []
-        stdout.write(digest_to_markdown(digest, shown))
+    stdout.write(render(digest, args.format, settings.show_quotes if options.quotes else 0))
     return EXIT_OK
+
+
+def render(digest: Digest, fmt: str, shown_quotes: int) -> str:
+    """The digest as the chosen output format, ending in a newline."""
+    if fmt == "json":
+        return json.dumps(digest_to_json(digest), ensure_ascii=False, indent=2) + "\n"
+    from models.quotes import select_notable
+
+    shown = select_notable(list(digest.quotes), shown_quotes) if shown_quotes else []
+    if fmt == "discord":
+        from bot.discord_chat.render import digest_payloads
+
+        return json.dumps(digest_payloads(digest, shown), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "slack":
+        from bot.slack_chat.render import digest_message
+
+        return json.dumps(digest_message(digest, shown), ensure_ascii=False, indent=2) + "\n"
+    return digest_to_markdown(digest, shown)
