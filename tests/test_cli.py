@@ -200,3 +200,46 @@ def test_jsonl_batch_keeps_going_past_bad_items(capsys, tmp_path, page_server, a
     assert records[3]["source"]["title"].startswith("Harbour town")
     assert records[4]["stats"]["extractor"] == "trafilatura"
     assert records[5]["error"]["code"] == "bad_input"
+
+
+def test_discord_format_prints_the_exact_payloads(capsys, monkeypatch) -> None:
+    text = ARTICLE_TEXT + ' "@everyone come to the <@123> meeting now please," said Maria Lopez.'
+    code, out, err = run(
+        ["summarize", "-", "--format", "discord"], capsys, stdin=text, monkeypatch=monkeypatch
+    )
+    assert code == 0, err
+    payloads = json.loads(out)
+    assert payloads and all(p["allowed_mentions"] == {"parse": []} for p in payloads)
+    embed = payloads[0]["embeds"][0]
+    assert "Maria Lopez" in embed["description"]
+    assert "@everyone" not in json.dumps(payloads, ensure_ascii=False).replace("@\u200beveryone", "")
+    assert "<@123>" not in json.dumps(payloads, ensure_ascii=False)
+
+
+def test_slack_format_prints_blocks_with_escaped_text(capsys, monkeypatch) -> None:
+    text = (
+        ARTICLE_TEXT
+        + ' "Visit <https://evil.example|your bank> and <!channel> today, friends," said Maria Lopez.'
+    )
+    code, out, err = run(["summarize", "-", "--format", "slack"], capsys, stdin=text, monkeypatch=monkeypatch)
+    assert code == 0, err
+    message = json.loads(out)
+    assert message["text"] and message["blocks"]
+    dumped = json.dumps(message)
+    assert "<!channel>" not in dumped and "&lt;!channel&gt;" in dumped
+    assert "<https://evil.example|your bank>" not in dumped
+
+
+@pytest.mark.parametrize(
+    ("command", "variable"), [("discord", "DISCORD_TOKEN"), ("slack", "SLACK_APP_TOKEN")]
+)
+def test_chat_commands_without_tokens_exit_2_naming_the_setting(
+    capsys, monkeypatch, tmp_path, command, variable
+):
+    for name in ("DISCORD_TOKEN", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # no .env here
+    code, _, err = run([command], capsys)
+    assert code == 2
+    assert variable in err
