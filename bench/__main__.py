@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["rouge", "speed", "anchor", "extraction", "quotes", "service"],
+        choices=["rouge", "speed", "anchor", "extraction", "quotes", "service", "abstractive"],
     )
     parser.add_argument("--json", type=Path, help="also write every number to this file")
     args = parser.parse_args(argv)
@@ -50,6 +50,37 @@ def main(argv: list[str] | None = None) -> int:
                 f"{anchor['mean_s']:.1f} s/article, peak RSS {anchor['peak_rss_mb']:.0f} MB "
                 f"({anchor['articles']} articles)"
             )
+        print()
+
+    if "abstractive" not in args.skip:
+        from bench import abstractive
+
+        print("Abstractive backends (issue 7): per article, each in its own process (2-core CPU)")
+        ours = report.get("speed") or speed.measure("precis", args.eval_dir)
+        print(
+            f"  extractive (default)  key points p50 {ours['summarize_p50_ms']:.0f} ms, "
+            f"peak RSS {ours['peak_rss_mb']:.0f} MB"
+        )
+        if "anchor" not in args.skip:
+            anchor = report.get("distilbart_anchor") or speed.measure("distilbart", args.eval_dir)
+            print(
+                f"  seq2seq               distilbart-cnn-12-6 anchor: {anchor['mean_s']:.1f} s/article, "
+                f"peak RSS {anchor['peak_rss_mb']:.0f} MB (random weights, 4 beams, 70 tokens)"
+            )
+        causal = abstractive.measure("causal", args.eval_dir)
+        openai = abstractive.measure("openai", args.eval_dir)
+        report["abstractive"] = {"causal": causal, "openai": openai}
+        print(
+            f"  causal                SmolLM2-135M shape: {causal['mean_s']:.1f} s/article "
+            f"({causal['prompt_tokens']}-token prompt, {causal['new_tokens']} new tokens, greedy), "
+            f"load {causal['model_load_s']:.1f} s, peak RSS {causal['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"  openai (fake server)  p50 {openai['p50_ms']:.0f} ms / p95 {openai['p95_ms']:.0f} ms "
+            f"vs extractive {openai['extractive_p50_ms']:.0f} ms in the same process; HTTP round trip "
+            f"p50 {openai['http_p50_ms']:.1f} ms; peak RSS {openai['peak_rss_mb']:.0f} MB "
+            f"({openai['articles']} articles, {openai['rewritten_share']:.0%} of points rewritten)"
+        )
         print()
 
     if "service" not in args.skip:

@@ -10,17 +10,26 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 
-from bot.cli import add_summarize_parser, run_summarize
+from bot.cli import EXIT_MODEL, add_summarize_parser, run_summarize
 from bot.config import Settings
-from bot.core.errors import BadInput
+from bot.core.errors import BadInput, ModelError
 from bot.core.extract import GateOptions
 from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.pipeline import Digester
 from bot.core.service import DigestService, open_service
-from models.encoder import EncoderOptions
+from models.abstractive import PointGenerator
+from models.encoder import EncoderOptions, load_encoder
+from models.keypoints import SentenceEncoder
 from models.summarizer import LazyExtractiveSummarizer, Summarizer
 
-__all__ = ["build_summarizer", "fetch_limits", "main", "open_chat_service", "open_digester"]
+__all__ = [
+    "build_generator",
+    "build_summarizer",
+    "fetch_limits",
+    "main",
+    "open_chat_service",
+    "open_digester",
+]
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -33,12 +42,50 @@ def fetch_limits(settings: Settings) -> FetchLimits:
     )
 
 
-def build_summarizer(settings: Settings) -> Summarizer:
-    return LazyExtractiveSummarizer(
-        EncoderOptions(
-            model_dir=settings.model_dir, quantize=settings.model_quantize, threads=settings.torch_threads
+def build_generator(settings: Settings) -> PointGenerator:
+    """The abstractive backend ``SUMMARIZER`` names, loaded now: a misconfiguration is a
+    ``ModelError`` naming the setting, at start-up rather than on the first request."""
+    if settings.summarizer == "seq2seq":
+        from models.abstractive import Seq2SeqGenerator
+
+        return Seq2SeqGenerator.load(settings.summarizer_model, device=settings.device)
+    if settings.summarizer == "causal":
+        from models.abstractive import CausalGenerator
+
+        return CausalGenerator.load(settings.summarizer_model, device=settings.device)
+    if settings.summarizer == "openai":
+        from models.abstractive import OpenAIChatGenerator
+
+        base_url = (settings.openai_base_url or "").strip()
+        if not base_url:
+            raise ModelError(
+                "OPENAI_BASE_URL is not set: SUMMARIZER=openai needs the server's API root, "
+                "e.g. http://127.0.0.1:8000/v1"
+            )
+        if not base_url.startswith(("http://", "https://")):
+            raise ModelError(f"OPENAI_BASE_URL={base_url}: not an http(s) URL")
+        if not settings.openai_model:
+            raise ModelError("OPENAI_MODEL is not set: SUMMARIZER=openai needs the served model's name")
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return OpenAIChatGenerator(
+            base_url, settings.openai_model, api_key=key, timeout_s=settings.openai_timeout_s
         )
+    raise ModelError(f"SUMMARIZER={settings.summarizer}: not an abstractive backend")
+
+
+def build_summarizer(settings: Settings, encoder: SentenceEncoder | None = None) -> Summarizer:
+    """The extractive default loads its encoder on first use; an abstractive backend loads now,
+    with the encoder its grounding needs (``encoder`` replaces it in tests)."""
+    options = EncoderOptions(
+        model_dir=settings.model_dir, quantize=settings.model_quantize, threads=settings.torch_threads
     )
+    if settings.summarizer == "extractive":
+        return LazyExtractiveSummarizer(options)
+    from models.abstractive import AbstractiveSummarizer
+
+    # The backend first: loading the encoder switches the hub off for this process.
+    generator = build_generator(settings)
+    return AbstractiveSummarizer(generator, encoder if encoder is not None else load_encoder(options))
 
 
 @asynccontextmanager
@@ -105,7 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     slack.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
     args = parser.parse_args(argv)
     settings = Settings()
-    summarizer = build_summarizer(settings)
+    try:
+        summarizer = build_summarizer(settings)
+    except ModelError as exc:
+        print(f"precis: {exc.message}", file=sys.stderr)
+        return EXIT_MODEL
     if args.command == "summarize":
         return run_summarize(args, settings, partial(open_digester, settings, summarizer))
     return _run_chat(args, settings, summarizer)

@@ -7,7 +7,7 @@ reach a log.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -74,6 +74,20 @@ class Settings(BaseSettings):
     # -- Slack (issue 6) --------------------------------------------------------------------
     slack_api_url: str = "https://slack.com/api/"
     """Web API base URL of every Slack client the app uses (tests, proxies)."""
+
+    # -- abstractive summarizers (issue 7) ------------------------------------------------
+    summarizer: Literal["extractive", "seq2seq", "causal", "openai"] = "extractive"
+    """``extractive`` (the offline default), ``seq2seq`` (BART, PEGASUS, T5...), ``causal`` (an
+    instruction-tuned decoder, through its chat template) or ``openai`` (a chat server)."""
+    summarizer_model: str | None = None
+    """For seq2seq and causal: a local model folder, or a hub id (downloaded unless HF_HUB_OFFLINE)."""
+    device: str = "cpu"
+    """``cpu``, ``cuda``, ``cuda:N`` or ``auto``; on a GPU the model runs in bf16 (fp16 if unsupported)."""
+    openai_base_url: str | None = None
+    """An OpenAI-compatible server's API root, e.g. ``http://127.0.0.1:8000/v1`` (vLLM, TGI, Ollama)."""
+    openai_model: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_timeout_s: float = Field(60.0, gt=0, le=600)
 
     log_level: str = "INFO"
 

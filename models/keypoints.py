@@ -27,7 +27,14 @@ import numpy as np
 from bot.core.types import KeyPoint
 from models.sentences import Sentence, candidate_span, split_sentences
 
-__all__ = ["Candidates", "KeyPointResult", "Scoring", "SentenceEncoder", "select_key_points"]
+__all__ = [
+    "Candidates",
+    "KeyPointResult",
+    "Scoring",
+    "SentenceEncoder",
+    "rank_key_points",
+    "select_key_points",
+]
 
 # Sentences past this index are never candidates: on CNN/DM the reference points come from the
 # first 30 sentences in 97 % of articles, and embedding fewer sentences is most of the speed-up.
@@ -118,11 +125,13 @@ def scores(
     return result - w.length_penalty * over
 
 
-def postprocess(
+def choose(
     emb: np.ndarray, candidates: Candidates, text: str, n: int, title: str | None, w: Scoring
-) -> KeyPointResult:
+) -> list[int]:
+    """Indices of up to ``n`` candidates, best first (the order maximal marginal relevance picks
+    them in): a prefix of a longer choice is the shorter choice."""
     if not candidates.spans or n <= 0:
-        return KeyPointResult((), None)
+        return []
     title_emb = emb[-1] if title else None
     sent_emb = emb[:-1] if title else emb
     base = scores(sent_emb, candidates, text, title_emb, w)
@@ -139,13 +148,22 @@ def postprocess(
         best = available[int(np.argmax(mmr))]
         chosen.append(best)
         available.remove(best)
+    return chosen
 
-    def point(i: int) -> KeyPoint:
-        s, e = candidates.spans[i]
-        return KeyPoint(text=text[s:e], spans=((s, e),))
 
-    points = tuple(point(i) for i in sorted(chosen))
-    return KeyPointResult(points, point(chosen[0]))
+def _point(text: str, candidates: Candidates, i: int) -> KeyPoint:
+    s, e = candidates.spans[i]
+    return KeyPoint(text=text[s:e], spans=((s, e),))
+
+
+def postprocess(
+    emb: np.ndarray, candidates: Candidates, text: str, n: int, title: str | None, w: Scoring
+) -> KeyPointResult:
+    chosen = choose(emb, candidates, text, n, title, w)
+    if not chosen:
+        return KeyPointResult((), None)
+    points = tuple(_point(text, candidates, i) for i in sorted(chosen))
+    return KeyPointResult(points, _point(text, candidates, chosen[0]))
 
 
 def select_key_points(
@@ -160,3 +178,18 @@ def select_key_points(
     candidates = preprocess(text, n)
     emb = forward(encoder, text, candidates, title)
     return postprocess(emb, candidates, text, n, title, scoring)
+
+
+def rank_key_points(
+    text: str,
+    encoder: SentenceEncoder,
+    n: int,
+    *,
+    title: str | None = None,
+    scoring: Scoring = Scoring(),
+) -> tuple[KeyPoint, ...]:
+    """The points ``select_key_points`` would show, best first rather than in article order (the
+    first is its TL;DR): what an abstractive summarizer falls back on, one point at a time."""
+    candidates = preprocess(text, n)
+    emb = forward(encoder, text, candidates, title)
+    return tuple(_point(text, candidates, i) for i in choose(emb, candidates, text, n, title, scoring))

@@ -1,4 +1,5 @@
-"""Summarizer backends behind one small interface. The offline default is extractive."""
+"""Summarizer backends behind one small interface. The offline default is extractive; the
+abstractive backends (``models.abstractive``, setting ``SUMMARIZER``) implement it too."""
 
 from __future__ import annotations
 

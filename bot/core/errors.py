@@ -20,7 +20,8 @@
     │   ├── ArticleExpired            a re-render asked for an article no longer cached
     │   └── StoreError                the cache or database (SQLite, Redis) failed or is unreachable
     ├── BadInput                      the request itself is malformed (CLI exit 2)
-    └── ModelError                    the packaged model is missing or corrupt (start-up)
+    └── ModelError                    a model is missing, corrupt or misconfigured (start-up, CLI exit 4)
+        └── SummarizerUnavailable     an abstractive backend failed at run time (down, timed out, bad answer)
 
 Every error carries ``code`` (stable, machine-readable) and a one-line human ``message``.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "ServiceError",
     "SourceError",
     "StoreError",
+    "SummarizerUnavailable",
     "TooLarge",
     "TooLittleText",
     "TooManyRedirects",
@@ -178,3 +180,9 @@ class BadInput(PrecisError):
 
 class ModelError(PrecisError):
     code = "model_error"
+
+
+class SummarizerUnavailable(ModelError):
+    """The message names the backend and the failure, never an API key."""
+
+    code = "summarizer_unavailable"

@@ -33,7 +33,10 @@ def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
                 "language": meta.language,
             },
             "tldr": digest.tldr,
-            "key_points": [{"text": p.text, "spans": [list(s) for s in p.spans]} for p in digest.key_points],
+            "key_points": [
+                {"text": p.text, "spans": [list(s) for s in p.spans], "rewritten": p.rewritten}
+                for p in digest.key_points
+            ],
             "quotes": [
                 {"text": q.text, "speaker": q.speaker, "verb": q.verb, "start": q.start, "end": q.end}
                 for q in digest.quotes

@@ -200,7 +200,8 @@ def _digest_to_json(digest: Digest) -> str:
     return json.dumps({
         "v": CACHE_FORMAT,
         "tldr": digest.tldr,
-        "key_points": [{"text": p.text, "spans": [list(s) for s in p.spans]} for p in digest.key_points],
+        "key_points": [{"text": p.text, "spans": [list(s) for s in p.spans], "rewritten": p.rewritten}
+                       for p in digest.key_points],
         "quotes": [asdict(q) for q in digest.quotes],
         "model_name": digest.model_name,
         "timings": asdict(digest.timings),
@@ -215,7 +216,8 @@ def _digest_from_json(raw: str, article: Article) -> Digest | None:
         article=article,
         tldr=data["tldr"],
         key_points=tuple(
-            KeyPoint(p["text"], tuple((int(s), int(e)) for s, e in p["spans"])) for p in data["key_points"]
+            KeyPoint(p["text"], tuple((int(s), int(e)) for s, e in p["spans"]), p.get("rewritten", False))
+            for p in data["key_points"]
         ),
         quotes=tuple(Quote(**q) for q in data["quotes"]),
         model_name=data["model_name"],

@@ -2,7 +2,7 @@
 
 ``Source``   what a person asked us to read (a URL, a file's HTML, or pasted text).
 ``Article``  what extraction produced: clean text plus page metadata.
-``KeyPoint`` one extractive point, with the character spans of ``Article.text`` it came from.
+``KeyPoint`` one key point, with the character spans of ``Article.text`` that support it.
 ``Quote``    one verbatim statement: ``article.text[start:end] == text``.
 ``Digest``   everything a reply shows, plus stats and timings.
 """
@@ -82,8 +82,13 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class KeyPoint:
+    """An extractive point is a sentence of the article: ``text`` is ``Article.text[start:end]`` of
+    its one span. A rewritten point (an abstractive backend's, issue 7) has generated ``text``, and
+    ``spans`` are the article sentences that support it (``models.grounding``)."""
+
     text: str
     spans: tuple[Span, ...]
+    rewritten: bool = False
 
 
 @dataclass(frozen=True, slots=True)
