@@ -30,8 +30,9 @@ __all__ = ["measure"]
 CLIENTS = 8
 CONCURRENT = 50
 # Limits out of the way: this measures the work, not the rate limiter's refusals.
-UNLIMITED = ServiceLimits(queue_size=CONCURRENT, user_rate=1e6, user_burst=10**6, channel_rate=1e6,
-                          channel_burst=10**6)
+UNLIMITED = ServiceLimits(
+    queue_size=CONCURRENT, user_rate=1e6, user_burst=10**6, channel_rate=1e6, channel_burst=10**6
+)
 
 
 def _request(text: str, i: int) -> DigestRequest:

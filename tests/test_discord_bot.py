@@ -101,9 +101,11 @@ EVIL_SENTENCES = [
 
 
 def article_html(title: str, sentences: list[str]) -> str:
-    paragraphs = "".join(f"<p>{' '.join(sentences[i:i + 2])}</p>" for i in range(0, len(sentences), 2))
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
-            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+    paragraphs = "".join(f"<p>{' '.join(sentences[i : i + 2])}</p>" for i in range(0, len(sentences), 2))
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    )
 
 
 class Pages:
@@ -125,8 +127,9 @@ class Pages:
         self.hits.append(str(request.url))
         found = self.routes.get(str(request.url))
         if found is None:
-            return httpx.Response(404, text="<html><title>Not found</title></html>",
-                                  headers={"Content-Type": "text/html"})
+            return httpx.Response(
+                404, text="<html><title>Not found</title></html>", headers={"Content-Type": "text/html"}
+            )
         return httpx.Response(200, text=found[1], headers={"Content-Type": found[0]})
 
 
@@ -148,8 +151,13 @@ class BreakableSummarizer:
 
 
 def user(uid: int, name: str, *, bot: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"id": str(uid), "username": name, "discriminator": "0",
-                            "global_name": name.title(), "avatar": None}
+    data: dict[str, Any] = {
+        "id": str(uid),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name.title(),
+        "avatar": None,
+    }
     if bot:
         data["bot"] = True
     return data
@@ -159,8 +167,18 @@ BOT_USER = user(BOT_ID, "precis", bot=True)
 ALICE = user(ALICE_ID, "alice")
 BOB = user(BOB_ID, "bob")
 OTHER_BOT = user(OTHER_BOT_ID, "otherbot", bot=True)
-APP_INFO = {"id": str(APP_ID), "name": "precis", "icon": None, "description": "", "bot_public": True,
-            "bot_require_code_grant": False, "owner": ALICE, "verify_key": "00", "flags": 0, "summary": ""}
+APP_INFO = {
+    "id": str(APP_ID),
+    "name": "precis",
+    "icon": None,
+    "description": "",
+    "bot_public": True,
+    "bot_require_code_grant": False,
+    "owner": ALICE,
+    "verify_key": "00",
+    "flags": 0,
+    "summary": "",
+}
 
 
 @dataclass
@@ -233,8 +251,16 @@ class FakeDiscord:
         if route == "GET /oauth2/applications/@me":
             return 200, APP_INFO
         if m := re.fullmatch(r"PUT /applications/\d+/commands", route):
-            return 200, [{"description": "", **c, "id": str(self.new_id()), "application_id": str(APP_ID),
-                          "version": "1"} for c in body]
+            return 200, [
+                {
+                    "description": "",
+                    **c,
+                    "id": str(self.new_id()),
+                    "application_id": str(APP_ID),
+                    "version": "1",
+                }
+                for c in body
+            ]
         if m := re.fullmatch(r"POST /channels/(\d+)/messages", route):
             return 200, self.message(int(m[1]), body)
         if m := re.fullmatch(r"GET /channels/(\d+)/messages/(\d+)", route):
@@ -250,8 +276,14 @@ class FakeDiscord:
             return 204, None
         if m := re.fullmatch(r"POST /interactions/(\d+)/([^/]+)/callback", route):
             flags = (body.get("data") or {}).get("flags", 0)
-            return 200, {"interaction": {"id": m[1], "type": 2, "response_message_loading": body["type"] == 5,
-                                         "response_message_ephemeral": bool(flags & 64)}}
+            return 200, {
+                "interaction": {
+                    "id": m[1],
+                    "type": 2,
+                    "response_message_loading": body["type"] == 5,
+                    "response_message_ephemeral": bool(flags & 64),
+                }
+            }
         if m := re.fullmatch(r"POST /webhooks/(\d+)/([^/]+)", route):
             return 200, self.message(self.interactions[m[2]]["channel"], body, webhook=True)
         if m := re.fullmatch(r"PATCH /webhooks/(\d+)/([^/]+)/messages/@original", route):
@@ -259,15 +291,27 @@ class FakeDiscord:
             return 200, self.message(where["channel"], body, message_id=where.get("message"), webhook=True)
         return 404, {"message": f"no route {route}", "code": 0}
 
-    def message(self, channel_id: int, body: dict[str, Any], *, message_id: int | None = None,
-                webhook: bool = False) -> dict[str, Any]:
+    def message(
+        self, channel_id: int, body: dict[str, Any], *, message_id: int | None = None, webhook: bool = False
+    ) -> dict[str, Any]:
         mid = message_id or self.new_id()
         data: dict[str, Any] = {
-            "id": str(mid), "channel_id": str(channel_id), "author": BOT_USER, "type": 0,
-            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [], "attachments": [], "mentions": [],
-            "mention_roles": [], "mention_everyone": False, "pinned": False, "tts": False,
-            "timestamp": NOW, "edited_timestamp": None, "flags": body.get("flags") or 0,
+            "id": str(mid),
+            "channel_id": str(channel_id),
+            "author": BOT_USER,
+            "type": 0,
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "attachments": [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": NOW,
+            "edited_timestamp": None,
+            "flags": body.get("flags") or 0,
         }
         if channel_id in self.guild_of:
             data["guild_id"] = str(self.guild_of[channel_id])
@@ -307,17 +351,43 @@ def is_message_call(call: Call) -> bool:
 
 
 def text_channel(cid: int, name: str) -> dict[str, Any]:
-    return {"id": str(cid), "type": 0, "guild_id": str(GUILD), "name": name, "position": 0,
-            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
-            "last_message_id": None, "rate_limit_per_user": 0, "flags": 0}
+    return {
+        "id": str(cid),
+        "type": 0,
+        "guild_id": str(GUILD),
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
 
 
 def thread_channel(tid: int, parent: int, name: str) -> dict[str, Any]:
-    return {"id": str(tid), "type": 11, "guild_id": str(GUILD), "parent_id": str(parent),
-            "owner_id": str(BOT_ID), "name": name, "message_count": 0, "member_count": 1,
-            "rate_limit_per_user": 0, "flags": 0, "last_message_id": None, "total_message_sent": 0,
-            "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": NOW,
-                                "locked": False}}
+    return {
+        "id": str(tid),
+        "type": 11,
+        "guild_id": str(GUILD),
+        "parent_id": str(parent),
+        "owner_id": str(BOT_ID),
+        "name": name,
+        "message_count": 0,
+        "member_count": 1,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+        "last_message_id": None,
+        "total_message_sent": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": NOW,
+            "locked": False,
+        },
+    }
 
 
 def dm_channel() -> dict[str, Any]:
@@ -325,8 +395,18 @@ def dm_channel() -> dict[str, Any]:
 
 
 def role(rid: int, name: str, **extra: Any) -> dict[str, Any]:
-    return {"id": str(rid), "name": name, "permissions": "0", "position": 0, "color": 0, "hoist": False,
-            "managed": False, "mentionable": False, "flags": 0, **extra}
+    return {
+        "id": str(rid),
+        "name": name,
+        "permissions": "0",
+        "position": 0,
+        "color": 0,
+        "hoist": False,
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+        **extra,
+    }
 
 
 def member(**extra: Any) -> dict[str, Any]:
@@ -335,27 +415,66 @@ def member(**extra: Any) -> dict[str, Any]:
 
 def guild_create() -> dict[str, Any]:
     return {
-        "id": str(GUILD), "name": "Test Guild", "owner_id": str(ALICE_ID), "icon": None, "features": [],
-        "emojis": [], "stickers": [], "member_count": 3, "large": False, "unavailable": False,
-        "roles": [role(GUILD, "@everyone"),
-                  role(BOT_ROLE, "precis", managed=True, tags={"bot_id": str(BOT_ID)})],
+        "id": str(GUILD),
+        "name": "Test Guild",
+        "owner_id": str(ALICE_ID),
+        "icon": None,
+        "features": [],
+        "emojis": [],
+        "stickers": [],
+        "member_count": 3,
+        "large": False,
+        "unavailable": False,
+        "roles": [
+            role(GUILD, "@everyone"),
+            role(BOT_ROLE, "precis", managed=True, tags={"bot_id": str(BOT_ID)}),
+        ],
         "channels": [text_channel(AUTO, "auto"), text_channel(GENERAL, "general")],
         "threads": [thread_channel(THREAD, AUTO, "an older thread")],
         "members": [member(user=BOT_USER, roles=[str(BOT_ROLE)])],
-        "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
-        "premium_tier": 0, "preferred_locale": "en-US", "verification_level": 0, "mfa_level": 0,
-        "default_message_notifications": 0, "explicit_content_filter": 0, "nsfw_level": 0,
-        "system_channel_flags": 0, "afk_timeout": 300, "joined_at": NOW,
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "verification_level": 0,
+        "mfa_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "nsfw_level": 0,
+        "system_channel_flags": 0,
+        "afk_timeout": 300,
+        "joined_at": NOW,
     }
 
 
-def message_payload(mid: int, content: str, *, author: dict[str, Any] = ALICE, channel: int = GENERAL,
-                    mentions: tuple[dict[str, Any], ...] = (), **extra: Any) -> dict[str, Any]:
+def message_payload(
+    mid: int,
+    content: str,
+    *,
+    author: dict[str, Any] = ALICE,
+    channel: int = GENERAL,
+    mentions: tuple[dict[str, Any], ...] = (),
+    **extra: Any,
+) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": str(mid), "channel_id": str(channel), "author": author, "content": content, "type": 0,
-        "timestamp": NOW, "edited_timestamp": None, "tts": False, "mention_everyone": False,
-        "mentions": [dict(u, member=member()) for u in mentions], "mention_roles": [], "attachments": [],
-        "embeds": [], "pinned": False, "flags": 0, **extra,
+        "id": str(mid),
+        "channel_id": str(channel),
+        "author": author,
+        "content": content,
+        "type": 0,
+        "timestamp": NOW,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [dict(u, member=member()) for u in mentions],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "flags": 0,
+        **extra,
     }
     if channel != DM:
         data["guild_id"] = str(GUILD)
@@ -394,24 +513,43 @@ class Harness:
         await self.settle()
         return data
 
-    async def interact(self, kind: int, data: dict[str, Any], *, channel: dict[str, Any] | None = None,
-                       who: dict[str, Any] = ALICE, permissions: str = "0",
-                       message: dict[str, Any] | None = None) -> str:
+    async def interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        channel: dict[str, Any] | None = None,
+        who: dict[str, Any] = ALICE,
+        permissions: str = "0",
+        message: dict[str, Any] | None = None,
+    ) -> str:
         channel = channel if channel is not None else text_channel(GENERAL, "general")
         iid = self.api.new_id()
         token = f"token-{iid}"
         payload: dict[str, Any] = {
-            "id": str(iid), "application_id": str(APP_ID), "type": kind, "data": data, "token": token,
-            "version": 1, "locale": "en-US", "app_permissions": str(REQUIRED_PERMISSIONS.value),
-            "entitlements": [], "attachment_size_limit": 8388608, "channel_id": channel["id"],
+            "id": str(iid),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "data": data,
+            "token": token,
+            "version": 1,
+            "locale": "en-US",
+            "app_permissions": str(REQUIRED_PERMISSIONS.value),
+            "entitlements": [],
+            "attachment_size_limit": 8388608,
+            "channel_id": channel["id"],
             "channel": channel,
         }
         if channel["type"] == 1:
             payload.update(user=who, context=1, authorizing_integration_owners={"1": str(ALICE_ID)})
         else:
-            payload.update(guild_id=str(GUILD), guild_locale="en-US", context=0,
-                           member=member(user=who, permissions=permissions),
-                           authorizing_integration_owners={"0": str(GUILD)})
+            payload.update(
+                guild_id=str(GUILD),
+                guild_locale="en-US",
+                context=0,
+                member=member(user=who, permissions=permissions),
+                authorizing_integration_owners={"0": str(GUILD)},
+            )
         self.api.interactions[token] = {"channel": int(channel["id"])}
         if message is not None:
             payload["message"] = message
@@ -424,13 +562,22 @@ class Harness:
         options = [option(k, v) for k, v in kwargs.pop("options", {}).items()]
         data: dict[str, Any] = {"id": str(self.api.new_id()), "name": name, "type": 1, "options": options}
         if group is not None:
-            data = {"id": data["id"], "name": group, "type": 1,
-                    "options": [{"name": name, "type": 1, "options": options}]}
+            data = {
+                "id": data["id"],
+                "name": group,
+                "type": 1,
+                "options": [{"name": name, "type": 1, "options": options}],
+            }
         return await self.interact(2, data, **kwargs)
 
     async def menu(self, target: dict[str, Any], **kwargs: Any) -> str:
-        data = {"id": str(self.api.new_id()), "name": "Summarize", "type": 3, "target_id": target["id"],
-                "resolved": {"messages": {target["id"]: target}}}
+        data = {
+            "id": str(self.api.new_id()),
+            "name": "Summarize",
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
         return await self.interact(2, data, **kwargs)
 
     async def press(self, message: dict[str, Any], label: str, **kwargs: Any) -> str:
@@ -452,8 +599,9 @@ def bullets(body: dict[str, Any]) -> list[str]:
 
 
 # Generous limits, so only the test about limits meets them.
-ROOMY = ServiceLimits(workers=2, queue_size=8, user_rate=100, user_burst=100, channel_rate=100,
-                      channel_burst=100)
+ROOMY = ServiceLimits(
+    workers=2, queue_size=8, user_rate=100, user_burst=100, channel_rate=100, channel_burst=100
+)
 
 
 @pytest.fixture
@@ -485,14 +633,17 @@ async def start(api: FakeDiscord, pages: Pages) -> AsyncIterator[Start]:
 
         async def starter(limits: ServiceLimits = ROOMY, **settings: Any) -> Harness:
             fetcher = await stack.enter_async_context(
-                Fetcher(FetchLimits(timeout_s=SETTLE_S), transport=httpx.MockTransport(pages.handler)))
+                Fetcher(FetchLimits(timeout_s=SETTLE_S), transport=httpx.MockTransport(pages.handler))
+            )
             summarizer = BreakableSummarizer()
-            service = DigestService(Digester(fetcher, summarizer, extract_quotes),
-                                    await SqliteStore.open(":memory:"), limits)
+            service = DigestService(
+                Digester(fetcher, summarizer, extract_quotes), await SqliteStore.open(":memory:"), limits
+            )
             stack.push_async_callback(service.aclose)
             sync = settings.pop("sync", False)
-            client = build_client(Settings(_env_file=None, discord_api_url=api.base, **settings), service,
-                                  sync_commands=sync)
+            client = build_client(
+                Settings(_env_file=None, discord_api_url=api.base, **settings), service, sync_commands=sync
+            )
             stack.push_async_callback(client.close)
             await client.login("test-token")
             harness = Harness(client, api, service, pages, summarizer)
@@ -553,8 +704,6 @@ async def test_a_link_in_an_auto_channel_gets_a_digest_in_a_new_thread(h: Harnes
     assert reply["embeds"] == digest_payloads(result.digest, shown)[0]["embeds"]
 
 
-
-
 @pytest.mark.asyncio
 async def test_wrapped_links_are_skipped_and_three_at_most_share_one_thread(h: Harness) -> None:
     msg = await h.post(f"<{STORY}> {SECOND} and {THIRD}, also {FOURTH} and {MISSING}", channel=AUTO)
@@ -583,10 +732,14 @@ async def test_mentioning_the_bots_role_counts_as_a_mention(h: Harness) -> None:
 @pytest.mark.asyncio
 async def test_a_reply_that_mentions_the_bot_summarizes_the_replied_message(h: Harness) -> None:
     original = message_payload(h.api.new_id(), f"have you read {STORY}", author=BOB, channel=GENERAL)
-    msg = await h.post(f"{mention_me()} tl;dr?", channel=GENERAL, mentions=(BOT_USER,), type=19,
-                       referenced_message=original,
-                       message_reference={"message_id": original["id"], "channel_id": str(GENERAL),
-                                          "guild_id": str(GUILD)})
+    msg = await h.post(
+        f"{mention_me()} tl;dr?",
+        channel=GENERAL,
+        mentions=(BOT_USER,),
+        type=19,
+        referenced_message=original,
+        message_reference={"message_id": original["id"], "channel_id": str(GENERAL), "guild_id": str(GUILD)},
+    )
     assert h.pages.hits == [STORY]
     assert h.api.routes()[1] == f"POST /channels/{GENERAL}/messages/{msg['id']}/threads"  # on the asker's
     assert button(h.api.sent()[0].body, "Shorter")["custom_id"].split(":")[4] == str(ALICE_ID)
@@ -595,8 +748,13 @@ async def test_a_reply_that_mentions_the_bot_summarizes_the_replied_message(h: H
 @pytest.mark.asyncio
 async def test_a_reply_whose_original_is_not_in_the_payload_is_fetched(h: Harness) -> None:
     original = h.api.message(GENERAL, {"content": f"read {SECOND}"})
-    await h.post(f"{mention_me()}", channel=GENERAL, mentions=(BOT_USER,), type=19,
-                 message_reference={"message_id": original["id"], "channel_id": str(GENERAL)})
+    await h.post(
+        f"{mention_me()}",
+        channel=GENERAL,
+        mentions=(BOT_USER,),
+        type=19,
+        message_reference={"message_id": original["id"], "channel_id": str(GENERAL)},
+    )
     assert f"GET /channels/{GENERAL}/messages/{original['id']}" in h.api.routes()
     assert h.pages.hits == [SECOND]
 
@@ -619,8 +777,9 @@ async def test_bots_and_itself_are_ignored(h: Harness, author: dict[str, Any]) -
 
 @pytest.mark.asyncio
 async def test_webhook_messages_are_ignored(h: Harness) -> None:
-    await h.post(f"{STORY}", channel=AUTO, author=user(1500000000000000001, "hook"),
-                 webhook_id="1500000000000000001")
+    await h.post(
+        f"{STORY}", channel=AUTO, author=user(1500000000000000001, "hook"), webhook_id="1500000000000000001"
+    )
     assert h.api.calls == []
 
 
@@ -685,9 +844,11 @@ async def test_a_failure_is_explained_in_the_thread(h: Harness, url: str, expect
 async def test_without_thread_or_reaction_permissions_the_digest_is_a_reply(h: Harness) -> None:
     h.api.forbidden |= {"threads", "reactions"}
     msg = await h.post(f"{STORY}", channel=AUTO)
-    assert h.api.routes() == [reaction(AUTO, msg, "PUT"),
-                              f"POST /channels/{AUTO}/messages/{msg['id']}/threads",
-                              f"POST /channels/{AUTO}/messages"]
+    assert h.api.routes() == [
+        reaction(AUTO, msg, "PUT"),
+        f"POST /channels/{AUTO}/messages/{msg['id']}/threads",
+        f"POST /channels/{AUTO}/messages",
+    ]
     reply = h.api.calls[-1].body
     assert reply["message_reference"]["message_id"] == int(msg["id"]) and reply["embeds"][0]["title"] == TITLE
 
@@ -700,8 +861,11 @@ async def test_auto_mode_stays_quiet_about_links_that_are_not_articles(h: Harnes
 
 @pytest.mark.asyncio
 async def test_a_user_over_the_rate_limit_is_told_how_long_to_wait(start: Start) -> None:
-    h = await start(ServiceLimits(workers=1, queue_size=4, user_rate=1 / 60, user_burst=1,
-                                  channel_rate=100, channel_burst=100))
+    h = await start(
+        ServiceLimits(
+            workers=1, queue_size=4, user_rate=1 / 60, user_burst=1, channel_rate=100, channel_burst=100
+        )
+    )
     await h.post(f"{STORY}", channel=AUTO)
     h.api.calls.clear()
     await h.post(f"{SECOND}", channel=AUTO)
@@ -728,8 +892,9 @@ async def test_a_link_already_summarized_here_points_to_the_earlier_thread(h: Ha
 
 
 @pytest.mark.asyncio
-async def test_an_unexpected_failure_is_logged_and_answered(h: Harness,
-                                                            caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_unexpected_failure_is_logged_and_answered(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     h.summarizer.error = RuntimeError("the model fell over")
     with caplog.at_level(logging.ERROR, logger="bot.discord_chat.bot"):
         await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
@@ -766,8 +931,10 @@ async def test_summarize_command_defers_then_answers_once_then_threads(h: Harnes
     intro = h.api.calls[1].body
     assert intro["content"] == f"Summary of **{TITLE}** for <@{ALICE_ID}>"
     top = next(m for m in h.api.messages.values() if m["content"] == intro["content"])
-    assert routes[2:] == [f"POST /channels/{GENERAL}/messages/{top['id']}/threads",
-                          f"POST /channels/{top['id']}/messages"]
+    assert routes[2:] == [
+        f"POST /channels/{GENERAL}/messages/{top['id']}/threads",
+        f"POST /channels/{top['id']}/messages",
+    ]
     digest = h.api.calls[3].body
     assert len(bullets(digest)) == 2 and "**Quotes**" not in embed_text(digest)
     assert button(digest, "Quotes")["custom_id"].startswith(f"pr:q:2:0:{ALICE_ID}:")
@@ -775,10 +942,13 @@ async def test_summarize_command_defers_then_answers_once_then_threads(h: Harnes
 
 @pytest.mark.asyncio
 async def test_summarize_command_inside_a_thread_answers_in_it(h: Harness) -> None:
-    token = await h.slash("summarize", options={"url": STORY},
-                          channel=thread_channel(THREAD, AUTO, "an older thread"))
-    assert h.api.routes() == [f"POST /interactions/{h.api.calls[0].path.split('/')[2]}/{token}/callback",
-                              f"POST /webhooks/{APP_ID}/{token}"]
+    token = await h.slash(
+        "summarize", options={"url": STORY}, channel=thread_channel(THREAD, AUTO, "an older thread")
+    )
+    assert h.api.routes() == [
+        f"POST /interactions/{h.api.calls[0].path.split('/')[2]}/{token}/callback",
+        f"POST /webhooks/{APP_ID}/{token}",
+    ]
     assert h.api.calls[1].body["embeds"][0]["title"] == TITLE
 
 
@@ -922,9 +1092,17 @@ async def test_settings_view_and_change(h: Harness) -> None:
     assert "Trigger: mention" in h.api.calls[1].body["content"]
     h.api.calls.clear()
 
-    await h.slash("settings", group="precis", permissions=MANAGE_GUILD,
-                  options={"trigger": "auto", "points": 6, "quotes": False,
-                           "blocked_domains": "spam.test, https://www.junk.test/page"})
+    await h.slash(
+        "settings",
+        group="precis",
+        permissions=MANAGE_GUILD,
+        options={
+            "trigger": "auto",
+            "points": 6,
+            "quotes": False,
+            "blocked_domains": "spam.test, https://www.junk.test/page",
+        },
+    )
     shown = h.api.calls[1].body["content"]
     assert "Trigger: auto" in shown and "Key points: 6" in shown and "Quotes: off" in shown
     assert "Blocked domains: spam.test, www.junk.test" in shown
@@ -939,15 +1117,21 @@ async def test_settings_view_and_change(h: Harness) -> None:
 
 @pytest.mark.asyncio
 async def test_settings_from_a_thread_apply_to_its_channel(h: Harness) -> None:
-    await h.slash("settings", group="precis", permissions=MANAGE_GUILD, options={"points": 2},
-                  channel=thread_channel(THREAD, AUTO, "an older thread"))
+    await h.slash(
+        "settings",
+        group="precis",
+        permissions=MANAGE_GUILD,
+        options={"points": 2},
+        channel=thread_channel(THREAD, AUTO, "an older thread"),
+    )
     assert (await h.service.get_settings("discord", str(GUILD), str(AUTO))).points == 2
 
 
 @pytest.mark.asyncio
 async def test_a_bad_setting_is_explained(h: Harness) -> None:
-    await h.slash("settings", group="precis", permissions=MANAGE_GUILD,
-                  options={"allowed_domains": "not a domain!"})
+    await h.slash(
+        "settings", group="precis", permissions=MANAGE_GUILD, options={"allowed_domains": "not a domain!"}
+    )
     [_, answer] = h.api.calls
     assert answer.body["content"].endswith("is not a domain (write it like example.com)")
 
@@ -964,7 +1148,10 @@ async def test_help_is_shown_only_to_the_asker(h: Harness) -> None:
 async def test_commands_are_synced_on_start(start: Start) -> None:
     h = await start(sync=True)
     assert [f"{c.method} {c.path}" for c in h.boot] == [
-        "GET /users/@me", "GET /oauth2/applications/@me", f"PUT /applications/{APP_ID}/commands"]
+        "GET /users/@me",
+        "GET /oauth2/applications/@me",
+        f"PUT /applications/{APP_ID}/commands",
+    ]
     call = h.boot[-1]
     assert (call.method, call.path) == ("PUT", f"/applications/{APP_ID}/commands")
     commands = {(c["name"], c["type"]): c for c in call.body}
@@ -980,11 +1167,19 @@ async def test_commands_are_synced_on_start(start: Start) -> None:
 
 def test_find_links() -> None:
     assert find_links("a https://a.test/x. b (https://b.test/y) **https://c.test/z**") == [
-        "https://a.test/x", "https://b.test/y", "https://c.test/z"]
+        "https://a.test/x",
+        "https://b.test/y",
+        "https://c.test/z",
+    ]
     assert find_links("<https://a.test/x> https://b.test/(1) ||https://c.test/s||") == [
-        "https://b.test/(1)", "https://c.test/s"]
+        "https://b.test/(1)",
+        "https://c.test/s",
+    ]
     assert find_links("https://a.test https://a.test http://b.test https://c.test https://d.test") == [
-        "https://a.test", "http://b.test", "https://c.test"]
+        "https://a.test",
+        "http://b.test",
+        "https://c.test",
+    ]
     assert find_links("ftp://a.test mailto:x@y.test https:// nothing") == []
 
 
@@ -992,7 +1187,8 @@ def test_user_messages() -> None:
     limited = RateLimited("slow down", retry_after_s=12.2, scope="user")
     assert user_message(limited) == "slow down. Try again in 13 s."
     assert user_message(RateLimited("slow: try again in 5 s", retry_after_s=5, scope="user")) == (
-        "slow: try again in 5 s")
+        "slow: try again in 5 s"
+    )
     assert user_message(Busy()) == "I'm busy right now: try again in a minute"
     assert user_message(Busy("queue full", retry_after_s=120)) == "queue full. Try again in 2 min."
     assert user_message(BadInput("no")) == "no"

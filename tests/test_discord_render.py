@@ -54,8 +54,15 @@ def make_digest(
     author: str | None = "Ada Lovelace",
 ) -> Digest:
     points = points if points is not None else [f"Key point number {i} about the bridge." for i in range(4)]
-    meta = PageMeta(url=url, canonical_url=url, title=title, site=site, author=author,
-                    published="2024-05-01T09:00:00Z", language="en")
+    meta = PageMeta(
+        url=url,
+        canonical_url=url,
+        title=title,
+        site=site,
+        author=author,
+        published="2024-05-01T09:00:00Z",
+        language="en",
+    )
     article = Article(text="word " * 920, meta=meta, extractor="trafilatura")
     return Digest(
         article=article,
@@ -100,9 +107,11 @@ def embed_chars(embeds: list[dict]) -> int:
 
 
 def test_layout_title_byline_tldr_points_quotes() -> None:
-    quotes = [quote("We will build it by next spring", "Mayor Jane Doe", 10),
-              quote("The river crossing is long overdue", "Mayor Jane Doe", 50),
-              quote("It costs far too much for a town our size", "Sam Roe", 90)]
+    quotes = [
+        quote("We will build it by next spring", "Mayor Jane Doe", 10),
+        quote("The river crossing is long overdue", "Mayor Jane Doe", 50),
+        quote("It costs far too much for a town our size", "Sam Roe", 90),
+    ]
     [payload] = digest_payloads(make_digest(quotes=quotes), quotes)
     [embed] = embeds_of(payload)
     assert embed["title"] == "Council approves the new bridge"
@@ -129,8 +138,10 @@ def test_payload_is_json_and_what_discord_py_sends() -> None:
     json.dumps(payloads)
     for embed in embeds_of(payloads[1]):
         assert discord.Embed.from_dict(embed).to_dict() == embed
-    assert payloads[0] == {"content": "Summary of **Council approves the new bridge** for <@42>",
-                           "allowed_mentions": {"parse": []}}
+    assert payloads[0] == {
+        "content": "Summary of **Council approves the new bridge** for <@42>",
+        "allowed_mentions": {"parse": []},
+    }
 
 
 def test_no_quotes_no_quotes_section_and_no_url_for_text() -> None:
@@ -169,8 +180,14 @@ INTRO = re.compile(r"^Summary of \*\*(.*)\*\* for <@42>$")
 def test_article_text_cannot_format_or_ping_anywhere() -> None:
     bad = " ".join(EVIL)
     quotes = [quote(f"A quote {bad} here", f"Speaker {bad}", 10)]
-    digest = make_digest(title=f"Title {bad}", tldr=f"Summary {bad}.", points=[f"Point {bad}."],
-                         quotes=quotes, site=f"Site {bad}", author=f"Author {bad}")
+    digest = make_digest(
+        title=f"Title {bad}",
+        tldr=f"Summary {bad}.",
+        points=[f"Point {bad}."],
+        quotes=quotes,
+        site=f"Site {bad}",
+        author=f"Author {bad}",
+    )
     payloads = digest_payloads(digest, quotes, requested_by=42)
     for payload in payloads:
         assert payload["allowed_mentions"] == {"parse": []}

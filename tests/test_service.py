@@ -70,9 +70,11 @@ SENTENCES = [
 
 def article_html(title: str, sentences: list[str], canonical: str | None = None) -> str:
     link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
-    paragraphs = "".join(f"<p>{' '.join(sentences[i:i + 2])}</p>" for i in range(0, len(sentences), 2))
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{link}</head>'
-            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+    paragraphs = "".join(f"<p>{' '.join(sentences[i : i + 2])}</p>" for i in range(0, len(sentences), 2))
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{link}</head>'
+        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    )
 
 
 def article_text(topic: str) -> str:
@@ -160,8 +162,9 @@ def summarizer() -> CountingSummarizer:
 
 
 @pytest.mark.asyncio
-async def test_a_link_is_fetched_once_then_served_from_the_cache(store: Store, page_server: PageServer,
-                                                                 summarizer: CountingSummarizer) -> None:
+async def test_a_link_is_fetched_once_then_served_from_the_cache(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
     async with service_on(store, summarizer) as service:
         first = await service.summarize(url_request(url, points=3))
@@ -177,7 +180,7 @@ async def test_a_link_is_fetched_once_then_served_from_the_cache(store: Store, p
     assert again.digest.article.meta.title == "Town votes for a living reef"
     assert first.digest.timings.fetch > 0 and again.digest.timings.fetch == 0  # what this request spent
     for point in again.digest.key_points:
-        (start, end), = point.spans
+        ((start, end),) = point.spans
         assert again.digest.article.text[start:end] == point.text
     metrics = service.metrics
     assert metrics.value("precis_cache_total", layer="article", result="hit") == 1
@@ -186,8 +189,9 @@ async def test_a_link_is_fetched_once_then_served_from_the_cache(store: Store, p
 
 
 @pytest.mark.asyncio
-async def test_two_concurrent_identical_requests_fetch_once(store: Store, page_server: PageServer,
-                                                            summarizer: CountingSummarizer) -> None:
+async def test_two_concurrent_identical_requests_fetch_once(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     release = threading.Event()  # the page answers only once both requests are waiting on it
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES), hold=release)
     async with service_on(store, summarizer) as service:
@@ -204,13 +208,16 @@ async def test_two_concurrent_identical_requests_fetch_once(store: Store, page_s
 
 
 @pytest.mark.asyncio
-async def test_processes_sharing_a_store_fetch_once(store_factory: StoreFactory, page_server: PageServer,
-                                                    summarizer: CountingSummarizer) -> None:
+async def test_processes_sharing_a_store_fetch_once(
+    store_factory: StoreFactory, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     """Two bot processes (two services, two store connections) asked for the same link at once."""
     release = threading.Event()
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES), hold=release)
-    async with (service_on(await store_factory.open(), summarizer) as a,
-                service_on(await store_factory.open(), summarizer) as b):
+    async with (
+        service_on(await store_factory.open(), summarizer) as a,
+        service_on(await store_factory.open(), summarizer) as b,
+    ):
         first = asyncio.create_task(a.summarize(url_request(url)))
         await until(lambda: page_server.hits == ["/news/reef"])  # a holds the lease and is fetching
         second = asyncio.create_task(b.summarize(url_request(url, BOB)))
@@ -225,12 +232,14 @@ async def test_processes_sharing_a_store_fetch_once(store_factory: StoreFactory,
 
 @pytest.mark.asyncio
 async def test_tracking_parameters_amp_and_the_pages_canonical_share_one_entry(
-        store: Store, page_server: PageServer, summarizer: CountingSummarizer) -> None:
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     story = page_server.url("/news/reef")
     page = article_html("Town votes for a living reef", SENTENCES, canonical=story)
     page_server.add("/news/reef?utm_source=chat&fbclid=XYZ", page)  # this server ignores the query
-    page_server.add("/p?id=7", article_html("Reef, page two", SENTENCES[2:],
-                                            canonical=page_server.url("/news/reef-2")))
+    page_server.add(
+        "/p?id=7", article_html("Reef, page two", SENTENCES[2:], canonical=page_server.url("/news/reef-2"))
+    )
     async with service_on(store, summarizer) as service:
         first = await service.summarize(url_request(story + "?utm_source=chat&fbclid=XYZ#comments"))
         for variant in (story, story + "/amp/", story + "?amp=1&gclid=1", story + "#top"):
@@ -246,8 +255,9 @@ async def test_tracking_parameters_amp_and_the_pages_canonical_share_one_entry(
 
 
 @pytest.mark.asyncio
-async def test_other_options_re_render_from_the_cached_article(store: Store, page_server: PageServer,
-                                                               summarizer: CountingSummarizer) -> None:
+async def test_other_options_re_render_from_the_cached_article(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
     async with service_on(store, summarizer) as service:
         short = await service.summarize(url_request(url, points=2, quotes=False))
@@ -262,8 +272,9 @@ async def test_other_options_re_render_from_the_cached_article(store: Store, pag
 
 
 @pytest.mark.asyncio
-async def test_buttons_re_render_by_article_key(store: Store, page_server: PageServer,
-                                                summarizer: CountingSummarizer) -> None:
+async def test_buttons_re_render_by_article_key(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
     async with service_on(store, summarizer) as service:
         first = await service.summarize(url_request(url, points=4))
@@ -283,8 +294,9 @@ async def test_buttons_re_render_by_article_key(store: Store, page_server: PageS
 
 
 @pytest.mark.asyncio
-async def test_a_changed_page_is_summarized_again(store: Store, page_server: PageServer,
-                                                  summarizer: CountingSummarizer) -> None:
+async def test_a_changed_page_is_summarized_again(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     ttl = 1.0  # long enough for two requests on a slow machine, short enough to wait out
     limits = replace(ROOMY, cache_ttl_s=ttl)
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
@@ -317,8 +329,9 @@ async def test_pasted_text_is_keyed_by_its_hash(store: Store, summarizer: Counti
 
 
 @pytest.mark.asyncio
-async def test_a_failed_fetch_is_shared_and_counted(store: Store, page_server: PageServer,
-                                                    summarizer: CountingSummarizer) -> None:
+async def test_a_failed_fetch_is_shared_and_counted(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     release = threading.Event()
     url = page_server.add("/gone", "<html><title>Not here</title></html>", status=404, hold=release)
     async with service_on(store, summarizer) as service:
@@ -326,8 +339,12 @@ async def test_a_failed_fetch_is_shared_and_counted(store: Store, page_server: P
         await until(lambda: service.metrics.value("precis_shared_total", step="read") == 2)
         release.set()
         results = await asyncio.gather(*tasks, return_exceptions=True)
-        assert service.metrics.value("precis_requests_total", kind="summarize", platform="discord",
-                                     outcome="http_status") == 3
+        assert (
+            service.metrics.value(
+                "precis_requests_total", kind="summarize", platform="discord", outcome="http_status"
+            )
+            == 3
+        )
     assert all(isinstance(r, HTTPStatusError) for r in results)
     assert page_server.hits == ["/gone"]
 
@@ -336,8 +353,9 @@ async def test_a_failed_fetch_is_shared_and_counted(store: Store, page_server: P
 
 
 @pytest.mark.asyncio
-async def test_a_full_queue_fails_fast_with_busy(store: Store, page_server: PageServer,
-                                                 summarizer: CountingSummarizer) -> None:
+async def test_a_full_queue_fails_fast_with_busy(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     limits = replace(ROOMY, workers=1, queue_size=1)
     summarizer.gate = threading.Event()
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
@@ -358,16 +376,21 @@ async def test_a_full_queue_fails_fast_with_busy(store: Store, page_server: Page
         assert [len(r.digest.key_points) for r in done] == [4, 4]
         assert (await service.summarize(text_request(article_text("Deal")))).digest.key_points
         assert service.metrics.value("precis_queue_depth") == 0
-        assert service.metrics.value("precis_requests_total", kind="summarize", platform="discord",
-                                     outcome="busy") == 2
+        assert (
+            service.metrics.value(
+                "precis_requests_total", kind="summarize", platform="discord", outcome="busy"
+            )
+            == 2
+        )
 
 
 # -- rate limits -----------------------------------------------------------------------------------
 
 
 @pytest.mark.asyncio
-async def test_a_user_going_fast_is_told_how_long_to_wait(store: Store,
-                                                           summarizer: CountingSummarizer) -> None:
+async def test_a_user_going_fast_is_told_how_long_to_wait(
+    store: Store, summarizer: CountingSummarizer
+) -> None:
     clock = FakeClock()
     limits = replace(ROOMY, user_rate=2 / 60, user_burst=2)
     async with service_on(store, summarizer, limits, clock=clock) as service:
@@ -384,8 +407,12 @@ async def test_a_user_going_fast_is_told_how_long_to_wait(store: Store,
         await service.summarize(text_request(text, BOB))  # someone else is not held up
         clock.now += 30
         await service.summarize(text_request(text))
-        assert service.metrics.value("precis_requests_total", kind="summarize", platform="discord",
-                                     outcome="rate_limited") == 1
+        assert (
+            service.metrics.value(
+                "precis_requests_total", kind="summarize", platform="discord", outcome="rate_limited"
+            )
+            == 1
+        )
 
 
 @pytest.mark.asyncio
@@ -408,15 +435,24 @@ async def test_a_busy_channel_is_limited_as_a_whole(store: Store, summarizer: Co
 
 
 @pytest.mark.asyncio
-async def test_channel_settings_default_update_and_persist(store_factory: StoreFactory,
-                                                           summarizer: CountingSummarizer) -> None:
+async def test_channel_settings_default_update_and_persist(
+    store_factory: StoreFactory, summarizer: CountingSummarizer
+) -> None:
     async with service_on(await store_factory.open(), summarizer) as service:
         assert await service.get_settings("discord", "g", "c") == ChannelSettings()
         assert (await service.get_settings("discord", "g", "c")).trigger == "mention"
-        updated = await service.update_settings("discord", "g", "c", trigger="auto", points="5", quotes="off",
-                                                allowed_domains="Example.com, *.news.org  bbc.co.uk")
-        assert updated == ChannelSettings(trigger="auto", points=5, quotes=False,
-                                          allowed_domains=("bbc.co.uk", "example.com", "news.org"))
+        updated = await service.update_settings(
+            "discord",
+            "g",
+            "c",
+            trigger="auto",
+            points="5",
+            quotes="off",
+            allowed_domains="Example.com, *.news.org  bbc.co.uk",
+        )
+        assert updated == ChannelSettings(
+            trigger="auto", points=5, quotes=False, allowed_domains=("bbc.co.uk", "example.com", "news.org")
+        )
         partly = await service.update_settings("discord", "g", "c", blocked_domains=["ads.example.com"])
         assert partly.points == 5 and partly.blocked_domains == ("ads.example.com",)
         assert await service.get_settings("discord", "g", "other") == ChannelSettings()
@@ -446,7 +482,8 @@ async def test_channel_settings_default_update_and_persist(store_factory: StoreF
 )
 @pytest.mark.asyncio
 async def test_bad_settings_are_refused_and_nothing_is_saved(
-        changes: dict[str, object], message: str, summarizer: CountingSummarizer) -> None:
+    changes: dict[str, object], message: str, summarizer: CountingSummarizer
+) -> None:
     async with service_on(await SqliteStore.open(":memory:"), summarizer) as service:
         with pytest.raises(BadInput, match=message):
             await service.update_settings("discord", "g", "c", **{"points": 3, **changes})
@@ -464,16 +501,22 @@ async def test_the_channels_settings_shape_its_digests(store: Store, summarizer:
 
 
 @pytest.mark.asyncio
-async def test_blocked_and_allowed_domains(store: Store, page_server: PageServer,
-                                           summarizer: CountingSummarizer) -> None:
+async def test_blocked_and_allowed_domains(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
     async with service_on(store, summarizer) as service:
         await service.update_settings("discord", "guild-1", "chan-1", blocked_domains=["127.0.0.1"])
         refusal = r"^links to 127\.0\.0\.1 aren't summarized in this channel$"
         with pytest.raises(DomainNotAllowed, match=refusal):
             await service.summarize(url_request(url))
-        await service.update_settings("discord", "guild-1", "chan-1", blocked_domains=[],
-                                      allowed_domains=["example.com", "news.example.org"])
+        await service.update_settings(
+            "discord",
+            "guild-1",
+            "chan-1",
+            blocked_domains=[],
+            allowed_domains=["example.com", "news.example.org"],
+        )
         only = r"only summarizes links to example\.com, news\.example\.org, not 127\.0\.0\.1$"
         with pytest.raises(DomainNotAllowed, match=only):
             await service.summarize(url_request(url))
@@ -481,13 +524,18 @@ async def test_blocked_and_allowed_domains(store: Store, page_server: PageServer
         elsewhere = Requester("discord", "guild-1", "chan-2", "a")
         assert (await service.summarize(url_request(url, elsewhere))).digest
         await service.summarize(text_request(article_text("Harwich")))  # pasted text has no domain
-        assert service.metrics.value("precis_requests_total", kind="summarize", platform="discord",
-                                     outcome="domain_not_allowed") == 2
+        assert (
+            service.metrics.value(
+                "precis_requests_total", kind="summarize", platform="discord", outcome="domain_not_allowed"
+            )
+            == 2
+        )
 
 
 @pytest.mark.asyncio
-async def test_a_redirect_into_a_blocked_domain_is_refused(store: Store, page_server: PageServer,
-                                                           summarizer: CountingSummarizer) -> None:
+async def test_a_redirect_into_a_blocked_domain_is_refused(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     async def resolver(host: str, port: int) -> list[str]:
         return ["127.0.0.1"]  # every name is this machine, as far as this test's fetcher knows
 
@@ -495,8 +543,10 @@ async def test_a_redirect_into_a_blocked_domain_is_refused(store: Store, page_se
     page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
     page_server.add("/go", b"", status=302, Location=target)
     limits = FetchLimits(allow_private=frozenset({"127.0.0.1", "blocked.example"}))
-    async with Fetcher(limits, resolver=resolver) as fetcher, \
-            service_on(store, summarizer, fetcher=fetcher) as service:
+    async with (
+        Fetcher(limits, resolver=resolver) as fetcher,
+        service_on(store, summarizer, fetcher=fetcher) as service,
+    ):
         await service.update_settings("discord", "guild-1", "chan-1", blocked_domains="blocked.example")
         with pytest.raises(DomainNotAllowed, match=r"blocked\.example"):
             await service.summarize(url_request(page_server.url("/go")))
@@ -507,8 +557,9 @@ async def test_a_redirect_into_a_blocked_domain_is_refused(store: Store, page_se
 
 
 @pytest.mark.asyncio
-async def test_where_a_link_was_posted_is_remembered_per_channel(store: Store, page_server: PageServer,
-                                                                summarizer: CountingSummarizer) -> None:
+async def test_where_a_link_was_posted_is_remembered_per_channel(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
     story = page_server.url("/news/reef")
     page_server.add("/p?id=7", article_html("Town votes for a living reef", SENTENCES, canonical=story))
     ref = PostedRef("msg-1", thread_id="thread-1", permalink="https://discord.com/channels/1/2/3")
@@ -553,9 +604,9 @@ async def test_metrics_are_served_over_http(summarizer: CountingSummarizer) -> N
 
 
 @pytest.mark.asyncio
-async def test_logs_are_structured_and_hold_no_secrets(store: Store, page_server: PageServer,
-                                                       summarizer: CountingSummarizer,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+async def test_logs_are_structured_and_hold_no_secrets(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer, caplog: pytest.LogCaptureFixture
+) -> None:
     page_server.add("/news/reef?token=s3cr3t-t0ken", article_html("Town votes for a living reef", SENTENCES))
     caplog.set_level(logging.INFO, logger="bot.core.service")
     async with service_on(store, summarizer) as service:
@@ -573,11 +624,17 @@ async def test_logs_are_structured_and_hold_no_secrets(store: Store, page_server
 
 
 @pytest.mark.asyncio
-async def test_open_service_from_settings(tmp_path: Path, summarizer: CountingSummarizer,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+async def test_open_service_from_settings(
+    tmp_path: Path, summarizer: CountingSummarizer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="bot.core.service")
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data", default_points=3,  # type: ignore[call-arg]
-                        workers=1, queue_size=2)
+    settings = Settings(
+        _env_file=None,
+        data_dir=tmp_path / "data",
+        default_points=3,  # type: ignore[call-arg]
+        workers=1,
+        queue_size=2,
+    )
     async with open_service(settings, Digester(None, summarizer, find_quotes)) as service:
         result = await service.summarize(text_request(article_text("Harwich")))
         assert (await service.get_settings("slack", "T", "C")).points == 3
@@ -588,7 +645,8 @@ async def test_open_service_from_settings(tmp_path: Path, summarizer: CountingSu
 
 @pytest.mark.asyncio
 async def test_open_service_on_redis_keeps_the_password_out_of_logs(
-        redis_url: str, summarizer: CountingSummarizer, caplog: pytest.LogCaptureFixture) -> None:
+    redis_url: str, summarizer: CountingSummarizer, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="bot.core.service")
     # This server has no password, so Redis accepts any for the default user.
     url = redis_url.replace("redis://", "redis://default:hunter2@")

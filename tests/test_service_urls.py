@@ -10,10 +10,14 @@ from bot.core.urls import canonical_url, domain_matches, host_of, normalize_doma
 @pytest.mark.parametrize(
     ("url", "expected"),
     [
-        ("https://Example.COM/News/Story?utm_source=tw&utm_medium=social#comments",
-         "https://example.com/News/Story"),
-        ("https://example.com/a?fbclid=XYZ&id=7&gclid=abc&mc_cid=1&mc_eid=2&igshid=3&ref_src=twsrc",
-         "https://example.com/a?id=7"),
+        (
+            "https://Example.COM/News/Story?utm_source=tw&utm_medium=social#comments",
+            "https://example.com/News/Story",
+        ),
+        (
+            "https://example.com/a?fbclid=XYZ&id=7&gclid=abc&mc_cid=1&mc_eid=2&igshid=3&ref_src=twsrc",
+            "https://example.com/a?id=7",
+        ),
         ("https://example.com/a?b=2&a=1&_hsenc=x&pk_campaign=y", "https://example.com/a?a=1&b=2"),
         ("http://example.com:80/", "http://example.com/"),
         ("https://example.com:443/x", "https://example.com/x"),
@@ -30,10 +34,14 @@ from bot.core.urls import canonical_url, domain_matches, host_of, normalize_doma
         ("https://example.com/news/story?amp", "https://example.com/news/story"),
         ("https://example.com/news/story?outputType=amp&id=3", "https://example.com/news/story?id=3"),
         ("https://amp.example.com/news/story", "https://example.com/news/story"),
-        ("https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/story",
-         "https://www.example.com/news/story"),
-        ("https://www.google.com/amp/s/www.example.com/news/story/amp?utm_source=x",
-         "https://www.example.com/news/story"),
+        (
+            "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/story",
+            "https://www.example.com/news/story",
+        ),
+        (
+            "https://www.google.com/amp/s/www.example.com/news/story/amp?utm_source=x",
+            "https://www.example.com/news/story",
+        ),
         # not web addresses: left alone
         ("  not a url  ", "not a url"),
         ("ftp://example.com/file", "ftp://example.com/file"),
@@ -44,13 +52,18 @@ def test_canonical_url(url: str, expected: str) -> None:
 
 
 def test_canonical_url_keeps_what_identifies_the_page() -> None:
-    assert canonical_url("https://example.com/watch?v=abc&utm_campaign=x") == "https://example.com/watch?v=abc"
+    assert (
+        canonical_url("https://example.com/watch?v=abc&utm_campaign=x") == "https://example.com/watch?v=abc"
+    )
     assert canonical_url("https://example.com/tag/amplifiers") == "https://example.com/tag/amplifiers"
     assert canonical_url("https://example.com/a?amp=0") == "https://example.com/a?amp=0"
 
 
 def test_canonical_url_is_idempotent() -> None:
-    for url in ("https://Example.com/x/amp?utm_source=1&b=2&a=1#f", "https://amp.example.com/amp/story.amp.html"):
+    for url in (
+        "https://Example.com/x/amp?utm_source=1&b=2&a=1#f",
+        "https://amp.example.com/amp/story.amp.html",
+    ):
         once = canonical_url(url)
         assert canonical_url(once) == once
 

@@ -103,8 +103,9 @@ class SlackApi:
         self.port = self.httpd.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/api/"
         # A short poll interval: shutdown() waits up to one interval for the loop to notice.
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def response_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/response/{name}"
@@ -163,7 +164,10 @@ class SlackApi:
             return {"ok": True, "channel": body["channel"], "ts": body["ts"]}
         if method == "chat.getPermalink":
             stamp = body["message_ts"].replace(".", "")
-            return {"ok": True, "permalink": f"https://precis-test.slack.com/archives/{body['channel']}/p{stamp}"}
+            return {
+                "ok": True,
+                "permalink": f"https://precis-test.slack.com/archives/{body['channel']}/p{stamp}",
+            }
         if method == "users.info":
             return {"ok": True, "user": {"id": body["user"], "is_admin": body["user"] in self.admins}}
         return {"ok": True}
@@ -200,8 +204,9 @@ class Pages:
         await self.gate.wait()
         body = self.routes.get(str(request.url))
         if body is None:
-            return httpx.Response(404, text="<html><title>Not found</title></html>",
-                                  headers={"Content-Type": "text/html"})
+            return httpx.Response(
+                404, text="<html><title>Not found</title></html>", headers={"Content-Type": "text/html"}
+            )
         return httpx.Response(200, text=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -235,8 +240,16 @@ def signed(body: str, secret: str = SECRET) -> dict[str, str]:
 
 
 class Slack:
-    def __init__(self, api: SlackApi, bot: SlackBot, service: DigestService, pages: Pages,
-                 summarizer: ControlledSummarizer, http: aiohttp.ClientSession, url: str) -> None:
+    def __init__(
+        self,
+        api: SlackApi,
+        bot: SlackBot,
+        service: DigestService,
+        pages: Pages,
+        summarizer: ControlledSummarizer,
+        http: aiohttp.ClientSession,
+        url: str,
+    ) -> None:
         self.api, self.bot, self.service, self.pages, self.summarizer = api, bot, service, pages, summarizer
         self._http, self._url = http, url
         self._ids = itertools.count(1)
@@ -245,8 +258,9 @@ class Slack:
     def ts(self) -> str:
         return f"1600000000.{next(self._ts):06d}"
 
-    async def post(self, body: str, content_type: str, *, secret: str = SECRET,
-                   url: str | None = None) -> tuple[int, str, float]:
+    async def post(
+        self, body: str, content_type: str, *, secret: str = SECRET, url: str | None = None
+    ) -> tuple[int, str, float]:
         headers = {"Content-Type": content_type, **signed(body, secret)}
         started = time.perf_counter()
         async with self._http.post(url or self._url, data=body.encode(), headers=headers) as response:
@@ -254,9 +268,15 @@ class Slack:
         return response.status, text, time.perf_counter() - started
 
     async def event(self, event: dict[str, Any]) -> int:
-        body = {"token": "legacy", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
-                "event_id": f"Ev{next(self._ids)}", "event_time": int(time.time()),
-                "event": {"channel": CHANNEL, "event_ts": event.get("ts"), **event}}
+        body = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._ids)}",
+            "event_time": int(time.time()),
+            "event": {"channel": CHANNEL, "event_ts": event.get("ts"), **event},
+        }
         status, _, elapsed = await self.post(json.dumps(body), "application/json")
         assert elapsed < ACK_BUDGET_S
         return status
@@ -276,15 +296,26 @@ class Slack:
         return ts
 
     async def command(self, text: str, *, user: str = ASKER) -> tuple[int, str, float]:
-        form = {"token": "legacy", "team_id": TEAM, "team_domain": "test", "channel_id": CHANNEL,
-                "channel_name": "general", "user_id": user, "user_name": user.lower(),
-                "command": "/summarize", "text": text, "api_app_id": "A1",
-                "response_url": self.api.response_url(f"command-{next(self._ids)}"), "trigger_id": "trig"}
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "test",
+            "channel_id": CHANNEL,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/summarize",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": self.api.response_url(f"command-{next(self._ids)}"),
+            "trigger_id": "trig",
+        }
         return await self.post(urlencode(form), "application/x-www-form-urlencoded")
 
     async def interact(self, payload: dict[str, Any]) -> int:
-        status, _, elapsed = await self.post(urlencode({"payload": json.dumps(payload)}),
-                                             "application/x-www-form-urlencoded")
+        status, _, elapsed = await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
         assert elapsed < ACK_BUDGET_S
         return status
 
@@ -296,8 +327,9 @@ class Slack:
             "response_url": self.api.response_url(f"shortcut-{next(self._ids)}"),
         })  # fmt: skip
 
-    async def press(self, button: dict[str, Any], message_ts: str, *, user: str = ASKER,
-                    thread_ts: str | None = None) -> int:
+    async def press(
+        self, button: dict[str, Any], message_ts: str, *, user: str = ASKER, thread_ts: str | None = None
+    ) -> int:
         message = {"type": "message", "ts": message_ts, "thread_ts": thread_ts, "text": "digest"}
         return await self.interact({
             "type": "block_actions", "trigger_id": "trig", "team": {"id": TEAM},
@@ -333,8 +365,13 @@ async def make_slack() -> AsyncIterator[SlackFactory]:
             digester = Digester(fetcher, summarizer, find_quotes=extract_quotes)
             service = DigestService(digester, await SqliteStore.open(":memory:"), limits or ServiceLimits())
             stack.push_async_callback(service.aclose)
-            settings = Settings(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
-                                slack_api_url=api.base_url, **overrides)
+            settings = Settings(
+                _env_file=None,
+                slack_bot_token=BOT_TOKEN,
+                slack_signing_secret=SECRET,
+                slack_api_url=api.base_url,
+                **overrides,
+            )
             bot = build_app(settings, service)
             stack.push_async_callback(bot.aclose)
             server = TestServer(bot.web_app())
@@ -604,8 +641,13 @@ async def test_shortcut_posts_the_digest_in_that_messages_thread(slack: Slack) -
 
 @pytest.mark.asyncio
 async def test_shortcut_on_a_reply_uses_its_thread_and_summarizes_plain_text(slack: Slack) -> None:
-    message = {"type": "message", "user": OTHER, "ts": "1600000000.000888", "thread_ts": "1600000000.000100",
-               "text": LONG_TEXT}
+    message = {
+        "type": "message",
+        "user": OTHER,
+        "ts": "1600000000.000888",
+        "thread_ts": "1600000000.000100",
+        "text": LONG_TEXT,
+    }
     await slack.shortcut(message)
     await slack.settle()
     [post] = slack.api.calls_to("chat.postMessage")
@@ -716,8 +758,9 @@ async def test_a_full_queue_answers_busy(make_slack: SlackFactory) -> None:
 
 
 @pytest.mark.asyncio
-async def test_unexpected_errors_are_logged_and_answered_plainly(slack: Slack,
-                                                                 caplog: pytest.LogCaptureFixture) -> None:
+async def test_unexpected_errors_are_logged_and_answered_plainly(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
     slack.summarizer.error = RuntimeError("encoder exploded")
     with caplog.at_level(logging.ERROR, logger="bot.slack_chat.app"):
         await slack.command(STORY)
@@ -731,28 +774,46 @@ async def test_unexpected_errors_are_logged_and_answered_plainly(slack: Slack,
 
 
 @pytest.mark.asyncio
-async def test_errors_raised_inside_bolt_reach_the_same_handler(slack: Slack,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_errors_raised_inside_bolt_reach_the_same_handler(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
     async def broken() -> None:
         raise BadInput("that is not how this works")
 
     slack.bot.app.command("/broken")(broken)  # a plain bolt listener that fails
-    form = {"command": "/broken", "text": "", "team_id": TEAM, "channel_id": CHANNEL, "user_id": ASKER,
-            "response_url": slack.api.response_url("broken")}
+    form = {
+        "command": "/broken",
+        "text": "",
+        "team_id": TEAM,
+        "channel_id": CHANNEL,
+        "user_id": ASKER,
+        "response_url": slack.api.response_url("broken"),
+    }
     with caplog.at_level(logging.INFO, logger="bot.slack_chat.app"):
         status, _, _ = await slack.post(urlencode(form), "application/x-www-form-urlencoded")
         assert await asyncio.to_thread(slack.api.wait_for, "response_url")
     assert status == 500  # bolt's answer to Slack for a listener that raised
     [answer] = slack.api.calls_to("response_url")
-    assert answer.body == {"text": "That is not how this works.", "response_type": "ephemeral",
-                           "replace_original": False}
+    assert answer.body == {
+        "text": "That is not how this works.",
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
     assert any("declined (bad_input)" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.asyncio
 async def test_requests_not_signed_by_slack_are_refused(slack: Slack) -> None:
-    body = urlencode({"command": "/summarize", "text": STORY, "user_id": ASKER, "channel_id": CHANNEL,
-                      "team_id": TEAM, "response_url": slack.api.response_url("x")})
+    body = urlencode(
+        {
+            "command": "/summarize",
+            "text": STORY,
+            "user_id": ASKER,
+            "channel_id": CHANNEL,
+            "team_id": TEAM,
+            "response_url": slack.api.response_url("x"),
+        }
+    )
     status, _, _ = await slack.post(body, "application/x-www-form-urlencoded", secret="not-the-secret")
     await slack.settle()
     assert status == 401
@@ -780,8 +841,12 @@ async def test_serve_answers_slack_on_slack_events_until_stopped(slack: Slack) -
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings = Settings(_env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET,
-                        slack_api_url=slack.api.base_url)
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api.base_url,
+    )
     server = asyncio.create_task(serve(settings, slack.service, http=True, port=port))
     url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
     challenge = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})

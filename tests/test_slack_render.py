@@ -49,9 +49,13 @@ def make_digest(
 ) -> Digest:
     points = ["The council voted 9 to 2.", "Work starts in September."] if points is None else points
     text = " ".join(points) + " " * 2000
-    page = PageMeta(url=url, title=title, site=meta.get("site", "Courier"),
-                    author=meta.get("author", "Maya Okafor"),
-                    published=meta.get("published", "2026-03-14T09:00:00Z"))
+    page = PageMeta(
+        url=url,
+        title=title,
+        site=meta.get("site", "Courier"),
+        author=meta.get("author", "Maya Okafor"),
+        published=meta.get("published", "2026-03-14T09:00:00Z"),
+    )
     return Digest(
         article=Article(text=text, meta=page, extractor="trafilatura"),
         tldr=tldr,
@@ -80,8 +84,11 @@ def kinds(payload: dict[str, Any]) -> list[str]:
 
 
 def test_the_reply_reads_title_byline_tldr_points_quotes_buttons() -> None:
-    quotes = [quote("We can build something that gets stronger", "Harriet Blake", 10),
-              quote("It is not magic", "Tomasz Nowak", 50), quote("Every year", "Harriet Blake", 90)]
+    quotes = [
+        quote("We can build something that gets stronger", "Harriet Blake", 10),
+        quote("It is not magic", "Tomasz Nowak", 50),
+        quote("Every year", "Harriet Blake", 90),
+    ]
     controls = Controls("key123", "U1", 2, True)
     payload = digest_message(make_digest(quotes=quotes), quotes, controls)
 
@@ -127,8 +134,9 @@ def test_without_controls_there_are_no_buttons() -> None:
 
 def test_article_text_cannot_mention_link_or_name_channels() -> None:
     q = [quote(HOSTILE, "<@U999>")]
-    digest = make_digest(title=HOSTILE, points=[HOSTILE], tldr=HOSTILE, quotes=q, site=HOSTILE,
-                         author=HOSTILE)
+    digest = make_digest(
+        title=HOSTILE, points=[HOSTILE], tldr=HOSTILE, quotes=q, site=HOSTILE, author=HOSTILE
+    )
     payload = digest_message(digest, q, Controls("k", "U1", 1, True))
     texts = mrkdwn_texts(payload)
     assert texts and all(t["verbatim"] is True for t in texts)
@@ -151,8 +159,9 @@ def test_only_http_links_are_linked_and_cannot_break_out() -> None:
 
 def test_long_parts_are_clipped_to_slacks_limits() -> None:
     words = ("word " * 2000).strip()
-    digest = make_digest(title=words, points=[words, "A short point."], tldr=words,
-                         quotes=[quote(words, "Someone")])
+    digest = make_digest(
+        title=words, points=[words, "A short point."], tldr=words, quotes=[quote(words, "Someone")]
+    )
     payload = digest_message(digest, digest.quotes)
     header = payload["blocks"][0]["text"]["text"]
     assert len(header) <= HEADER_MAX and header.endswith("word…")
@@ -180,7 +189,7 @@ def test_at_most_fifty_blocks_dropping_whole_quotes_first() -> None:
     assert len(payload["blocks"]) == BLOCKS_MAX
     assert kinds(payload)[-1] == "actions" and kinds(payload)[3] == "section"
     shown = json.dumps(payload, ensure_ascii=False)
-    assert "— Speaker 0\"" in shown and "— Speaker 79" not in shown
+    assert '— Speaker 0"' in shown and "— Speaker 79" not in shown
 
 
 def test_a_digest_with_no_title_or_tldr() -> None:
@@ -206,19 +215,27 @@ def test_announce_and_already_posted() -> None:
 @pytest.mark.parametrize(
     ("error", "text"),
     [
-        (HTTPStatusError("the server answered 404 Not Found", 404),
-         "I couldn't summarize that: the server answered 404 Not Found."),
-        (TooLittleText("that page is paywalled: only 140 words were visible", reason="paywall", words=140),
-         "I couldn't summarize that: that page is paywalled: only 140 words were visible."),
+        (
+            HTTPStatusError("the server answered 404 Not Found", 404),
+            "I couldn't summarize that: the server answered 404 Not Found.",
+        ),
+        (
+            TooLittleText("that page is paywalled: only 140 words were visible", reason="paywall", words=140),
+            "I couldn't summarize that: that page is paywalled: only 140 words were visible.",
+        ),
         (Busy(), "I'm busy right now: try again in a minute."),
         (RateLimited("slow down", retry_after_s=12.2, scope="user"), "Slow down. Try again in 13 s."),
         (RateLimited("slow down", retry_after_s=600, scope="channel"), "Slow down. Try again in 10 min."),
-        (DomainNotAllowed("links to a.example aren't summarized here"),
-         "Links to a.example aren't summarized here."),
+        (
+            DomainNotAllowed("links to a.example aren't summarized here"),
+            "Links to a.example aren't summarized here.",
+        ),
         (ArticleExpired("that article has left my cache"), "That article has left my cache."),
         (BadInput("points <5> & more"), "Points &lt;5&gt; &amp; more."),
-        (ModelError("weights corrupt at /srv/model"),
-         "The summarizer is not available right now; the people running me have been told."),
+        (
+            ModelError("weights corrupt at /srv/model"),
+            "The summarizer is not available right now; the people running me have been told.",
+        ),
         (RuntimeError("secret internals"), "Something went wrong on my side; it has been logged."),
     ],
 )

@@ -32,22 +32,31 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.requests = Counter(
-            "precis_requests", "Service requests by outcome.", ["kind", "platform", "outcome"],
+            "precis_requests",
+            "Service requests by outcome.",
+            ["kind", "platform", "outcome"],
             registry=self.registry,
         )
         self.stage_seconds = Histogram(
-            "precis_stage_seconds", "Time spent per stage of a request.", ["stage"],
-            buckets=LATENCY_BUCKETS, registry=self.registry,
+            "precis_stage_seconds",
+            "Time spent per stage of a request.",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.cache = Counter(
             "precis_cache", "Cache lookups by layer and result.", ["layer", "result"], registry=self.registry
         )
         self.shared = Counter(
-            "precis_shared", "Requests that joined identical work already in flight.", ["step"],
+            "precis_shared",
+            "Requests that joined identical work already in flight.",
+            ["step"],
             registry=self.registry,
         )
         self.lease_waits = Counter(
-            "precis_lease_waits", "Requests that waited for another process doing the same work.", ["step"],
+            "precis_lease_waits",
+            "Requests that waited for another process doing the same work.",
+            ["step"],
             registry=self.registry,
         )
         self.queue_depth = Gauge("precis_queue_depth", "Jobs waiting for a worker.", registry=self.registry)

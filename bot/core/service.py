@@ -102,8 +102,16 @@ LEASE_POLL_S = 0.05
 CACHE_FORMAT = 1
 SQLITE_FILE = "precis.sqlite3"
 
-_BOOL_WORDS = {"on": True, "yes": True, "true": True, "1": True,
-               "off": False, "no": False, "false": False, "0": False}
+_BOOL_WORDS = {
+    "on": True,
+    "yes": True,
+    "true": True,
+    "1": True,
+    "off": False,
+    "no": False,
+    "false": False,
+    "0": False,
+}
 _DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*")
 
 
@@ -185,8 +193,15 @@ def _sha256(*parts: str) -> str:
 
 
 def _article_to_json(article: Article) -> str:
-    return json.dumps({"v": CACHE_FORMAT, "text": article.text, "extractor": article.extractor,
-                       "meta": asdict(article.meta)}, ensure_ascii=False)
+    return json.dumps(
+        {
+            "v": CACHE_FORMAT,
+            "text": article.text,
+            "extractor": article.extractor,
+            "meta": asdict(article.meta),
+        },
+        ensure_ascii=False,
+    )
 
 
 def _article_from_json(raw: str) -> Article | None:
@@ -453,9 +468,16 @@ class DigestService:
     seconds, shared by every process on Redis) drives the rate limits.
     """
 
-    def __init__(self, digester: Digester, store: Store, limits: ServiceLimits = ServiceLimits(),
-                 metrics: Metrics | None = None, *, defaults: ChannelSettings = ChannelSettings(),
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        digester: Digester,
+        store: Store,
+        limits: ServiceLimits = ServiceLimits(),
+        metrics: Metrics | None = None,
+        *,
+        defaults: ChannelSettings = ChannelSettings(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._digester = digester
         self._store = store
         self._limits = limits
@@ -496,8 +518,9 @@ class DigestService:
         digest = await self._digest(loaded, DigestOptions(points=points, quotes=quotes))
         return ServiceResult(digest, loaded.key, loaded.cached)
 
-    async def rerender(self, article_key: str, requester: Requester, *, points: int,
-                       quotes: bool) -> ServiceResult:
+    async def rerender(
+        self, article_key: str, requester: Requester, *, points: int, quotes: bool
+    ) -> ServiceResult:
         with self._observe("rerender", requester, {"article": article_key}):
             points = _check_points(points)
             await self._take_tokens(requester)
@@ -551,17 +574,22 @@ class DigestService:
     async def _take_tokens(self, r: Requester) -> None:
         limits = self._limits
         user = Bucket(f"user:{r.platform}:{r.user}", limits.user_rate, limits.user_burst)
-        channel = Bucket(f"channel:{_scope(r.platform, r.workspace, r.channel)}", limits.channel_rate,
-                         limits.channel_burst)
+        channel = Bucket(
+            f"channel:{_scope(r.platform, r.workspace, r.channel)}", limits.channel_rate, limits.channel_burst
+        )
         denial = await self._store.take([user, channel], self._clock())
         if denial is None:
             return
         wait = _wait_text(denial.wait_s)
         if denial.bucket == user:
-            raise RateLimited(f"you're going a bit fast: try again in {wait}",
-                              retry_after_s=denial.wait_s, scope="user")
-        raise RateLimited(f"this channel has asked for a lot of digests: try again in {wait}",
-                          retry_after_s=denial.wait_s, scope="channel")
+            raise RateLimited(
+                f"you're going a bit fast: try again in {wait}", retry_after_s=denial.wait_s, scope="user"
+            )
+        raise RateLimited(
+            f"this channel has asked for a lot of digests: try again in {wait}",
+            retry_after_s=denial.wait_s,
+            scope="channel",
+        )
 
     # -- step 4: the article ---------------------------------------------------------------------
 
@@ -617,8 +645,13 @@ class DigestService:
             await self._store.put(f"src:{alias}", key, ttl)
         return _Loaded(article, key, read.fetch_ms, read.extract_ms, cached=False)
 
-    async def _leased(self, step: str, key: str, lookup: Callable[[], Awaitable[T | None]],
-                      produce: Callable[[], Awaitable[T]]) -> T:
+    async def _leased(
+        self,
+        step: str,
+        key: str,
+        lookup: Callable[[], Awaitable[T | None]],
+        produce: Callable[[], Awaitable[T]],
+    ) -> T:
         """``produce()`` under the store's lease on ``step:key``, unless another process is already
         at it: then wait for its result to appear through ``lookup()``, or for its lease to end
         (it failed, or died) and try again."""
@@ -685,8 +718,9 @@ class DigestService:
         raw = await self._store.get_settings(_scope(platform, workspace, channel))
         return self._defaults if raw is None else _settings_from_json(raw, self._defaults)
 
-    async def update_settings(self, platform: str, workspace: str | None, channel: str,
-                              **changes: object) -> ChannelSettings:
+    async def update_settings(
+        self, platform: str, workspace: str | None, channel: str, **changes: object
+    ) -> ChannelSettings:
         """Change some of a channel's settings; the others keep their values. Raises ``BadInput``
         naming the problem for an unknown setting or a value out of range; nothing is saved then."""
         values = _validated(changes)
@@ -694,8 +728,11 @@ class DigestService:
         updated = replace(current, **values)  # type: ignore[arg-type]
         await self._store.put_settings(_scope(platform, workspace, channel), _settings_to_json(updated))
         changed = ",".join(sorted(values))
-        _log_event(logging.INFO, "settings",
-                   {"platform": platform, "workspace": workspace, "channel": channel, "changed": changed})
+        _log_event(
+            logging.INFO,
+            "settings",
+            {"platform": platform, "workspace": workspace, "channel": channel, "changed": changed},
+        )
         return updated
 
     # -- "already summarized here" ---------------------------------------------------------------
@@ -772,8 +809,13 @@ async def open_service(settings: Settings, digester: Digester) -> AsyncIterator[
     except BaseException:
         await store.aclose()
         raise
-    service = DigestService(digester, store, service_limits(settings), metrics,
-                            defaults=ChannelSettings(points=settings.default_points))
+    service = DigestService(
+        digester,
+        store,
+        service_limits(settings),
+        metrics,
+        defaults=ChannelSettings(points=settings.default_points),
+    )
     try:
         yield service
     finally:

@@ -198,9 +198,12 @@ class SqliteStore:
 
     async def get(self, key: str) -> str | None:
         try:
-            async with self._lock, self._db.execute(
-                "SELECT value FROM cache WHERE key = ? AND expires > ?", (key, self._clock())
-            ) as cursor:
+            async with (
+                self._lock,
+                self._db.execute(
+                    "SELECT value FROM cache WHERE key = ? AND expires > ?", (key, self._clock())
+                ) as cursor,
+            ):
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"the database failed: {exc}") from exc
@@ -224,9 +227,10 @@ class SqliteStore:
 
     async def get_settings(self, scope: str) -> str | None:
         try:
-            async with self._lock, self._db.execute(
-                "SELECT value FROM channel_settings WHERE scope = ?", (scope,)
-            ) as cursor:
+            async with (
+                self._lock,
+                self._db.execute("SELECT value FROM channel_settings WHERE scope = ?", (scope,)) as cursor,
+            ):
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"the database failed: {exc}") from exc
@@ -283,8 +287,10 @@ class SqliteStore:
                         "INSERT INTO buckets (key, tokens, updated, expires) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, "
                         "updated = excluded.updated, expires = excluded.expires",
-                        [(b.key, t - 1.0, now, self._clock() + _refill_s(b))
-                         for b, t in zip(buckets, tokens, strict=True)],
+                        [
+                            (b.key, t - 1.0, now, self._clock() + _refill_s(b))
+                            for b, t in zip(buckets, tokens, strict=True)
+                        ],
                     )
         except sqlite3.Error as exc:
             raise StoreError(f"the database failed: {exc}") from exc

@@ -42,8 +42,10 @@ def _is_amp_flag(name: str, value: str) -> bool:
 
 def _unwrap_amp_viewer(host: str, path: str) -> str | None:
     """The publisher's URL behind a Google AMP viewer or AMP cache link, else None."""
-    if not (host.endswith(".cdn.ampproject.org") or (host.startswith(("www.google.", "google.")) and
-                                                      path.lower().startswith("/amp/"))):
+    if not (
+        host.endswith(".cdn.ampproject.org")
+        or (host.startswith(("www.google.", "google.")) and path.lower().startswith("/amp/"))
+    ):
         return None
     found = _AMP_VIEWER.match(path)
     if found is None:
@@ -82,12 +84,13 @@ def canonical_url(url: str) -> str:
     if unwrapped is not None:
         return canonical_url(unwrapped + (f"?{parts.query}" if parts.query else ""))
     if host.startswith("amp."):
-        host = host[len("amp."):]
+        host = host[len("amp.") :]
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not _is_tracking(k) and not _is_amp_flag(k, v)
     ]
     query.sort(key=lambda kv: kv[0])  # stable: repeated keys keep their order

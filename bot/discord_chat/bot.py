@@ -238,8 +238,10 @@ class DigestButton(
 def digest_view(article_key: str, *, owner: int, points: int, quotes: bool) -> discord.ui.View | None:
     """The buttons under a digest, or None when the key does not fit a ``custom_id``."""
     points = min(POINTS_MAX, max(POINTS_MIN, points))
-    buttons = [DigestButton(action, points=points, quotes=quotes, owner=owner, key=article_key)
-               for action in ("s", "m", "q")]
+    buttons = [
+        DigestButton(action, points=points, quotes=quotes, owner=owner, key=article_key)
+        for action in ("s", "m", "q")
+    ]
     if any(len(b.custom_id) > CUSTOM_ID_MAX for b in buttons):
         log.warning("article key %r is too long for a button's custom_id: no buttons", article_key)
         return None
@@ -297,8 +299,14 @@ class PrecisBot(discord.AutoShardedClient):
     """Always auto-sharded: ``shard_count`` from ``DISCORD_SHARDS``, else Discord's
     recommendation (one shard until about 1,000 guilds)."""
 
-    def __init__(self, settings: Settings, service: DigestService, *, intents: discord.Intents,
-                 sync_commands: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        service: DigestService,
+        *,
+        intents: discord.Intents,
+        sync_commands: bool = True,
+    ) -> None:
         super().__init__(
             intents=intents,
             shard_count=settings.discord_shards,
@@ -318,8 +326,12 @@ class PrecisBot(discord.AutoShardedClient):
 
     async def on_ready(self) -> None:
         if self.application_id is not None:
-            log.info("ready as %s in %d guilds; invite: %s", self.user, len(self.guilds),
-                     invite_url(self.application_id))
+            log.info(
+                "ready as %s in %d guilds; invite: %s",
+                self.user,
+                len(self.guilds),
+                invite_url(self.application_id),
+            )
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -358,8 +370,14 @@ class PrecisBot(discord.AutoShardedClient):
         if explicit and not links:
             links = find_links(await self._referenced_content(message))
         if not links:
-            await message.reply(**_send_kwargs(notice_payload(
-                "Send me a link (or reply to a message with one and mention me), or use /summarize."), None))
+            await message.reply(
+                **_send_kwargs(
+                    notice_payload(
+                        "Send me a link (or reply to a message with one and mention me), or use /summarize."
+                    ),
+                    None,
+                )
+            )
             return
         requester = Requester(PLATFORM, workspace, str(home), str(message.author.id))
         requests = [DigestRequest(Source.from_url(u), requester) for u in links]
@@ -397,8 +415,9 @@ class PrecisBot(discord.AutoShardedClient):
                 except discord.HTTPException as exc:
                     log.debug("could not take the progress reaction back: %s", exc)
 
-    async def _reply_to_message(self, message: discord.Message, outcomes: Sequence[_Outcome],
-                                channel_settings: ChannelSettings) -> None:
+    async def _reply_to_message(
+        self, message: discord.Message, outcomes: Sequence[_Outcome], channel_settings: ChannelSettings
+    ) -> None:
         shown = [o for o in outcomes if o.kind != "quiet"]
         if not shown:
             return
@@ -460,22 +479,26 @@ class PrecisBot(discord.AutoShardedClient):
     def _permalink(ref: PostedRef, requester: Requester) -> str:
         if ref.permalink:
             return ref.permalink
-        return (f"https://discord.com/channels/{requester.workspace or '@me'}/"
-                f"{ref.thread_id or requester.channel}/{ref.message_id}")
+        return (
+            f"https://discord.com/channels/{requester.workspace or '@me'}/"
+            f"{ref.thread_id or requester.channel}/{ref.message_id}"
+        )
 
     def _shown_quotes(self, result: ServiceResult, quotes_on: bool) -> list[Quote]:
         return select_notable(list(result.digest.quotes), self.settings.show_quotes) if quotes_on else []
 
-    async def _post(self, outcomes: Sequence[_Outcome], send: Send, *, owner: int,
-                    channel_settings: ChannelSettings) -> None:
+    async def _post(
+        self, outcomes: Sequence[_Outcome], send: Send, *, owner: int, channel_settings: ChannelSettings
+    ) -> None:
         for o in outcomes:
             if o.result is None:
                 await send(notice_payload(o.notice), None)
                 continue
             quotes_on = o.request.quotes if o.request.quotes is not None else channel_settings.quotes
             payload = digest_payloads(o.result.digest, self._shown_quotes(o.result, quotes_on))[0]
-            view = digest_view(o.result.article_key, owner=owner, points=len(o.result.digest.key_points),
-                               quotes=quotes_on)
+            view = digest_view(
+                o.result.article_key, owner=owner, points=len(o.result.digest.key_points), quotes=quotes_on
+            )
             sent = await send(payload, view)
             if o.url is not None:
                 thread_id = str(sent.channel.id) if isinstance(sent.channel, discord.Thread) else None
@@ -495,8 +518,14 @@ class PrecisBot(discord.AutoShardedClient):
             str(interaction.user.id),
         )
 
-    async def summarize_interaction(self, interaction: discord.Interaction, sources: Sequence[Source], *,
-                                    points: int | None = None, quotes: bool | None = None) -> None:
+    async def summarize_interaction(
+        self,
+        interaction: discord.Interaction,
+        sources: Sequence[Source],
+        *,
+        points: int | None = None,
+        quotes: bool | None = None,
+    ) -> None:
         """Slash command and message menu: defer at once, then answer once (then the thread)."""
         await interaction.response.defer(thinking=True)
         requester = self._requester(interaction)
@@ -527,15 +556,21 @@ class PrecisBot(discord.AutoShardedClient):
         try:
             if not self.settings.buttons_for_anyone and interaction.user.id != button.owner:
                 await interaction.response.send_message(
-                    **_send_kwargs(notice_payload("Only the person who asked can change this digest: "
-                                                  "ask for your own with /summarize."), None),
+                    **_send_kwargs(
+                        notice_payload(
+                            "Only the person who asked can change this digest: "
+                            "ask for your own with /summarize."
+                        ),
+                        None,
+                    ),
                     ephemeral=True,
                 )
                 return
             await interaction.response.defer()
             points, quotes = button.target()
-            result = await self.service.rerender(button.key, self._requester(interaction), points=points,
-                                                 quotes=quotes)
+            result = await self.service.rerender(
+                button.key, self._requester(interaction), points=points, quotes=quotes
+            )
             payload = digest_payloads(result.digest, self._shown_quotes(result, quotes))[0]
             view = digest_view(result.article_key, owner=button.owner, points=points, quotes=quotes)
             kwargs = _send_kwargs(payload, view)
@@ -559,11 +594,19 @@ class PrecisBot(discord.AutoShardedClient):
         tree = self.tree
 
         @tree.command(name="summarize", description="Summarize an article (a link) or some text")
-        @app_commands.describe(url="The article's address", text="Text to summarize instead of a link",
-                               points="How many key points (1-8)", quotes="Show notable quotes")
-        async def summarize(interaction: discord.Interaction, url: str | None = None, text: str | None = None,
-                            points: app_commands.Range[int, 1, 8] | None = None,
-                            quotes: bool | None = None) -> None:
+        @app_commands.describe(
+            url="The article's address",
+            text="Text to summarize instead of a link",
+            points="How many key points (1-8)",
+            quotes="Show notable quotes",
+        )
+        async def summarize(
+            interaction: discord.Interaction,
+            url: str | None = None,
+            text: str | None = None,
+            points: app_commands.Range[int, 1, 8] | None = None,
+            quotes: bool | None = None,
+        ) -> None:
             if bool(url and url.strip()) == bool(text and text.strip()):
                 raise BadInput("Give me either a url or some text (one of the two).")
             if url:
@@ -589,17 +632,22 @@ class PrecisBot(discord.AutoShardedClient):
         group = app_commands.Group(name="precis", description="precis settings and help")
 
         @group.command(name="settings", description="View or change precis in this channel (Manage Server)")
-        @app_commands.describe(trigger="auto: every link; mention: only when mentioned",
-                               points="Key points per digest (1-8)", quotes="Show notable quotes",
-                               allowed_domains="Only these domains, comma-separated; 'none' clears",
-                               blocked_domains="Never these domains, comma-separated; 'none' clears")
+        @app_commands.describe(
+            trigger="auto: every link; mention: only when mentioned",
+            points="Key points per digest (1-8)",
+            quotes="Show notable quotes",
+            allowed_domains="Only these domains, comma-separated; 'none' clears",
+            blocked_domains="Never these domains, comma-separated; 'none' clears",
+        )
         @app_commands.checks.has_permissions(manage_guild=True)
-        async def settings(interaction: discord.Interaction,
-                           trigger: Literal["auto", "mention"] | None = None,
-                           points: app_commands.Range[int, 1, 8] | None = None,
-                           quotes: bool | None = None,
-                           allowed_domains: str | None = None,
-                           blocked_domains: str | None = None) -> None:
+        async def settings(
+            interaction: discord.Interaction,
+            trigger: Literal["auto", "mention"] | None = None,
+            points: app_commands.Range[int, 1, 8] | None = None,
+            quotes: bool | None = None,
+            allowed_domains: str | None = None,
+            blocked_domains: str | None = None,
+        ) -> None:
             if interaction.guild is None:
                 raise BadInput("Settings belong to a channel in a server.")
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -619,8 +667,9 @@ class PrecisBot(discord.AutoShardedClient):
                 current = await self.service.update_settings(PLATFORM, r.workspace, r.channel, **changes)
             else:
                 current = await self.service.get_settings(PLATFORM, r.workspace, r.channel)
-            await interaction.followup.send(**_send_kwargs(settings_payload(current, int(r.channel)), None),
-                                            ephemeral=True)
+            await interaction.followup.send(
+                **_send_kwargs(settings_payload(current, int(r.channel)), None), ephemeral=True
+            )
 
         @group.command(name="help", description="How to use precis")
         async def help_(interaction: discord.Interaction) -> None:
@@ -644,13 +693,15 @@ def use_api_base(url: str) -> None:
     discord.http.Route.BASE = url.rstrip("/")
 
 
-def build_client(settings: Settings, service: DigestService, *, message_content: bool = True,
-                 sync_commands: bool = True) -> PrecisBot:
+def build_client(
+    settings: Settings, service: DigestService, *, message_content: bool = True, sync_commands: bool = True
+) -> PrecisBot:
     """The client, not yet logged in. ``DISCORD_API_URL`` (if set) applies from here on."""
     if settings.discord_api_url:
         use_api_base(settings.discord_api_url)
-    return PrecisBot(settings, service, intents=bot_intents(message_content=message_content),
-                     sync_commands=sync_commands)
+    return PrecisBot(
+        settings, service, intents=bot_intents(message_content=message_content), sync_commands=sync_commands
+    )
 
 
 async def serve(settings: Settings, service: DigestService) -> None:
@@ -671,8 +722,10 @@ async def serve(settings: Settings, service: DigestService) -> None:
         except discord.PrivilegedIntentsRequired:
             if not message_content:
                 raise
-            log.warning("the Message Content intent is not enabled for this bot: auto mode cannot see "
-                        "links; enable it in the Developer Portal (Bot -> Privileged Gateway Intents)")
+            log.warning(
+                "the Message Content intent is not enabled for this bot: auto mode cannot see "
+                "links; enable it in the Developer Portal (Bot -> Privileged Gateway Intents)"
+            )
         except discord.LoginFailure as exc:
             raise BadInput("Discord refused DISCORD_TOKEN: copy it again from the Developer Portal") from exc
 

@@ -132,15 +132,25 @@ def reply_for(body: dict[str, Any]) -> Reply | None:
         message = body.get("message") or {}
         if not channel or not user:
             return None
-        return Reply(channel, user, team, thread_ts=message.get("thread_ts") or message.get("ts"),
-                     response_url=body.get("response_url"))
+        return Reply(
+            channel,
+            user,
+            team,
+            thread_ts=message.get("thread_ts") or message.get("ts"),
+            response_url=body.get("response_url"),
+        )
     if kind == "event_callback":
         event = body.get("event") or {}
         if not event.get("channel") or not event.get("user"):
             return None
         thread_ts = event.get("thread_ts") or event.get("ts")
-        return Reply(event["channel"], event["user"], team, thread_ts=thread_ts,
-                     quiet=event.get("type") != "app_mention")
+        return Reply(
+            event["channel"],
+            event["user"],
+            team,
+            thread_ts=thread_ts,
+            quiet=event.get("type") != "app_mention",
+        )
     return None
 
 
@@ -155,8 +165,9 @@ def _api_base_url(url: str) -> str:
 class SlackBot:
     """The bolt app plus what it needs: settings, the digest service, and the work in flight."""
 
-    def __init__(self, settings: Settings, service: DigestService, *,
-                 client: AsyncWebClient | None = None) -> None:
+    def __init__(
+        self, settings: Settings, service: DigestService, *, client: AsyncWebClient | None = None
+    ) -> None:
         token = _secret(settings.slack_bot_token)
         if client is None and not token:
             raise BadInput("SLACK_BOT_TOKEN is not set")
@@ -246,8 +257,9 @@ class SlackBot:
 
     # -- listeners: acknowledge, then start the work --------------------------------------------
 
-    async def _on_mention(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any],
-                          context: AsyncBoltContext) -> None:
+    async def _on_mention(
+        self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         await ack()
         reply = reply_for(body)
         if reply is None or is_bot_event(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id):
@@ -258,8 +270,9 @@ class SlackBot:
         else:
             self._start(reply, self._tell(reply, _MENTION_USAGE))
 
-    async def _on_message(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any],
-                          context: AsyncBoltContext) -> None:
+    async def _on_message(
+        self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
         await ack()
         text = event.get("text", "")
         reply = reply_for(body)
@@ -316,19 +329,22 @@ class SlackBot:
         if settings.trigger == "auto":
             await self._digest_in_thread(reply, source, settings)
 
-    async def _digest_in_thread(self, reply: Reply, source: Source,
-                                settings: ChannelSettings | None = None) -> None:
+    async def _digest_in_thread(
+        self, reply: Reply, source: Source, settings: ChannelSettings | None = None
+    ) -> None:
         """Summarize ``source`` into ``reply``'s thread, or link to the thread that already has it."""
         settings = settings or await self._service.get_settings(PLATFORM, reply.team, reply.channel)
         url = source.url
         if url and (ref := await self._service.find_posted(reply.requester, url)):
-            await self.client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts,
-                                               **already_posted_message(ref))
+            await self.client.chat_postMessage(
+                channel=reply.channel, thread_ts=reply.thread_ts, **already_posted_message(ref)
+            )
             return
         result = await self._summarize(reply, source, settings)
         message = self._message(result, reply.user, settings.points, settings.quotes)
-        posted = await self.client.chat_postMessage(channel=reply.channel, thread_ts=reply.thread_ts,
-                                                    **message)
+        posted = await self.client.chat_postMessage(
+            channel=reply.channel, thread_ts=reply.thread_ts, **message
+        )
         await self._record(reply, url, result, posted["ts"], reply.thread_ts)
 
     async def _command_digest(self, reply: Reply, source: Source) -> None:
@@ -349,8 +365,10 @@ class SlackBot:
                 raise
             # Not a member (a private channel, a DM): the digest still reaches the person who asked.
             plain = self._message(result, reply.user, settings.points, settings.quotes, buttons=False)
-            note = {"type": "context", "elements": [{"type": "mrkdwn", "text": "Only you can see this. "
-                                                     + _CANNOT_POST_TEXT}]}
+            note = {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
+            }
             await self._tell(reply, plain["text"], [note, *plain["blocks"]])
             return
         await self.client.chat_postMessage(channel=reply.channel, thread_ts=top["ts"], **message)
@@ -365,11 +383,13 @@ class SlackBot:
         if not self._settings.buttons_for_anyone and reply.user != target.owner:
             await self._tell(reply, f"Only <@{target.owner}> can change this summary.")
             return
-        result = await self._service.rerender(target.article_key, reply.requester,
-                                              points=target.points, quotes=target.quotes)
+        result = await self._service.rerender(
+            target.article_key, reply.requester, points=target.points, quotes=target.quotes
+        )
         message = self._message(result, target.owner, target.points, target.quotes)
-        await self.client.chat_update(channel=reply.channel, ts=ts, text=message["text"],
-                                      blocks=message["blocks"])
+        await self.client.chat_update(
+            channel=reply.channel, ts=ts, text=message["text"], blocks=message["blocks"]
+        )
 
     async def _channel_settings(self, reply: Reply, args: str) -> None:
         """``/summarize settings``: anyone may look; workspace admins and owners may change."""
@@ -390,14 +410,16 @@ class SlackBot:
         request = DigestRequest(source, reply.requester, points=settings.points, quotes=settings.quotes)
         return await self._service.summarize(request)
 
-    def _message(self, result: ServiceResult, owner: str, points: int, quotes: bool, *,
-                 buttons: bool = True) -> dict[str, Any]:
+    def _message(
+        self, result: ServiceResult, owner: str, points: int, quotes: bool, *, buttons: bool = True
+    ) -> dict[str, Any]:
         shown = select_notable(list(result.digest.quotes), self._settings.show_quotes) if quotes else []
         controls = Controls(result.article_key, owner, points, quotes) if buttons else None
         return digest_message(result.digest, shown, controls)
 
-    async def _record(self, reply: Reply, url: str | None, result: ServiceResult, ts: str,
-                      thread_ts: str | None) -> None:
+    async def _record(
+        self, reply: Reply, url: str | None, result: ServiceResult, ts: str, thread_ts: str | None
+    ) -> None:
         """Remember where this link's digest is, so a repeat links to it."""
         if not url:
             return

@@ -204,8 +204,12 @@ def _buttons(digest: Digest, controls: Controls) -> dict[str, Any] | None:
         if len(value) > BUTTON_VALUE_MAX:
             return None  # an article key this long cannot ride on a button
         elements.append(
-            {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": text},
-             "value": value}
+            {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": text},
+                "value": value,
+            }
         )
     return {"type": "actions", "block_id": "precis_controls", "elements": elements}
 
@@ -219,8 +223,9 @@ def _with(controls: Controls, *, points: int | None = None, quotes: bool | None 
     )
 
 
-def digest_message(digest: Digest, quotes: Sequence[Quote] = (),
-                   controls: Controls | None = None) -> dict[str, Any]:
+def digest_message(
+    digest: Digest, quotes: Sequence[Quote] = (), controls: Controls | None = None
+) -> dict[str, Any]:
     """The ``chat.postMessage`` arguments for a digest, less ``channel`` and ``thread_ts``.
 
     ``quotes`` are the ones to show (``models.quotes.select_notable``); ``controls`` adds the
@@ -267,7 +272,8 @@ def announce_message(title: str | None, user: str) -> dict[str, Any]:
 def already_posted_message(ref: PostedRef) -> dict[str, Any]:
     link = _safe_url(ref.permalink)
     text = (
-        f"Already summarized here: <{link}|see the earlier thread>" if link
+        f"Already summarized here: <{link}|see the earlier thread>"
+        if link
         else "Already summarized in this channel: see the earlier thread."
     )
     return {"text": text, "unfurl_links": False, "unfurl_media": False}
@@ -310,7 +316,8 @@ def settings_text(settings: ChannelSettings, channel: str) -> str:
         return ", ".join(f"`{escape(d)}`" for d in items) if items else empty
 
     trigger = (
-        "`auto`: every link posted here gets a digest" if settings.trigger == "auto"
+        "`auto`: every link posted here gets a digest"
+        if settings.trigger == "auto"
         else "`mention`: only when someone mentions me or uses /summarize"
     )
     return "\n".join(
