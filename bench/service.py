@@ -82,11 +82,16 @@ def _p(values: list[float], q: int) -> float:
 
 async def _measure(eval_dir: Path) -> dict:
     from bench.summarization import load_rows
+    from bot.__main__ import torch_threads
+    from bot.config import Settings
+    from models.encoder import EncoderOptions
     from models.quotes import extract_quotes
     from models.summarizer import LazyExtractiveSummarizer
 
     texts = [row["article"] for row in load_rows(eval_dir)]
-    summarizer = LazyExtractiveSummarizer()
+    # As `precis discord|slack` run it: each of the service's workers gets its share of the cores.
+    threads = torch_threads(Settings(), serving=True)
+    summarizer = LazyExtractiveSummarizer(EncoderOptions(threads=threads))
     digester = Digester(None, summarizer, extract_quotes)
     read = await digester.read(Source.from_text(texts[0]))
     digester.digest_article(read.article, DigestOptions(points=3))  # load the model, warm it up

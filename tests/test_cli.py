@@ -243,3 +243,15 @@ def test_chat_commands_without_tokens_exit_2_naming_the_setting(
     code, _, err = run([command], capsys)
     assert code == 2
     assert variable in err
+
+
+def test_chat_serving_splits_the_cores_between_workers(monkeypatch) -> None:
+    from bot.__main__ import torch_threads
+    from bot.config import Settings
+
+    monkeypatch.delenv("TORCH_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert torch_threads(Settings(workers=2), serving=True) == 4
+    assert torch_threads(Settings(workers=16), serving=True) == 1
+    assert torch_threads(Settings(workers=2), serving=False) is None
+    assert torch_threads(Settings(workers=2, torch_threads=3), serving=True) == 3
