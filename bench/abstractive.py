@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import speed
 from bench.speed import _peak_rss_mb
 
 __all__ = ["measure"]
@@ -147,12 +148,7 @@ def _openai(eval_dir: Path) -> dict:
 
 
 def measure(which: str, eval_dir: Path) -> dict:
-    """Run one measurement in a child process and return its JSON result."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.abstractive", which, str(eval_dir)],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return speed.measure(which, eval_dir, module="bench.abstractive")
 
 
 if __name__ == "__main__":

@@ -92,10 +92,11 @@ def _distilbart(eval_dir: Path) -> dict:
     }
 
 
-def measure(which: str, eval_dir: Path) -> dict:
-    """Run one measurement in a child process and return its JSON result."""
+def measure(which: str, eval_dir: Path, module: str = "bench.speed") -> dict:
+    """Run one measurement (``python -m MODULE WHICH EVAL_DIR``) in a child process, so its peak
+    RSS is its own, and return the JSON object it prints last."""
     out = subprocess.run(
-        [sys.executable, "-m", "bench.speed", which, str(eval_dir)],
+        [sys.executable, "-m", module, which, str(eval_dir)],
         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
