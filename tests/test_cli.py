@@ -255,3 +255,14 @@ def test_chat_serving_splits_the_cores_between_workers(monkeypatch) -> None:
     assert torch_threads(Settings(workers=16), serving=True) == 1
     assert torch_threads(Settings(workers=2), serving=False) is None
     assert torch_threads(Settings(workers=2, torch_threads=3), serving=True) == 3
+
+
+def test_markdown_keeps_each_quote_its_own_paragraph(capsys) -> None:
+    code, out, _ = run(["summarize", str(SAMPLE_HTML)], capsys)
+    assert code == 0
+    quotes = out.split("**Quotes**\n", 1)[1]
+    assert (
+        "> “We can keep pouring concrete and keep watching it crack, or we can build something that gets"
+        " stronger every year,”\n>\n> “I know which one our grandchildren will thank us for.”\n>\n"
+        "> — Harriet Blake\n"
+    ) in quotes

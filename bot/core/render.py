@@ -91,7 +91,7 @@ def digest_to_markdown(digest: Digest, shown_quotes: list[Quote] | None = None) 
         lines += ["", "**Quotes**"]
         for speaker, items in group_quotes(quotes):
             for q in items:
-                lines.append(f"> “{q.text}”")
+                lines += [f"> “{q.text}”", ">"]  # a bare ">" keeps each quote its own paragraph
             lines.append(f"> — {speaker or 'unattributed'}")
             lines.append("")
         if lines[-1] == "":
