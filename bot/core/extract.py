@@ -33,6 +33,7 @@ __all__ = [
     "check_readable",
     "detect_language",
     "extract_article",
+    "read_html",
 ]
 
 # trafilatura output under this many words makes the paragraph fallback try its luck. Above it,
@@ -183,11 +184,27 @@ def _drop_leading_headline(text: str, title: str | None) -> str:
     return text
 
 
-def extract_article(html: str, url: str | None = None) -> Article:
-    """Run the cascade and gather metadata. Raises ``NotAnArticle`` when the HTML has no text."""
+def _parsed(html: str) -> lxml.html.HtmlElement:
     doc = _parse(html)
     if doc is None:
         raise NotAnArticle("that page is not readable HTML")
+    return doc
+
+
+def extract_article(html: str, url: str | None = None) -> Article:
+    """Run the cascade and gather metadata. Raises ``NotAnArticle`` when the HTML has no text."""
+    return _extract(_parsed(html), html, url)
+
+
+def read_html(html: str, url: str | None = None, options: GateOptions = GateOptions()) -> Article:
+    """Extract and pass the gate, parsing the page once. Blocking: run it off the event loop."""
+    doc = _parsed(html)
+    article = _extract(doc, html, url)
+    _gate(article, html, doc, options)
+    return article
+
+
+def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     text, meta = _trafilatura(html, url)
     extractor = "trafilatura"
     if len(text.split()) < FALLBACK_TRIGGER_WORDS:
@@ -252,9 +269,15 @@ def _json_ld_paywalled(doc: lxml.html.HtmlElement) -> bool:
 
 def check_readable(article: Article, html: str | None = None, options: GateOptions = GateOptions()) -> None:
     """Raise if ``article`` is not something we can honestly summarize; return quietly if it is."""
+    _gate(article, html, _parse(html) if html is not None else None, options)
+
+
+def _gate(
+    article: Article, html: str | None, doc: lxml.html.HtmlElement | None, options: GateOptions
+) -> None:
     words = article.words
-    if html is not None:
-        doc = _parse(html)
+    # The page-level checks only matter for a short read; a full article skips the whole scan.
+    if html is not None and words < max(PAYWALL_TEASER_WORDS, options.min_page_words):
         page_text = _visible_text(doc) if doc is not None else ""
         paywalled = bool(_PAYWALL_MARKUP.search(html)) or (doc is not None and _json_ld_paywalled(doc))
         if (paywalled or _PAYWALL_PHRASES.search(page_text)) and words < PAYWALL_TEASER_WORDS:
@@ -284,7 +307,7 @@ def check_readable(article: Article, html: str | None = None, options: GateOptio
                 reason=reason,
                 words=words,
             )
-    elif words < options.min_text_words:
+    elif html is None and words < options.min_text_words:
         raise TooLittleText(
             f"too little text to summarize: {words} words (at least {options.min_text_words} needed)",
             reason="too_short",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.errors import BadInput
-from bot.core.extract import GateOptions, article_from_text, check_readable, extract_article
+from bot.core.extract import GateOptions, article_from_text, check_readable, read_html
 from bot.core.fetch import Fetcher
 from bot.core.types import Article, Digest, DigestOptions, Quote, Source, SourceKind, Timings
 from models.summarizer import Summarizer
@@ -53,29 +53,27 @@ class Digester:
 
     async def read(self, source: Source) -> ReadResult:
         fetch_ms = 0.0
+        url, payload, is_html = source.url, source.value, source.kind is SourceKind.HTML
         if source.kind is SourceKind.URL:
             if self._fetcher is None:
                 raise BadInput("fetching URLs is not available here")
             started = time.perf_counter()
             page = await self._fetcher.fetch(source.value)
             fetch_ms = _ms(started)
-            started = time.perf_counter()
-            if page.content_type == "text/plain":
-                article = article_from_text(page.text)
-                article = replace(article, meta=replace(article.meta, url=page.url), extractor="text")
-                check_readable(article, None, self._gate)
-            else:
-                article = await asyncio.to_thread(extract_article, page.text, page.url)
-                check_readable(article, page.text, self._gate)
-        elif source.kind is SourceKind.HTML:
-            started = time.perf_counter()
-            article = await asyncio.to_thread(extract_article, source.value, source.url)
-            check_readable(article, source.value, self._gate)
-        else:
-            started = time.perf_counter()
-            article = article_from_text(source.value)
-            check_readable(article, None, self._gate)
+            url, payload, is_html = page.url, page.text, page.content_type != "text/plain"
+        started = time.perf_counter()
+        # Parsing, extraction and the gate are CPU work on up to FETCH_MAX_BYTES: never on the loop.
+        article = await asyncio.to_thread(self._article, payload, url, is_html)
         return ReadResult(article, fetch_ms, _ms(started))
+
+    def _article(self, payload: str, url: str | None, is_html: bool) -> Article:
+        if is_html:
+            return read_html(payload, url, self._gate)
+        article = article_from_text(payload)
+        if url is not None:
+            article = replace(article, meta=replace(article.meta, url=url))
+        check_readable(article, None, self._gate)
+        return article
 
     def digest_article(
         self, article: Article, options: DigestOptions, *, fetch_ms: float = 0.0, extract_ms: float = 0.0
