@@ -146,7 +146,6 @@ def run_summarize(
     options = DigestOptions(
         points=args.points or settings.default_points,
         quotes=not args.no_quotes,
-        max_quotes_shown=settings.show_quotes,
     )
 
     async def single(source: Source) -> Digest:

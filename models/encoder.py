@@ -64,6 +64,10 @@ class EncoderOptions:
     """torch intra-op threads; ``None`` leaves torch's default (one per core)."""
     verify_hash: bool = True
 
+    @property
+    def model_name(self) -> str:
+        return DEFAULT_MODEL_NAME if self.model_dir is None else self.model_dir.name
+
 
 def packaged_model_dir() -> Path:
     """The model folder inside the installed wheel, found without importing the package."""
@@ -202,5 +206,4 @@ def load_encoder(options: EncoderOptions = EncoderOptions()) -> Encoder:
                 model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
             )
         _release_freed_memory()
-    name = DEFAULT_MODEL_NAME if options.model_dir is None else folder.name
-    return Encoder(model, tokenizer, name, quantized=options.quantize)
+    return Encoder(model, tokenizer, options.model_name, quantized=options.quantize)

@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.core.types import KeyPoint
-from models.sentences import Sentence, candidate_span, split_sentences
+from models.sentences import candidate_span, split_sentences
 
 __all__ = [
     "Candidates",
@@ -69,7 +69,6 @@ class Scoring:
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    sentences: tuple[Sentence, ...]
     spans: tuple[tuple[int, int], ...]
     positions: tuple[int, ...]
     """Index of each candidate among all sentences of the article (0 = the lede)."""
@@ -97,7 +96,7 @@ def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> C
             if index not in chosen and any(ch.isalnum() for ch in sentence.text):
                 chosen[index] = (sentence.start, sentence.end)
     order = sorted(chosen)
-    return Candidates(tuple(sentences[i] for i in order), tuple(chosen[i] for i in order), tuple(order))
+    return Candidates(tuple(chosen[i] for i in order), tuple(order))
 
 
 def forward(encoder: SentenceEncoder, text: str, candidates: Candidates, title: str | None) -> np.ndarray:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from models.encoder import DEFAULT_MODEL_NAME, Encoder, EncoderOptions, load_encoder
+from models.encoder import Encoder, EncoderOptions, load_encoder
 from models.keypoints import KeyPointResult, Scoring, select_key_points
 
 __all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer"]
@@ -20,13 +20,17 @@ class Summarizer(Protocol):
         ...
 
 
+def _extractive_name(model: str, quantized: bool) -> str:
+    return f"extractive:{model}" + ("+int8" if quantized else "")
+
+
 class ExtractiveSummarizer:
     """Key points chosen from the article's own sentences (``models.keypoints``)."""
 
     def __init__(self, encoder: Encoder, scoring: Scoring = Scoring()) -> None:
         self._encoder = encoder
         self._scoring = scoring
-        self.name = f"extractive:{encoder.name}" + ("+int8" if encoder.quantized else "")
+        self.name = _extractive_name(encoder.name, encoder.quantized)
 
     def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
         return select_key_points(text, self._encoder, points, title=title, scoring=self._scoring)
@@ -43,8 +47,7 @@ class LazyExtractiveSummarizer:
         # Worker threads may ask at once: one loads, the others wait (transformers' lazy imports,
         # and lru_cache, do not make two concurrent first loads safe).
         self._load_lock = threading.Lock()
-        model = DEFAULT_MODEL_NAME if options.model_dir is None else options.model_dir.name
-        self.name = f"extractive:{model}" + ("+int8" if options.quantize else "")
+        self.name = _extractive_name(options.model_name, options.quantize)
 
     def load(self) -> ExtractiveSummarizer:
         if self._loaded is None:

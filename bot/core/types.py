@@ -104,7 +104,6 @@ class Quote:
 class DigestOptions:
     points: int = 4
     quotes: bool = True
-    max_quotes_shown: int = 3
 
 
 @dataclass(frozen=True, slots=True)
