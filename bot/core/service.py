@@ -38,6 +38,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -84,6 +85,7 @@ __all__ = [
     "open_service",
     "open_store",
     "service_limits",
+    "wait_text",
 ]
 
 log = logging.getLogger(__name__)
@@ -313,9 +315,10 @@ def _validated(changes: dict[str, object]) -> dict[str, object]:
     return out
 
 
-def _wait_text(seconds: float) -> str:
-    whole = max(1, int(-(-seconds // 1)))
-    return f"{whole} s" if whole < 90 else f"{round(whole / 60)} min"
+def wait_text(seconds: float) -> str:
+    """A wait as people read it, never shorter than it is: ``12.2`` -> ``13 s``, ``600`` -> ``10 min``."""
+    whole = max(1, math.ceil(seconds))
+    return f"{whole} s" if whole < 90 else f"{math.ceil(whole / 60)} min"
 
 
 # -- structured logs: one line per request, ``event key=value ...``, values never secrets --------
@@ -494,19 +497,23 @@ class DigestService:
 
     # -- requests ------------------------------------------------------------------------------
 
-    async def summarize(self, request: DigestRequest) -> ServiceResult:
+    async def summarize(
+        self, request: DigestRequest, settings: ChannelSettings | None = None
+    ) -> ServiceResult:
+        """``settings``: the channel's, when the caller has just read them (not read again)."""
         source = request.source
         fields: dict[str, object] = {"source": source.kind.value}
         if source.kind is SourceKind.URL:
             fields["host"] = host_of(source.value)  # never the path or query: they may hold tokens
         with self._observe("summarize", request.requester, fields) as out:
-            result = await self._summarize(request)
+            result = await self._summarize(request, settings)
             out.update(article=result.article_key, cached=result.cached)
             return result
 
-    async def _summarize(self, request: DigestRequest) -> ServiceResult:
+    async def _summarize(self, request: DigestRequest, settings: ChannelSettings | None) -> ServiceResult:
         r, source = request.requester, request.source
-        settings = await self.get_settings(r.platform, r.workspace, r.channel)
+        if settings is None:
+            settings = await self.get_settings(r.platform, r.workspace, r.channel)
         if source.kind is SourceKind.URL:
             self._check_domain(settings, source.value)
         points = _check_points(request.points if request.points is not None else settings.points)
@@ -580,7 +587,7 @@ class DigestService:
         denial = await self._store.take([user, channel], self._clock())
         if denial is None:
             return
-        wait = _wait_text(denial.wait_s)
+        wait = wait_text(denial.wait_s)
         if denial.bucket == user:
             raise RateLimited(
                 f"you're going a bit fast: try again in {wait}", retry_after_s=denial.wait_s, scope="user"

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -37,14 +35,17 @@ from discord import app_commands
 from bot.config import Settings
 from bot.core.errors import BadInput, Busy, DomainNotAllowed, NotAnArticle, PrecisError, RateLimited
 from bot.core.service import (
+    MAX_POINTS,
     ChannelSettings,
     DigestRequest,
     DigestService,
     PostedRef,
     Requester,
     ServiceResult,
+    wait_text,
 )
 from bot.core.types import Quote, Source, SourceKind
+from bot.core.urls import host_of
 from bot.discord_chat.render import (
     digest_payloads,
     help_payload,
@@ -75,7 +76,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 MAX_LINKS = 3  # links summarized per message: more is a link dump, not a request
-POINTS_MIN, POINTS_MAX = 1, 8
+POINTS_MIN, POINTS_MAX = 1, MAX_POINTS
 POINTS_STEP = 2  # Shorter / More points change the number of key points by this much
 CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 WORKING_EMOJI = "\N{HOURGLASS WITH FLOWING SAND}"
@@ -135,7 +136,7 @@ def find_links(content: str, limit: int = MAX_LINKS) -> list[str]:
             or (url[-1] == "]" and url.count("]") > url.count("["))
         ):
             url = url[:-1]
-        if urlsplit(url).hostname and url not in links:
+        if host_of(url) and url not in links:
             links.append(url)
         if len(links) == limit:
             break
@@ -145,11 +146,6 @@ def find_links(content: str, limit: int = MAX_LINKS) -> list[str]:
 def is_ignored_author(message: discord.Message, self_id: int | None) -> bool:
     """Messages from this bot, other bots and webhooks are never requests."""
     return message.author.bot or message.author.id == self_id or message.webhook_id is not None
-
-
-def _retry_hint(seconds: float) -> str:
-    seconds = max(1, math.ceil(seconds))
-    return f"{seconds} s" if seconds < 90 else f"{math.ceil(seconds / 60)} min"
 
 
 def user_message(exc: BaseException) -> str:
@@ -163,7 +159,7 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, RateLimited | Busy):
         if "try again" in exc.message.lower():
             return exc.message
-        return f"{exc.message.rstrip('.')}. Try again in {_retry_hint(exc.retry_after_s)}."
+        return f"{exc.message.rstrip('.')}. Try again in {wait_text(exc.retry_after_s)}."
     if isinstance(exc, PrecisError):
         return exc.message
     if isinstance(exc, app_commands.MissingPermissions):
@@ -382,7 +378,7 @@ class PrecisBot(discord.AutoShardedClient):
         requester = Requester(PLATFORM, workspace, str(home), str(message.author.id))
         requests = [DigestRequest(Source.from_url(u), requester) for u in links]
         async with self._working(message):
-            outcomes = await self._attempt_all(requests, quiet=not explicit)
+            outcomes = await self._attempt_all(requests, channel_settings, quiet=not explicit)
             await self._reply_to_message(message, outcomes, channel_settings)
 
     async def _referenced_content(self, message: discord.Message) -> str:
@@ -451,14 +447,20 @@ class PrecisBot(discord.AutoShardedClient):
             if o.result is not None:
                 return thread_name(o.result.digest.article.meta.title)
         url = next((o.url for o in outcomes if o.url), None)
-        return thread_name(f"Summary of {urlsplit(url).hostname}" if url else None)
+        return thread_name(f"Summary of {host_of(url)}" if url else None)
 
     # -- the work, shared by every trigger ---------------------------------------------------------
 
-    async def _attempt_all(self, requests: Sequence[DigestRequest], *, quiet: bool) -> list[_Outcome]:
-        return list(await asyncio.gather(*(self._attempt(r, quiet=quiet) for r in requests)))
+    async def _attempt_all(
+        self, requests: Sequence[DigestRequest], channel_settings: ChannelSettings, *, quiet: bool
+    ) -> list[_Outcome]:
+        return list(
+            await asyncio.gather(*(self._attempt(r, channel_settings, quiet=quiet) for r in requests))
+        )
 
-    async def _attempt(self, request: DigestRequest, *, quiet: bool) -> _Outcome:
+    async def _attempt(
+        self, request: DigestRequest, channel_settings: ChannelSettings, *, quiet: bool
+    ) -> _Outcome:
         url = request.source.url if request.source.kind is SourceKind.URL else None
         try:
             if url is not None:
@@ -466,10 +468,10 @@ class PrecisBot(discord.AutoShardedClient):
                 if posted is not None:
                     link = self._permalink(posted, request.requester)
                     return _Outcome(request, "posted", notice=f"Already summarized here: {link}")
-            return _Outcome(request, "digest", result=await self.service.summarize(request))
+            return _Outcome(request, "digest", result=await self.service.summarize(request, channel_settings))
         except Exception as exc:
             if quiet and isinstance(exc, AUTO_QUIET):
-                log.info("auto mode: passing over a link to %s (%s)", urlsplit(url or "").hostname, exc.code)
+                log.info("auto mode: passing over a link to %s (%s)", host_of(url or ""), exc.code)
                 return _Outcome(request, "quiet")
             text = user_message(exc)
             prefix = f"Couldn't summarize {url}: " if url else "Couldn't summarize that: "
@@ -531,7 +533,7 @@ class PrecisBot(discord.AutoShardedClient):
         requester = self._requester(interaction)
         channel_settings = await self.service.get_settings(PLATFORM, requester.workspace, requester.channel)
         requests = [DigestRequest(s, requester, points=points, quotes=quotes) for s in sources]
-        outcomes = await self._attempt_all(requests, quiet=False)
+        outcomes = await self._attempt_all(requests, channel_settings, quiet=False)
 
         async def followup(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
             return await interaction.followup.send(**_send_kwargs(payload, view), wait=True)

@@ -408,7 +408,7 @@ class SlackBot:
 
     async def _summarize(self, reply: Reply, source: Source, settings: ChannelSettings) -> ServiceResult:
         request = DigestRequest(source, reply.requester, points=settings.points, quotes=settings.quotes)
-        return await self._service.summarize(request)
+        return await self._service.summarize(request, settings)
 
     def _message(
         self, result: ServiceResult, owner: str, points: int, quotes: bool, *, buttons: bool = True

@@ -18,7 +18,6 @@ anywhere or name a channel through us.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -26,7 +25,7 @@ from typing import Any
 
 from bot.core.errors import ModelError, PrecisError, SourceError
 from bot.core.render import group_quotes
-from bot.core.service import MAX_POINTS, ChannelSettings, PostedRef
+from bot.core.service import MAX_POINTS, ChannelSettings, PostedRef, wait_text
 from bot.core.types import Digest, Quote
 
 __all__ = [
@@ -297,16 +296,9 @@ def error_text(error: BaseException) -> str:
         text = _sentence(error.message)
         retry = getattr(error, "retry_after_s", None)
         if retry is not None and "try again" not in text.lower():
-            text += f" Try again in {_duration(retry)}."
+            text += f" Try again in {wait_text(retry)}."
         return escape(text)
     return "Something went wrong on my side; it has been logged."
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(1, math.ceil(seconds))
-    if seconds < 90:
-        return f"{seconds} s"
-    return f"{math.ceil(seconds / 60)} min"
 
 
 def settings_text(settings: ChannelSettings, channel: str) -> str:
