@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
 from bot.core.types import Quote
 from models.quotes import extract_quotes
 
-__all__ = ["DEFAULT_EVAL_DIR", "match", "same_speaker", "score", "speaker_misses", "word_f1"]
+__all__ = ["DEFAULT_EVAL_DIR", "match", "same_speaker", "score", "word_f1"]
 
 DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval"
 
@@ -111,12 +111,9 @@ def score(eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
     return _evaluate(eval_dir)[0]
 
 
-def speaker_misses(eval_dir: Path = DEFAULT_EVAL_DIR) -> list[tuple[str, str, str]]:
-    """(article id, gold speaker, predicted speaker) for every matched quote with the wrong speaker."""
-    return _evaluate(eval_dir)[1]
-
-
 def _evaluate(eval_dir: Path) -> tuple[dict, list[tuple[str, str, str]]]:
+    """``score``'s result, and (article id, gold speaker, predicted speaker) for every matched
+    quote with the wrong speaker."""
     n_gold = n_pred = n_matched = speaker_hits = verb_hits = 0
     timings: list[float] = []
     misses: list[tuple[str, str, str]] = []

@@ -32,7 +32,7 @@ import numpy as np
 
 from bot.core.types import Span
 from models.keypoints import SentenceEncoder
-from models.sentences import Sentence
+from models.sentences import Sentence, split_sentences
 
 __all__ = ["Grounder", "Grounding", "GroundingOptions", "ground_points", "numbers_in"]
 
@@ -212,8 +212,9 @@ class Grounder:
             encoder.encode([s.text for s in self.sentences]) if self.sentences else np.zeros((0, 1))
         )
         self._sentence_words = [_words(s.text) for s in self.sentences]
-        self._lowercase = {_norm(m.group()) for m in _WORD_RE.finditer(text) if m.group()[0].islower()}
-        self._article_words = _words(text)
+        raw = [m.group() for m in _WORD_RE.finditer(text)]
+        self._article_words = [_norm(w) for w in raw]
+        self._lowercase = {w for r, w in zip(raw, self._article_words, strict=True) if r[0].islower()}
         self._squashed = _squash(text)
 
     def embed(self, points: Sequence[str]) -> np.ndarray:
@@ -283,8 +284,6 @@ def ground_points(
     sentences: Sequence[Sentence] | None = None,
 ) -> list[Grounding]:
     """Check each point against ``text`` (split into sentences unless they are given)."""
-    from models.sentences import split_sentences
-
     grounder = Grounder(text, split_sentences(text) if sentences is None else sentences, encoder, options)
     embeddings = grounder.embed(points)
     return [grounder.ground(p, e) for p, e in zip(points, embeddings, strict=True)]

@@ -102,19 +102,19 @@ class AbstractiveSummarizer:
             log.warning("%s failed, key points are extractive: %s", self.generator.name, exc.message)
             written = []
         candidates = list(dict.fromkeys(p for chunk_points in written for p in chunk_points))
-        # 2. ground, against the sentences the model read
-        read = [s for s in sentences if chunks and s.start < chunks[-1].end]
-        grounder = Grounder(text, read, self._encoder, self._grounding)
-        embeddings = grounder.embed(candidates)
-        groundings = [grounder.ground(p, e) for p, e in zip(candidates, embeddings, strict=True)]
-        for g in groundings:
-            if not g.supported:
-                log.debug("dropped a point (%s: %s): %.120s", g.failed, g.reason, g.text)
-        # 3. reduce
-        kept = [i for i, g in enumerate(groundings) if g.supported]
-        chosen = self._reduce(
-            [groundings[i] for i in kept], embeddings[kept] if kept else embeddings, grounder, points
-        )
+        chosen: list[tuple[Grounding, np.ndarray]] = []
+        if candidates:  # a failed or silent backend leaves nothing to ground, and nothing to embed
+            # 2. ground, against the sentences the model read
+            read = [s for s in sentences if chunks and s.start < chunks[-1].end]
+            grounder = Grounder(text, read, self._encoder, self._grounding)
+            embeddings = grounder.embed(candidates)
+            groundings = [grounder.ground(p, e) for p, e in zip(candidates, embeddings, strict=True)]
+            for g in groundings:
+                if not g.supported:
+                    log.debug("dropped a point (%s: %s): %.120s", g.failed, g.reason, g.text)
+            # 3. reduce
+            kept = [i for i, g in enumerate(groundings) if g.supported]
+            chosen = self._reduce([groundings[i] for i in kept], embeddings[kept], grounder, points)
         rewritten = [KeyPoint(g.text, g.spans, rewritten=True) for g, _ in chosen]
         # 4. fill
         filled = self._fill(text, points - len(rewritten), title, chosen)
