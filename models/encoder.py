@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bot.core.errors import ModelError
+from models import deadline
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -135,6 +136,7 @@ class Encoder:
         outputs = []
         with self._lock, torch.inference_mode():
             for batch in batches:
+                deadline.check()  # between batches: a digest past its deadline stops here
                 hidden = self._model(
                     input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
                 ).last_hidden_state

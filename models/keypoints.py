@@ -18,6 +18,7 @@ Every ``KeyPoint`` carries the span of the sentence it came from, and its text i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -25,7 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.core.types import KeyPoint
-from models.sentences import candidate_span, split_sentences
+from models.sentences import candidate_span, iter_sentences
 
 __all__ = [
     "Candidates",
@@ -83,14 +84,14 @@ class KeyPointResult:
 def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> Candidates:
     """Candidate sentences; when fewer than ``n`` pass the filters, the rest are let in too, so
     an article with at least ``n`` sentences always yields exactly ``n`` points."""
-    sentences = split_sentences(text)
+    sentences = iter_sentences(text)
+    seen = list(itertools.islice(sentences, max_candidates))
     chosen: dict[int, tuple[int, int]] = {}
-    for index, sentence in enumerate(sentences[:max_candidates]):
-        span = candidate_span(sentence)
-        if span is not None:
+    for index, sentence in enumerate(seen):
+        if (span := candidate_span(sentence)) is not None:
             chosen[index] = span
-    if len(chosen) < n:
-        for index, sentence in enumerate(sentences):
+    if len(chosen) < n:  # too few passed the filters: let in the rest, reading further if need be
+        for index, sentence in enumerate(itertools.chain(seen, sentences)):
             if len(chosen) >= n:
                 break
             if index not in chosen and any(ch.isalnum() for ch in sentence.text):

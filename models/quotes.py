@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.types import Quote
+from models import deadline
 
 __all__ = ["extract_quotes", "select_notable"]
 
@@ -1482,6 +1483,7 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
     previous_after: _Attribution | None = None
     previous_resolved: _Resolved | None = None
     for span in spans:
+        deadline.check()
         if not _is_statement(text, span, min_words):
             continue
         s = names.sentence_of(span.mark_start)

@@ -4,6 +4,11 @@
 "Jan."), maps each segment back to its exact offsets in the text, and then re-joins segments
 that pysbd cut inside a quotation, so a quoted statement is never split across two points.
 
+pysbd's time grows faster than the length of what it is given (one 100 KB paragraph took 5 s),
+so a long paragraph is first cut into blocks of at most ``MAX_BLOCK_CHARS`` at a likely sentence
+end, and a quotation that never closes stops merging after ``MAX_MERGED_CHARS``: the whole split
+is linear in the text.
+
 ``candidate_span`` trims what a key point must not start with: datelines ("LONDON, England
 (CNN) -- "), bylines ("By . John Smith . PUBLISHED: ... | . UPDATED: ... . "), share-bar and
 media-player boilerplate. Offsets always stay offsets into the original text.
@@ -13,10 +18,13 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Sentence", "candidate_span", "split_sentences"]
+from models import deadline
+
+__all__ = ["Sentence", "candidate_span", "iter_sentences", "split_sentences"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,15 @@ _BOILERPLATE_RE = re.compile(
     r")\s*"
 )
 
+# pysbd is handed at most this much at once: its cost per character grows with the input, and
+# news paragraphs are far shorter (a paragraph this long is a wall of text or a page's dump).
+MAX_BLOCK_CHARS = 3_000
+# A quotation still open after this many characters is a stray mark, not a long statement.
+MAX_MERGED_CHARS = 3_000
+# Where a long paragraph is cut into blocks: a sentence end after a lower-case word (so not after
+# "Mr." or "U.S."), before a capital.
+_BLOCK_END_RE = re.compile(r"[a-z0-9%)]{2}[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z])")
+
 # A candidate shorter than this is a fragment (a caption, a heading, "Read more."), not a point.
 MIN_CANDIDATE_WORDS = 6
 # A candidate longer than this is usually several sentences pysbd could not separate.
@@ -77,6 +94,23 @@ def _segments(text: str) -> list[str]:
     # pysbd keeps per-call state on the segmenter object: serialise access.
     with _seg_lock:
         return list(_segmenter().segment(text))  # type: ignore[attr-defined]
+
+
+def _blocks(chunk: str) -> Iterator[tuple[int, int]]:
+    """``chunk`` as consecutive ``(start, end)`` blocks of at most ``MAX_BLOCK_CHARS`` (when it can
+    be cut at a likely sentence end or, failing that, a space; a block of no space is cut anyway)."""
+    start = 0
+    while len(chunk) - start > MAX_BLOCK_CHARS:
+        limit = start + MAX_BLOCK_CHARS
+        cut = 0
+        for m in _BLOCK_END_RE.finditer(chunk, start + MAX_BLOCK_CHARS // 2, limit):
+            cut = m.end()
+        if cut <= start:
+            space = chunk.rfind(" ", start + 1, limit)
+            cut = space + 1 if space > start else limit
+        yield start, cut
+        start = cut
+    yield start, len(chunk)
 
 
 def _open_quote_depth(chunk: str) -> int:
@@ -104,41 +138,49 @@ def _lead_in_end(text: str) -> int:
     return offset
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences in order, with exact spans: ``text[s.start:s.end] == s.text``.
-
-    A leading byline/dateline block is skipped whole, so it never becomes a sentence.
-    """
-    spans: list[tuple[int, int]] = []
+def _segment_spans(text: str) -> Iterator[tuple[int, int]]:
+    """pysbd's segments as exact spans, paragraph by paragraph, block by block."""
     begin = _lead_in_end(text)
     # Paragraphs first: a line break always ends a sentence (headings, captions, list items).
     for para in re.finditer(r"[^\n]+", text[begin:]):
-        base = begin + para.start()
-        chunk = para.group()
-        cursor = 0
-        for seg in _segments(chunk):
-            piece = seg.strip()
-            if not piece:
-                continue
-            at = chunk.find(piece, cursor)
-            if at < 0:  # pysbd normalised something: skip it rather than guess an offset
-                continue
-            spans.append((base + at, base + at + len(piece)))
-            cursor = at + len(piece)
+        for block_start, block_end in _blocks(para.group()):
+            deadline.check()
+            base = begin + para.start() + block_start
+            chunk = para.group()[block_start:block_end]
+            cursor = 0
+            for seg in _segments(chunk):
+                piece = seg.strip()
+                if not piece:
+                    continue
+                at = chunk.find(piece, cursor)
+                if at < 0:  # pysbd normalised something: skip it rather than guess an offset
+                    continue
+                yield base + at, base + at + len(piece)
+                cursor = at + len(piece)
 
-    merged: list[tuple[int, int]] = []
+
+def iter_sentences(text: str) -> Iterator[Sentence]:
+    """Sentences in order, with exact spans: ``text[s.start:s.end] == s.text``, split only as far
+    as the caller reads (key points need the first few dozen, not a whole book).
+
+    A leading byline/dateline block is skipped whole, so it never becomes a sentence.
+    """
     carry: tuple[int, int] | None = None
-    for start, end in spans:
+    for start, end in _segment_spans(text):
         if carry is not None:
             start = carry[0]
-        if _open_quote_depth(text[start:end]) > 0:
+        if end - start < MAX_MERGED_CHARS and _open_quote_depth(text[start:end]) > 0:
             carry = (start, end)
             continue
         carry = None
-        merged.append((start, end))
+        yield Sentence(start, end, text[start:end])
     if carry is not None:  # an unclosed quotation at the end: keep what we have
-        merged.append(carry)
-    return [Sentence(s, e, text[s:e]) for s, e in merged]
+        yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Every sentence of ``text`` (see ``iter_sentences``)."""
+    return list(iter_sentences(text))
 
 
 def candidate_span(sentence: Sentence) -> tuple[int, int] | None:

@@ -59,7 +59,8 @@ def test_json_contract_and_traceable_points(capsys) -> None:
     assert set(d) >= {"source", "tldr", "key_points", "quotes", "stats", "model", "timings_ms", "text"}
     assert set(d["source"]) == {"url", "canonical_url", "title", "site", "author", "published", "language"}
     assert set(d["timings_ms"]) == {"fetch", "extract", "summarize", "quotes", "total"}
-    assert set(d["stats"]) == {"words", "reading_minutes", "extractor"}
+    assert set(d["stats"]) == {"words", "reading_minutes", "extractor", "truncated", "source_chars"}
+    assert d["stats"]["truncated"] is False
     assert len(d["key_points"]) == 3
     for point in d["key_points"]:
         joined = " ".join(d["text"][s:e] for s, e in point["spans"])

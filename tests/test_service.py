@@ -231,27 +231,42 @@ async def test_processes_sharing_a_store_fetch_once(
 
 
 @pytest.mark.asyncio
-async def test_tracking_parameters_amp_and_the_pages_canonical_share_one_entry(
+async def test_tracking_parameters_amp_and_redirects_share_one_entry(
     store: Store, page_server: PageServer, summarizer: CountingSummarizer
 ) -> None:
     story = page_server.url("/news/reef")
-    page = article_html("Town votes for a living reef", SENTENCES, canonical=story)
+    page = article_html("Town votes for a living reef", SENTENCES, canonical=page_server.url("/elsewhere"))
     page_server.add("/news/reef?utm_source=chat&fbclid=XYZ", page)  # this server ignores the query
-    page_server.add(
-        "/p?id=7", article_html("Reef, page two", SENTENCES[2:], canonical=page_server.url("/news/reef-2"))
-    )
+    page_server.add("/news/reef", page)
+    page_server.add("/short/7", "", status=301, location="/news/reef")
     async with service_on(store, summarizer) as service:
         first = await service.summarize(url_request(story + "?utm_source=chat&fbclid=XYZ#comments"))
         for variant in (story, story + "/amp/", story + "?amp=1&gclid=1", story + "#top"):
             result = await service.summarize(url_request(variant))
             assert result.cached and result.article_key == first.article_key, variant
-        await service.summarize(url_request(page_server.url("/p?id=7")))
-        # The page said its canonical address is /news/reef-2 (which the server does not even
-        # serve): asking for that address is a cache hit, with no fetch.
-        canonical = await service.summarize(url_request(page_server.url("/news/reef-2?utm_medium=x")))
-    assert canonical.cached
-    assert page_server.hits == ["/news/reef?utm_source=chat&fbclid=XYZ", "/p?id=7"]
-    assert summarizer.calls == 2
+        # A short link is fetched (its redirect is its own), and lands on the same article.
+        redirected = await service.summarize(url_request(page_server.url("/short/7")))
+    assert redirected.article_key == first.article_key
+    assert page_server.hits == ["/news/reef?utm_source=chat&fbclid=XYZ", "/short/7", "/news/reef"]
+    assert summarizer.calls == 1
+
+
+@pytest.mark.asyncio
+async def test_a_pages_canonical_claim_is_never_a_cache_key(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
+    """A page that names another page as its canonical address must not answer for it."""
+    claimed = page_server.url("/news/reef-2")
+    page_server.add("/p?id=7", article_html("Reef, page two", SENTENCES[2:], canonical=claimed))
+    page_server.add("/news/reef-2?utm_medium=x", article_html("The real page two", SENTENCES))
+    async with service_on(store, summarizer) as service:
+        claimant = await service.summarize(url_request(page_server.url("/p?id=7")))
+        real = await service.summarize(url_request(claimed + "?utm_medium=x"))
+    assert not real.cached
+    assert real.article_key != claimant.article_key
+    assert real.digest.article.meta.title == "The real page two"
+    assert claimant.digest.article.meta.canonical_url == claimed  # still shown as metadata
+    assert page_server.hits == ["/p?id=7", "/news/reef-2?utm_medium=x"]
 
 
 @pytest.mark.asyncio
@@ -561,7 +576,11 @@ async def test_where_a_link_was_posted_is_remembered_per_channel(
     store: Store, page_server: PageServer, summarizer: CountingSummarizer
 ) -> None:
     story = page_server.url("/news/reef")
-    page_server.add("/p?id=7", article_html("Town votes for a living reef", SENTENCES, canonical=story))
+    page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
+    page_server.add("/short/7", "", status=301, location="/news/reef")
+    page_server.add(
+        "/p?id=7", article_html("A page two", SENTENCES[1:], canonical=page_server.url("/news/elsewhere"))
+    )
     ref = PostedRef("msg-1", thread_id="thread-1", permalink="https://discord.com/channels/1/2/3")
     async with service_on(store, summarizer) as service:
         assert await service.find_posted(ALICE, story) is None
@@ -570,11 +589,16 @@ async def test_where_a_link_was_posted_is_remembered_per_channel(
         assert await service.find_posted(BOB, story + "/amp") == ref
         assert await service.find_posted(Requester("discord", "guild-1", "chan-2", "bob"), story) is None
         assert await service.find_posted(Requester("slack", "guild-1", "chan-1", "bob"), story) is None
-        # Posted under one address, asked again under the page's canonical one: the same article.
+        # Posted under a link that redirected here, asked again under this address: the same article.
         asker = Requester("slack", "T", "C", "u")
-        result = await service.summarize(url_request(page_server.url("/p?id=7"), asker))
-        await service.record_posted(asker, page_server.url("/p?id=7"), PostedRef("1.2"))
+        result = await service.summarize(url_request(page_server.url("/short/7"), asker))
+        await service.record_posted(asker, page_server.url("/short/7"), PostedRef("1.2"))
         assert await service.find_posted(Requester("slack", "T", "C", "v"), story) == PostedRef("1.2")
+        # ...but a page's canonical claim never makes another address "already posted".
+        claimant = page_server.url("/p?id=7")
+        await service.summarize(url_request(claimant, asker))
+        await service.record_posted(asker, claimant, PostedRef("1.3"))
+        assert await service.find_posted(asker, page_server.url("/news/elsewhere")) is None
     assert result.digest.key_points
 
 

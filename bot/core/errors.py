@@ -9,6 +9,7 @@
     │   │   ├── FetchTimeout          the total deadline passed
     │   │   ├── TooLarge              the body is over the cap
     │   │   └── ConnectError          DNS failure, refused connection, TLS failure
+    │   ├── TooSlow                   the digest ran past its deadline and was abandoned
     │   └── UnreadableArticle         fetched fine, but not something we can honestly summarize
     │       ├── NotAnArticle          wrong content type (PDF, image...) or no article in the HTML
     │       ├── TooLittleText         paywall, cookie wall, JS-only page, error page, a teaser
@@ -18,12 +19,15 @@
     │   ├── RateLimited               a user or channel is over its limit (``retry_after_s``, ``scope``)
     │   ├── DomainNotAllowed          the channel's allowed/blocked domains exclude this link
     │   ├── ArticleExpired            a re-render asked for an article no longer cached
+    │   ├── Cancelled                 shutting down: the work was stopped before it finished
     │   └── StoreError                the cache or database (SQLite, Redis) failed or is unreachable
     ├── BadInput                      the request itself is malformed (CLI exit 2)
     └── ModelError                    a model is missing, corrupt or misconfigured (start-up, CLI exit 4)
         └── SummarizerUnavailable     an abstractive backend failed at run time (down, timed out, bad answer)
 
-Every error carries ``code`` (stable, machine-readable) and a one-line human ``message``.
+Every error carries ``code`` (stable, machine-readable) and a one-line human ``message``, which
+may be shown to anyone: it never holds internal detail (a server's address, raw bytes a remote
+server sent, a whole URL). Such detail goes in ``detail``: in logs (``str(error)``), never in replies.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ __all__ = [
     "ArticleExpired",
     "BadInput",
     "Busy",
+    "Cancelled",
     "ConnectError",
     "DomainNotAllowed",
     "FetchError",
@@ -49,6 +54,7 @@ __all__ = [
     "TooLarge",
     "TooLittleText",
     "TooManyRedirects",
+    "TooSlow",
     "UnreadableArticle",
     "UnsupportedLanguage",
 ]
@@ -57,9 +63,10 @@ __all__ = [
 class PrecisError(Exception):
     code = "error"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, detail: str | None = None) -> None:
+        super().__init__(f"{message} [{detail}]" if detail else message)
         self.message = message
+        self.detail = detail
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message}
@@ -99,6 +106,12 @@ class TooLarge(FetchError):
 
 class ConnectError(FetchError):
     code = "connect_error"
+
+
+class TooSlow(SourceError):
+    """The fetch is bounded by its own timeout; this is the deadline of the work after it."""
+
+    code = "too_slow"
 
 
 class UnreadableArticle(SourceError):
@@ -166,6 +179,10 @@ class DomainNotAllowed(ServiceError):
 
 class ArticleExpired(ServiceError):
     code = "article_expired"
+
+
+class Cancelled(ServiceError):
+    code = "cancelled"
 
 
 class StoreError(ServiceError):

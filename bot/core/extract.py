@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -28,8 +28,10 @@ from bot.core.errors import NotAnArticle, TooLittleText, UnsupportedLanguage
 from bot.core.types import Article, PageMeta
 
 __all__ = [
+    "MAX_ARTICLE_CHARS",
     "GateOptions",
     "article_from_text",
+    "cap_text",
     "check_readable",
     "detect_language",
     "extract_article",
@@ -47,6 +49,12 @@ MIN_PAGE_WORDS = 150
 MIN_TEXT_WORDS = 40
 # A page marked paywalled with fewer visible words than this is showing a teaser.
 PAYWALL_TEASER_WORDS = 400
+# The engine reads at most this much of an article: about 16,000 words, longer than nearly any
+# news story. A longer text (a book, a page's dump) is digested from its start, and the cut is
+# recorded (``Article.source_chars``), so every later stage is bounded whatever was sent.
+MAX_ARTICLE_CHARS = 100_000
+# Share of control characters (or undecodable bytes) above which input is binary, not text.
+BINARY_CHAR_SHARE = 0.01
 # langid confidence needed to call a text "not English"; mixed pages score lower.
 LANGUAGE_CONFIDENCE = 0.9
 
@@ -197,9 +205,13 @@ def extract_article(html: str, url: str | None = None) -> Article:
 
 
 def read_html(html: str, url: str | None = None, options: GateOptions = GateOptions()) -> Article:
-    """Extract and pass the gate, parsing the page once. Blocking: run it off the event loop."""
+    """Extract and pass the gate, parsing the page once. Blocking: run it off the event loop.
+
+    The text is cut to ``MAX_ARTICLE_CHARS`` (``cap_text``)."""
+    if looks_binary(html):
+        raise NotAnArticle("that is binary data, not a web page")
     doc = _parsed(html)
-    article = _extract(doc, html, url)
+    article = cap_text(_extract(doc, html, url))
     _gate(article, html, doc, options)
     return article
 
@@ -231,12 +243,42 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     return Article(text=text.strip(), meta=page, extractor=extractor)
 
 
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+
+
+def cap_text(article: Article, limit: int = MAX_ARTICLE_CHARS) -> Article:
+    """``article`` with its text cut to at most ``limit`` characters, at the last paragraph break
+    (else sentence end, else space) in the second half of that window; unchanged when short."""
+    text = article.text
+    if len(text) <= limit:
+        return article
+    cut = text.rfind("\n", limit // 2, limit)
+    if cut < 0:
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, limit // 2, limit)]
+        cut = ends[-1] if ends else text.rfind(" ", limit // 2, limit)
+    if cut <= 0:
+        cut = limit
+    return replace(article, text=text[:cut].rstrip(), source_chars=len(text))
+
+
+def looks_binary(text: str) -> bool:
+    """True for decoded bytes that are not text: control characters or undecodable bytes in more
+    than ``BINARY_CHAR_SHARE`` of the first 64 KB."""
+    head = text[:65_536]
+    return bool(head) and len(_CONTROL.findall(head)) > BINARY_CHAR_SHARE * len(head)
+
+
 def article_from_text(text: str) -> Article:
+    """Pasted text as an article (cut to ``MAX_ARTICLE_CHARS``). Raises ``NotAnArticle`` for
+    binary input."""
+    if looks_binary(text):
+        raise NotAnArticle("that is binary data, not text")
     cleaned = text.strip()
     first_line = cleaned.split("\n", 1)[0].strip()
     # A short first line of pasted text that does not end a sentence reads as its headline.
     title = first_line if 0 < len(first_line.split()) <= 16 and first_line[-1:] not in ".!?\"'”’" else None
-    return Article(text=cleaned, meta=PageMeta(title=title), extractor="text")
+    return cap_text(Article(text=cleaned, meta=PageMeta(title=title), extractor="text"))
 
 
 # -- the honesty gate ----------------------------------------------------------------------

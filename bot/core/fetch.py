@@ -204,6 +204,22 @@ class _Allowlist:
         return any(addr in net for addr in candidates for net in self.networks)
 
 
+# An address quoted back to a person is cut to this many characters: a 100 kB link is not a message.
+SHOWN_URL_CHARS = 80
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN_URL_CHARS else f"{text[: SHOWN_URL_CHARS - 1]}…"
+
+
+def _shown(url: str) -> str:
+    """``url`` fit to quote in a message: cut, with its length said, when it is long."""
+    text = repr(url)
+    return (
+        text if len(text) <= SHOWN_URL_CHARS else f"{text[: SHOWN_URL_CHARS - 1]}… ({len(url):,} characters)"
+    )
+
+
 def check_url(url: str, allow_private: frozenset[str] = frozenset()) -> None:
     """Refuse ``url`` unless it is http(s) and its host is not a non-public IP literal.
 
@@ -212,19 +228,21 @@ def check_url(url: str, allow_private: frozenset[str] = frozenset()) -> None:
     """
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise RefusedAddress(f"that is not a valid web address: {url!r}") from exc
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise RefusedAddress(f"that is not a valid web address: {_shown(url)}") from exc
     if parsed.scheme not in ("http", "https"):
         shown = f"{parsed.scheme}:" if parsed.scheme else "a link without one"
         raise RefusedAddress(f"only http and https links can be read, not {shown}")
     host = parsed.host
     if not host:
-        raise RefusedAddress(f"that link has no host: {url!r}")
+        raise RefusedAddress(f"that link has no host: {_shown(url)}")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise RefusedAddress(f"that link's port ({parsed.port}) is not a valid port")
     ip = _literal_ip(host)
     if ip is None or _Allowlist.parse(allow_private).permits(host, ip):
         return
     if not is_public_address(ip):
-        raise RefusedAddress(f"refused to fetch {host}: {ip} is not a public address")
+        raise RefusedAddress(f"refused to fetch {_cut(host)}: {ip} is not a public address")
 
 
 # --- the network layer: check the address actually connected to ----------------------
@@ -278,13 +296,13 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 answers = await self._resolver(host, port)
                 ips = [ipaddress.ip_address(answer) for answer in answers]
             except (OSError, ValueError) as exc:
-                raise ConnectError(f"could not resolve {host}: {_reason(exc)}") from exc
+                raise ConnectError(f"could not resolve {_cut(host)}: {_reason(exc)}") from exc
             if not ips:
-                raise ConnectError(f"could not resolve {host}: no addresses")
+                raise ConnectError(f"could not resolve {_cut(host)}: no addresses")
         for ip in ips:
             if not (self._allow.permits(host, ip) or is_public_address(ip)):
                 raise RefusedAddress(
-                    f"refused to fetch {host}: it resolves to {ip}, which is not a public address"
+                    f"refused to fetch {_cut(host)}: it resolves to {ip}, which is not a public address"
                 )
         return [str(ip) for ip in ips]
 
@@ -567,7 +585,7 @@ class Fetcher:
     async def _follow(self, url: str, started: float) -> FetchedPage:
         for _ in range(self._limits.max_redirects + 1):
             check_url(url, self._limits.allow_private)
-            host = httpx.URL(url).host
+            host = _cut(httpx.URL(url).host)
             try:
                 async with self._client.stream("GET", url) as response:
                     location = _redirect_target(response)
@@ -575,12 +593,14 @@ class Fetcher:
                         return await self._read(response, started)
             except httpx.TimeoutException as exc:
                 raise FetchTimeout(f"timed out after {self._limits.timeout_s:g} s") from exc
+            except httpx.InvalidURL as exc:  # httpx reads the Location header even when not following
+                raise RefusedAddress(f"{host} redirected to an address that is not a web page") from exc
             except httpx.ConnectError as exc:
                 raise ConnectError(f"could not connect to {host}: {_reason(exc)}") from exc
-            except httpx.TransportError as exc:
-                raise ConnectError(f"the connection to {host} failed: {_reason(exc)}") from exc
+            except httpx.TransportError as exc:  # the reason may quote what the server sent
+                raise ConnectError(f"the connection to {host} failed", detail=_reason(exc)) from exc
             except httpx.HTTPError as exc:
-                raise FetchError(f"could not fetch {host}: {_reason(exc)}") from exc
+                raise FetchError(f"could not fetch {host}", detail=_reason(exc)) from exc
             url = location
         raise TooManyRedirects(f"the page redirected more than {self._limits.max_redirects} times")
 

@@ -16,11 +16,18 @@ from bot.core.errors import BadInput
 from bot.core.extract import GateOptions, article_from_text, check_readable, read_html
 from bot.core.fetch import Fetcher
 from bot.core.types import Article, Digest, DigestOptions, Quote, Source, SourceKind, Timings
+from models import deadline
+from models.deadline import Deadline
 from models.summarizer import Summarizer
 
-__all__ = ["Digester", "ReadResult"]
+__all__ = ["DIGEST_TIMEOUT_S", "Digester", "ReadResult"]
 
 QuoteFinder = Callable[[str], Sequence[Quote]]
+
+# The key points and quotes of one article take about 0.1 s; an article is cut to
+# MAX_ARTICLE_CHARS, so this only trips on a machine far too slow or overloaded, and then a
+# person gets "took too long" instead of silence. (An abstractive backend has its own timeouts.)
+DIGEST_TIMEOUT_S = 20.0
 
 
 def _ms(since: float) -> float:
@@ -41,11 +48,14 @@ class Digester:
         summarizer: Summarizer,
         find_quotes: QuoteFinder | None = None,
         gate: GateOptions = GateOptions(),
+        *,
+        timeout_s: float = DIGEST_TIMEOUT_S,
     ) -> None:
         self._fetcher = fetcher
         self._summarizer = summarizer
         self._find_quotes = find_quotes
         self._gate = gate
+        self.timeout_s = timeout_s
 
     @property
     def model_name(self) -> str:
@@ -76,16 +86,27 @@ class Digester:
         return article
 
     def digest_article(
-        self, article: Article, options: DigestOptions, *, fetch_ms: float = 0.0, extract_ms: float = 0.0
+        self,
+        article: Article,
+        options: DigestOptions,
+        *,
+        fetch_ms: float = 0.0,
+        extract_ms: float = 0.0,
+        limit: Deadline | None = None,
     ) -> Digest:
-        started = time.perf_counter()
-        result = self._summarizer.summarize(article.text, options.points, title=article.meta.title)
-        summarize_ms = _ms(started)
-        started = time.perf_counter()
-        quotes: tuple[Quote, ...] = ()
-        if options.quotes and self._find_quotes is not None:
-            quotes = tuple(self._find_quotes(article.text))
-        quotes_ms = _ms(started)
+        """Key points and quotes. Raises ``TooSlow`` past ``limit`` (a new ``timeout_s`` deadline
+        when not given), ``Cancelled`` when ``limit`` is cancelled (shutdown)."""
+        with deadline.running(limit or Deadline(self.timeout_s)):
+            started = time.perf_counter()
+            result = self._summarizer.summarize(article.text, options.points, title=article.meta.title)
+            summarize_ms = _ms(started)
+            deadline.check()
+            started = time.perf_counter()
+            quotes: tuple[Quote, ...] = ()
+            if options.quotes and self._find_quotes is not None:
+                quotes = tuple(self._find_quotes(article.text))
+            quotes_ms = _ms(started)
+            deadline.check()
         tldr = result.tldr.text if result.tldr else ""
         timings = Timings(
             fetch=fetch_ms,

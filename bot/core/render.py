@@ -45,6 +45,9 @@ def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
                 "words": digest.article.words,
                 "reading_minutes": digest.reading_minutes,
                 "extractor": digest.article.extractor,
+                # a text longer than the engine reads is digested from its start (MAX_ARTICLE_CHARS)
+                "truncated": digest.article.source_chars is not None,
+                "source_chars": digest.article.source_chars or len(digest.article.text),
             },
             "model": {"name": digest.model_name},
             "timings_ms": {

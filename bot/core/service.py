@@ -20,9 +20,11 @@ silently.
 The cache (values are JSON of the frozen dataclasses, each with a format version):
 
     src:{source key}   -> article key   u:{canonical_url(link)}, t:{sha256 of text}, h:{... of HTML};
-                                        a fetched page is also filed under its final URL and
-                                        its own <link rel=canonical>
-    art:{article key}  -> Article       key: sha256 of canonical URL, title and text, so a page
+                                        a fetched page is also filed under its final URL (where
+                                        its own redirects led), never under the URL the page
+                                        claims as canonical: that is the page's word, and a page
+                                        could claim anyone's address (cache poisoning)
+    art:{article key}  -> Article       key: sha256 of the fetched URL, title and text, so a page
                                         whose text changed is a new article, summarized again
     dig:{article key}:{points}:{quotes}:{model} -> the digest (key points, quotes; no article)
     posted:{platform}:{workspace}:{channel}:{u:... or a:article key} -> PostedRef
@@ -52,6 +54,7 @@ from bot.core.errors import (
     ArticleExpired,
     BadInput,
     Busy,
+    Cancelled,
     DomainNotAllowed,
     PrecisError,
     RateLimited,
@@ -71,6 +74,7 @@ from bot.core.types import (
     Timings,
 )
 from bot.core.urls import canonical_url, domain_matches, host_of, normalize_domain, redact_url
+from models.deadline import Deadline
 
 __all__ = [
     "MAX_POINTS",
@@ -100,6 +104,10 @@ MAX_POINTS = 8
 LEASE_S = 60.0
 # How often a process waiting on another's lease looks for the result in the cache.
 LEASE_POLL_S = 0.05
+# Shutting down (``DigestService.drain``): how long callers of stopped work get to tell their
+# users before the process goes on closing.
+RESTARTING = "I'm restarting: try again in a minute"
+DRAIN_ANSWER_S = 2.0
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
 CACHE_FORMAT = 1
 SQLITE_FILE = "precis.sqlite3"
@@ -183,9 +191,11 @@ class ServiceLimits:
 
 
 def article_key(article: Article) -> str:
-    """Content key of an article: the same page with the same text always gets the same key."""
+    """Content key of an article: the same page with the same text always gets the same key.
+
+    The page is the address it was fetched from, not its ``<link rel=canonical>`` claim."""
     meta = article.meta
-    page = canonical_url(meta.canonical_url or meta.url or "")
+    page = canonical_url(meta.url or "")
     blob = json.dumps([page, meta.title or "", article.text], ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
@@ -200,6 +210,7 @@ def _article_to_json(article: Article) -> str:
             "v": CACHE_FORMAT,
             "text": article.text,
             "extractor": article.extractor,
+            "source_chars": article.source_chars,
             "meta": asdict(article.meta),
         },
         ensure_ascii=False,
@@ -210,7 +221,12 @@ def _article_from_json(raw: str) -> Article | None:
     data = json.loads(raw)
     if data.get("v") != CACHE_FORMAT:
         return None
-    return Article(text=data["text"], meta=PageMeta(**data["meta"]), extractor=data["extractor"])
+    return Article(
+        text=data["text"],
+        meta=PageMeta(**data["meta"]),
+        extractor=data["extractor"],
+        source_chars=data.get("source_chars"),
+    )
 
 
 def _digest_to_json(digest: Digest) -> str:
@@ -361,7 +377,7 @@ class _WorkPool:
     def check(self) -> None:
         """Raise ``Busy`` now rather than fetch a page that no worker could take."""
         if self._closed:
-            raise Busy("I'm restarting: try again in a minute")
+            raise Busy(RESTARTING)
         if self.full:
             raise Busy()
 
@@ -398,10 +414,20 @@ class _WorkPool:
             future = self._executor.submit(job)
         except RuntimeError as exc:  # shut down between the check and here
             finished()
-            raise Busy("I'm restarting: try again in a minute") from exc
+            raise Busy(RESTARTING) from exc
         future.add_done_callback(finished)
-        result = await asyncio.wrap_future(future)
+        try:
+            result = await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if future.cancelled() and self._closed:  # the job was dropped by shutdown, not our caller
+                raise Cancelled(RESTARTING) from None
+            raise
         return result, waited[0]
+
+    def cancel_waiting(self) -> None:
+        """Shutting down: admit nothing more and drop the jobs no worker has started."""
+        self._closed = True
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def aclose(self) -> None:
         self._closed = True
@@ -489,6 +515,11 @@ class DigestService:
         self._clock = clock
         self._pool = _WorkPool(limits.workers, limits.queue_size, self._metrics)
         self._flights = _SingleFlight(self._metrics)
+        self._deadlines: set[Deadline] = set()
+        self._in_flight = 0  # summarize / rerender calls not yet returned
+        self._idle = asyncio.Event()  # set while none is in flight
+        self._idle.set()
+        self._draining = False
         self._closed = False
 
     @property
@@ -544,7 +575,11 @@ class DigestService:
         started = time.perf_counter()
         out: dict[str, object] = {}
         level, outcome = logging.INFO, "error"
+        self._in_flight += 1
+        self._idle.clear()
         try:
+            if self._draining:
+                raise Busy(RESTARTING)
             yield out
             outcome = "cached" if out.get("cached") else "ok"
         except PrecisError as exc:
@@ -557,6 +592,9 @@ class DigestService:
             level = logging.WARNING  # the adapter's error handler logs the traceback
             raise
         finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
             elapsed = time.perf_counter() - started
             self._metrics.requests.labels(kind, r.platform, outcome).inc()
             self._metrics.stage_seconds.labels("total").observe(elapsed)
@@ -646,8 +684,10 @@ class DigestService:
         ttl = self._limits.cache_ttl_s
         await self._store.put(f"art:{key}", _article_to_json(article), ttl)
         aliases = {source_key}
-        if source.kind is SourceKind.URL:
-            aliases |= {"u:" + canonical_url(u) for u in (article.meta.url, article.meta.canonical_url) if u}
+        if source.kind is SourceKind.URL and article.meta.url:
+            # Where the link's own redirects led: that page was fetched at that address. The
+            # page's rel=canonical is only shown, never trusted as a key (see the module docstring).
+            aliases.add("u:" + canonical_url(article.meta.url))
         for alias in sorted(aliases):  # after the article: whoever finds an alias finds the article
             await self._store.put(f"src:{alias}", key, ttl)
         return _Loaded(article, key, read.fetch_ms, read.extract_ms, cached=False)
@@ -713,7 +753,15 @@ class DigestService:
 
     async def _run_model(self, digest_key: str, article: Article, options: DigestOptions) -> Digest:
         started = time.perf_counter()
-        digest, waited = await self._pool.run(lambda: self._digester.digest_article(article, options))
+        # Its clock starts in the worker; shutdown cancels it, and the work stops at its next check.
+        limit = Deadline(self._digester.timeout_s)
+        self._deadlines.add(limit)
+        try:
+            digest, waited = await self._pool.run(
+                lambda: self._digester.digest_article(article, options, limit=limit)
+            )
+        finally:
+            self._deadlines.discard(limit)
         self._metrics.stage_seconds.labels("queue").observe(waited)
         self._metrics.stage_seconds.labels("digest").observe(time.perf_counter() - started - waited)
         await self._store.put(digest_key, _digest_to_json(digest), self._limits.cache_ttl_s)
@@ -749,7 +797,7 @@ class DigestService:
         source_key = "u:" + canonical_url(url)
         keys = [f"{prefix}:{source_key}"]
         key = await self._store.get(f"src:{source_key}")
-        if key is not None:  # the same article under another address (its canonical page, AMP)
+        if key is not None:  # the same article under another address (a redirect, an AMP copy)
             keys.append(f"{prefix}:a:{key}")
         return keys
 
@@ -765,10 +813,30 @@ class DigestService:
         for key in await self._posted_keys(requester, url):
             await self._store.put(key, raw, self._limits.cache_ttl_s)
 
+    async def drain(self, grace_s: float, *, answer_s: float = DRAIN_ANSWER_S) -> None:
+        """Shutting down: take no new requests (``Busy``), give those in flight ``grace_s`` to
+        finish, then stop the model work still running or queued. Its callers get ``Cancelled``
+        (so the person who asked is told, not left waiting); they have ``answer_s`` more to say so.
+        """
+        self._draining = True
+        await self._wait_idle(grace_s)
+        if self._in_flight:
+            log.warning("shutdown: stopping %d request(s) still in flight", self._in_flight)
+        for limit in list(self._deadlines):
+            limit.cancel()
+        self._pool.cancel_waiting()
+        await self._wait_idle(answer_s)
+
+    async def _wait_idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), seconds)
+
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
+        for limit in list(self._deadlines):  # running model work stops at its next check
+            limit.cancel()
         await self._flights.aclose()
         await self._pool.aclose()
         self._metrics.close()

@@ -106,6 +106,8 @@ def _refill_s(bucket: Bucket) -> float:
 # -- SQLite ------------------------------------------------------------------------------------
 
 SCHEMA_VERSION = 1
+# What a person is told when the store fails mid-request; the backend and its error go to the log.
+_STORE_FAILED = "my cache is not answering right now: try again in a minute"
 
 # One entry per schema version: the statements that take the database from version i to i + 1.
 # Append to migrate; never edit an entry that has shipped.
@@ -206,7 +208,7 @@ class SqliteStore:
             ):
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
         return None if row is None else str(row[0])
 
     async def put(self, key: str, value: str, ttl_s: float) -> None:
@@ -223,7 +225,7 @@ class SqliteStore:
                     for table in ("cache", "locks", "buckets"):
                         await self._db.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
 
     async def get_settings(self, scope: str) -> str | None:
         try:
@@ -233,7 +235,7 @@ class SqliteStore:
             ):
                 row = await cursor.fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
         return None if row is None else str(row[0])
 
     async def put_settings(self, scope: str, value: str) -> None:
@@ -245,7 +247,7 @@ class SqliteStore:
                     (scope, value, self._clock()),
                 )
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
 
     async def acquire(self, name: str, ttl_s: float) -> str | None:
         token = secrets.token_hex(8)
@@ -260,7 +262,7 @@ class SqliteStore:
                 taken = cursor.rowcount == 1
                 await cursor.close()
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
         return token if taken else None
 
     async def release(self, name: str, token: str) -> None:
@@ -268,7 +270,7 @@ class SqliteStore:
             async with self._lock:
                 await self._db.execute("DELETE FROM locks WHERE name = ? AND token = ?", (name, token))
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
 
     async def take(self, buckets: Sequence[Bucket], now: float) -> Denial | None:
         try:
@@ -293,7 +295,7 @@ class SqliteStore:
                         ],
                     )
         except sqlite3.Error as exc:
-            raise StoreError(f"the database failed: {exc}") from exc
+            raise StoreError(_STORE_FAILED, detail=f"SQLite: {exc}") from exc
         return denial
 
     async def aclose(self) -> None:
@@ -374,7 +376,7 @@ class RedisStore:
         return store
 
     def _failed(self, exc: RedisError) -> StoreError:
-        return StoreError(f"Redis at {self._where} failed: {type(exc).__name__}")
+        return StoreError(_STORE_FAILED, detail=f"Redis at {self._where}: {type(exc).__name__}")
 
     async def get(self, key: str) -> str | None:
         try:

@@ -74,6 +74,8 @@ class Article:
     meta: PageMeta
     extractor: str
     """Which stage of the extraction cascade produced ``text`` (``trafilatura``, ``paragraphs``, ``text``)."""
+    source_chars: int | None = None
+    """Set when ``text`` is the start of a longer text, cut to bound the work: the full length."""
 
     @property
     def words(self) -> int:

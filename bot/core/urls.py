@@ -2,7 +2,9 @@
 tracking parameters, fragments and AMP copies.
 
 ``canonical_url`` is a cache key, never an address to fetch: the service fetches the link a
-person posted, then also files the result under the page's own ``<link rel=canonical>``.
+person posted and files the result under that link and where its redirects led. (A page's own
+``<link rel=canonical>`` is shown as metadata but never used as a key: any page can claim any
+address.)
 """
 
 from __future__ import annotations

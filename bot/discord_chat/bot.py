@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -706,6 +707,36 @@ def build_client(
     )
 
 
+# SIGTERM: digests in flight get this long to be posted, then the model work left is stopped and
+# its users told (``DigestService.drain``), then the connection closes: within 10 s in all.
+SHUTDOWN_GRACE_S = 5.0
+
+
+@asynccontextmanager
+async def _closed_on_sigterm(client: PrecisBot, service: DigestService) -> AsyncIterator[None]:
+    """While inside: SIGTERM drains the service, then closes ``client`` (so ``start`` returns)."""
+    loop = asyncio.get_running_loop()
+    stopping: list[asyncio.Task[None]] = []
+
+    async def stop() -> None:
+        log.info("SIGTERM: finishing the digests in flight, then closing")
+        await service.drain(SHUTDOWN_GRACE_S)
+        await client.close()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, lambda: stopping.append(asyncio.create_task(stop())))
+        handles = True
+    except (NotImplementedError, RuntimeError):  # not on Unix, or not the main thread
+        handles = False
+    try:
+        yield
+    finally:
+        if handles:
+            loop.remove_signal_handler(signal.SIGTERM)
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
+
+
 async def serve(settings: Settings, service: DigestService) -> None:
     """Log in, sync the commands, and run until the connection ends or the task is cancelled.
 
@@ -718,7 +749,7 @@ async def serve(settings: Settings, service: DigestService) -> None:
     for message_content in (True, False):
         client = build_client(settings, service, message_content=message_content)
         try:
-            async with client:
+            async with client, _closed_on_sigterm(client, service):
                 await client.start(token)
             return
         except discord.PrivilegedIntentsRequired:

@@ -19,23 +19,36 @@ Errors from those tasks and from bolt itself (``app.error``) meet in ``handle_er
 answers the person where they asked: ephemeral through the ``response_url`` for slash commands,
 shortcuts and buttons; ephemeral in the thread for mentions; nothing for ``auto`` links nobody
 asked about (those are only logged).
+
+Over HTTP, anyone can POST to ``/slack/events``, so nothing in a request is believed until its
+signature is: ``SlackBot._on_http`` reads the body (at most ``MAX_BODY_BYTES``) and checks Slack's
+``v0`` signature before bolt parses it, and answers anything else 401 (413 when too big, 400 when
+signed but not UTF-8) with one log line. Only then does bolt see the request, and check the
+signature again. A ``response_url`` is still a URL from outside: answers go there only when it is
+Slack's (``response_url_allowed``). Socket Mode requests come over a websocket opened with the
+app token, and skip the door.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 import re
 import signal
+import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -74,12 +87,14 @@ from models.quotes import select_notable
 __all__ = [
     "COMMAND",
     "EVENTS_PATH",
+    "MAX_BODY_BYTES",
     "SHORTCUT_ID",
     "Reply",
     "ServiceFactory",
     "SlackBot",
     "build_app",
     "reply_for",
+    "response_url_allowed",
     "run",
     "serve",
 ]
@@ -91,7 +106,21 @@ EVENTS_PATH = "/slack/events"
 COMMAND = "/summarize"
 SHORTCUT_ID = "summarize"
 HTTP_HOST = "0.0.0.0"  # Slack calls in from the internet (or a proxy in front of us)
-SHUTDOWN_GRACE_S = 15.0  # digests in flight get this long to be posted before we stop
+# Shutdown (SIGTERM) ends within 10 s: digests in flight get SHUTDOWN_GRACE_S to be posted; then
+# the model work left is stopped and its users told (DigestService.drain), and any task still
+# running after STOP_GRACE_S more is cancelled, its user told within TELL_TIMEOUT_S.
+SHUTDOWN_GRACE_S = 5.0
+STOP_GRACE_S = 1.0
+TELL_TIMEOUT_S = 1.5
+_RESTARTING_TEXT = "I'm restarting, so I stopped working on that: please ask again in a minute."
+MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KiB; a bigger body is refused, unread
+MAX_CLOCK_SKEW_S = 5 * 60  # Slack's rule: a request signed further from now may be a replay
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # epoch seconds; the length bounds int() on hostile input
+_TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+_SIGNATURE_HEADER = "X-Slack-Signature"
+_VERIFIED = "precis_signature_verified"  # on the bolt context of requests ``_on_http`` let in
+SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 # Message subtypes that are a person posting something; edits, joins, deletions... are not.
 _POSTED_SUBTYPES = {None, "thread_broadcast", "file_share"}
 # chat.postMessage errors that mean "you are not in this conversation", not "Slack is down".
@@ -154,6 +183,74 @@ def reply_for(body: dict[str, Any]) -> Reply | None:
     return None
 
 
+class _Refused(Exception):
+    """A request we will not hand to bolt: the HTTP status, and why (never the body or signature)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+def _verify_signature(secret: str, timestamp: str, signature: str, body: bytes, *, now: float) -> None:
+    """Raise ``_Refused`` unless ``signature`` is Slack's ``v0`` HMAC-SHA256 of ``v0:{timestamp}:{body}``
+    under ``secret``, with ``timestamp`` (whole seconds, ASCII) within ``MAX_CLOCK_SKEW_S`` of ``now``."""
+    if not secret:
+        raise _Refused(401, "no signing secret is configured")
+    if not _TIMESTAMP.fullmatch(timestamp):
+        raise _Refused(401, "the timestamp is not a number of seconds")
+    if abs(now - int(timestamp)) > MAX_CLOCK_SKEW_S:
+        raise _Refused(401, "the timestamp is too far from now")
+    signed = b"v0:" + timestamp.encode("ascii") + b":" + body
+    expected = "v0=" + hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    if not (signature.isascii() and hmac.compare_digest(expected, signature)):
+        raise _Refused(401, "the signature does not match")
+
+
+def _single_header(request: web.Request, name: str) -> str:
+    values = request.headers.getall(name, [])
+    if not values:
+        raise _Refused(401, f"no {name} header")
+    if len(values) > 1:  # bolt would check the last one: we check the only one
+        raise _Refused(401, f"{len(values)} {name} headers")
+    return values[0]
+
+
+def response_url_allowed(url: str, api_url: str) -> bool:
+    """Whether answers may be POSTed to ``url``: https on Slack's own hooks hosts, or the scheme, host
+    and port of the configured Web API (``SLACK_API_URL``: a proxy, or the tests' mock API).
+
+    Parsers disagree about userinfo, backslashes and control characters, so a URL with any of them
+    is refused rather than interpreted.
+    """
+    origin = _origin(url)
+    if origin is None:
+        return False
+    scheme, host, port = origin
+    return (scheme == "https" and host in SLACK_RESPONSE_HOSTS and port == 443) or origin == _origin(api_url)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of a plain http(s) URL; None for anything else, or anything odd."""
+    if not url.isascii() or not url.isprintable() or " " in url or "\\" in url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or "@" in parts.netloc or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        return None
+    return parts.scheme, parts.hostname, _DEFAULT_PORTS[parts.scheme] if port is None else port
+
+
+def _host(url: str) -> str:
+    """The host alone, for logs: the rest of a response_url is a credential."""
+    try:
+        return urlsplit(url).hostname or "?"
+    except ValueError:
+        return "?"
+
+
 def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
@@ -173,12 +270,9 @@ class SlackBot:
             raise BadInput("SLACK_BOT_TOKEN is not set")
         self._settings = settings
         self._service = service
+        self._signing_secret = _secret(settings.slack_signing_secret) or ""
         self.client = client or AsyncWebClient(token=token, base_url=_api_base_url(settings.slack_api_url))
-        self.app = AsyncApp(
-            name="precis",
-            client=self.client,
-            signing_secret=_secret(settings.slack_signing_secret) or "",
-        )
+        self.app = AsyncApp(name="precis", client=self.client, signing_secret=self._signing_secret)
         self._tasks: set[asyncio.Task[None]] = set()
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
@@ -190,15 +284,49 @@ class SlackBot:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def web_app(self) -> web.Application:
-        """An aiohttp application serving ``POST /slack/events`` (signed requests only)."""
-        return self.app.web_app(path=EVENTS_PATH)
+        """An aiohttp application serving ``POST /slack/events`` (signed requests only: ``_on_http``)."""
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        app.router.add_post(EVENTS_PATH, self._on_http)
+        return app
+
+    async def _on_http(self, request: web.Request) -> web.StreamResponse:
+        """The door in front of bolt: a request whose signature does not verify is answered 401
+        (413 too big, 400 not UTF-8) and logged in one line; no listener, no error handler, no call."""
+        try:
+            body = await self._read_signed(request)
+        except _Refused as refused:
+            log.warning("slack: refused a request from %s: %s", request.remote, refused)
+            return web.Response(status=refused.status)
+        bolt_request = AsyncBoltRequest(
+            body=body,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]  # as slack_bolt.adapter.aiohttp does
+            context={_VERIFIED: True},
+        )
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def _read_signed(self, request: web.Request) -> str:
+        """The body, once its size and Slack's signature have been checked; ``_Refused`` otherwise."""
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            raise _Refused(413, f"a body of {request.content_length} bytes")
+        try:
+            body = await request.read()  # stops past client_max_size (MAX_BODY_BYTES), chunked too
+        except web.HTTPRequestEntityTooLarge as exc:
+            raise _Refused(413, f"a body over {MAX_BODY_BYTES} bytes") from exc
+        timestamp = _single_header(request, _TIMESTAMP_HEADER)
+        signature = _single_header(request, _SIGNATURE_HEADER)
+        _verify_signature(self._signing_secret, timestamp, signature, body, now=time.time())
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _Refused(400, "a signed body that is not UTF-8") from exc
 
     async def join(self) -> None:
         """Wait until no work started by a request is still running."""
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
-    async def aclose(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+    async def aclose(self, grace_s: float = STOP_GRACE_S) -> None:
         """Let work in flight finish for up to ``grace_s``, then cancel the rest."""
         try:
             await asyncio.wait_for(self.join(), grace_s)
@@ -217,6 +345,11 @@ class SlackBot:
             await work
         except Exception as exc:
             await self.handle_error(exc, reply)
+        except asyncio.CancelledError:  # shutdown: the person who asked hears so, briefly
+            log.info("slack: request of %s in %s cancelled by shutdown", reply.user, reply.channel)
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._tell(reply, _RESTARTING_TEXT), TELL_TIMEOUT_S)
+            raise
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -239,12 +372,21 @@ class SlackBot:
         except Exception:
             log.exception("slack: could not tell %s about an error", reply.user)
 
-    async def _on_bolt_error(self, error: Exception, body: dict[str, Any]) -> None:
-        await self.handle_error(error, reply_for(body))
+    async def _on_bolt_error(self, error: Exception, body: dict[str, Any], request: AsyncBoltRequest) -> None:
+        """``app.error``. Only requests that came in through ``_on_http`` (signature checked) or over
+        Socket Mode are answered; one handed to bolt any other way names no one we trust."""
+        trusted = request.mode == "socket_mode" or request.context.get(_VERIFIED) is True
+        await self.handle_error(error, reply_for(body) if trusted else None)
 
     async def _tell(self, reply: Reply, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        """An ephemeral message to whoever asked (nothing at all for quiet requests)."""
+        """An ephemeral message to whoever asked (nothing at all for quiet requests, or to a
+        ``response_url`` that is not Slack's)."""
         if reply.response_url:
+            if not response_url_allowed(reply.response_url, self._settings.slack_api_url):
+                log.warning(
+                    "slack: not answering at a response_url on %r: not Slack", _host(reply.response_url)
+                )
+                return
             response = await AsyncWebhookClient(reply.response_url).send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
@@ -425,9 +567,9 @@ class SlackBot:
             return
         permalink = await self._permalink(reply.channel, ts)
         ref = PostedRef(message_id=ts, thread_id=thread_ts, permalink=permalink)
-        meta = result.digest.article.meta
-        for key in dict.fromkeys([url, meta.canonical_url or url]):
-            await self._service.record_posted(reply.requester, key, ref)
+        # Under the link asked for (the service also finds it by where its redirects led); never
+        # under the page's rel=canonical claim, which any page can set to anyone's address.
+        await self._service.record_posted(reply.requester, url, ref)
 
     async def _permalink(self, channel: str, ts: str) -> str | None:
         try:
@@ -452,7 +594,8 @@ async def serve(settings: Settings, service: DigestService, *, http: bool, port:
     """Run until cancelled or SIGTERM: Socket Mode (``SLACK_APP_TOKEN``), or with ``http`` the
     Events API, interactivity and the slash command on ``POST /slack/events`` (signed).
 
-    Work in flight gets ``SHUTDOWN_GRACE_S`` to finish; ``service`` stays open (its owner closes it).
+    Work in flight gets ``SHUTDOWN_GRACE_S`` to finish, then is stopped with its users told (within
+    10 s in all); ``service`` stays open (its owner closes it).
     """
     app_token = _secret(settings.slack_app_token)
     if http and not _secret(settings.slack_signing_secret):
@@ -488,7 +631,8 @@ async def serve(settings: Settings, service: DigestService, *, http: bool, port:
     finally:
         if handles_sigterm:
             loop.remove_signal_handler(signal.SIGTERM)
-        await bot.aclose()
+        await service.drain(SHUTDOWN_GRACE_S)
+        await bot.aclose(STOP_GRACE_S)
 
 
 ServiceFactory = Callable[[], AbstractAsyncContextManager[DigestService]]
