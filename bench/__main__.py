@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["rouge", "speed", "anchor", "extraction", "quotes", "service", "abstractive"],
+        choices=["rouge", "speed", "anchor", "extraction", "quotes", "service", "abstractive", "hostile"],
     )
     parser.add_argument("--json", type=Path, help="also write every number to this file")
     args = parser.parse_args(argv)
@@ -106,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
             f"  default queue ({result['default_queue_size']})    {result['busy_at_default_queue']} of "
             f"{result['concurrent']} refused at once as busy"
         )
+        print()
+
+    if "hostile" not in args.skip:
+        from bench import hostile
+
+        result = hostile.measure(args.eval_dir)
+        report["hostile"] = result
+        hostile.print_report(result)
         print()
 
     if "rouge" not in args.skip:

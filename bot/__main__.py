@@ -115,6 +115,7 @@ async def open_digester(settings: Settings, summarizer: Summarizer) -> AsyncIter
             summarizer,
             find_quotes=partial(extract_quotes, min_words=settings.min_quote_words),
             gate=gate,
+            timeout_s=settings.digest_timeout_s,
         )
 
 

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     """A sentence-transformers folder to use instead of the packaged MiniLM."""
     model_quantize: bool = True
     torch_threads: int | None = Field(None, ge=1)
+    digest_timeout_s: float = Field(60.0, gt=0, le=3600)
+    """Key points and quotes past this are abandoned with "took too long" (the fetch has its own)."""
 
     # -- the digest service (issue 4) ------------------------------------------------------
     data_dir: Path = Path("data")

@@ -39,6 +39,7 @@ from bot.core.store import SqliteStore
 from bot.slack_chat import SlackBot, build_app, serve
 from bot.slack_chat.app import EVENTS_PATH
 from bot.slack_chat.render import ACTION_MORE, ACTION_QUOTES, ACTION_SHORTER, Controls
+from models import deadline
 from models.keypoints import KeyPointResult
 from models.quotes import extract_quotes
 from models.summarizer import ExtractiveSummarizer
@@ -223,7 +224,9 @@ class ControlledSummarizer:
     def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
         self.entered.set()
         if self.hold is not None:
-            self.hold.wait(SETTLE_S)
+            ends = time.monotonic() + SETTLE_S
+            while not self.hold.wait(0.01) and time.monotonic() < ends:
+                deadline.check()  # like the real stages: held work still stops when told to
         if self.error is not None:
             raise self.error
         return self._inner.summarize(text, points, title=title)

@@ -16,6 +16,7 @@ not read. Pasted text skips extraction (``extractor="text"``) but passes the sam
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, replace
@@ -53,6 +54,11 @@ PAYWALL_TEASER_WORDS = 400
 # news story. A longer text (a book, a page's dump) is digested from its start, and the cut is
 # recorded (``Article.source_chars``), so every later stage is bounded whatever was sent.
 MAX_ARTICLE_CHARS = 100_000
+# Text past this much, in document order, is cut from a parsed page before extraction: the article
+# is cut to MAX_ARTICLE_CHARS anyway, and extraction's time grows with the page (a 5 MB page took
+# trafilatura 1.5 s, holding the interpreter from every other request meanwhile).
+MAX_PAGE_TEXT_CHARS = 2 * MAX_ARTICLE_CHARS
+_UNCOUNTED = frozenset({"script", "style", "template", "noscript"})
 # Share of control characters (or undecodable bytes) above which input is binary, not text.
 BINARY_CHAR_SHARE = 0.01
 # langid confidence needed to call a text "not English"; mixed pages score lower.
@@ -161,7 +167,45 @@ def _paragraphs(doc: lxml.html.HtmlElement) -> str:
     return "\n".join(paras)
 
 
-def _trafilatura(html: str, url: str | None) -> tuple[str, dict[str, str | None]]:
+def _cut_after(element: lxml.html.HtmlElement, *, children: bool) -> None:
+    """Remove what follows ``element`` in document order (and its children, with ``children``)."""
+    if children:
+        for child in list(element):
+            element.remove(child)
+    node: lxml.html.HtmlElement | None = element
+    while node is not None:
+        parent = node.getparent()
+        while (following := node.getnext()) is not None and parent is not None:
+            parent.remove(following)
+        node = parent
+
+
+def _text_chars(doc: lxml.html.HtmlElement) -> int:
+    """Characters of text in ``doc``, as ``_pruned`` counts them."""
+    return sum(
+        len(element.tail or "")
+        + (len(element.text or "") if isinstance(element.tag, str) and element.tag not in _UNCOUNTED else 0)
+        for element in doc.iter()
+    )
+
+
+def _pruned(doc: lxml.html.HtmlElement, budget: int = MAX_PAGE_TEXT_CHARS) -> bool:
+    """Cut ``doc`` after its first ``budget`` characters of text (script and style not counted);
+    True when anything was cut. Tails are counted where their element starts: close enough."""
+    for element in doc.iter():
+        for attr in ("text", "tail"):
+            if attr == "text" and (not isinstance(element.tag, str) or element.tag in _UNCOUNTED):
+                continue
+            value = getattr(element, attr) or ""
+            if len(value) >= budget:
+                setattr(element, attr, value[:budget])
+                _cut_after(element, children=attr == "text")
+                return True
+            budget -= len(value)
+    return False
+
+
+def _trafilatura(html: str | lxml.html.HtmlElement, url: str | None) -> tuple[str, dict[str, str | None]]:
     import trafilatura
 
     doc = trafilatura.bare_extraction(
@@ -217,7 +261,13 @@ def read_html(html: str, url: str | None = None, options: GateOptions = GateOpti
 
 
 def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
-    text, meta = _trafilatura(html, url)
+    # An ordinary page goes to trafilatura as it came; a huge one as its pruned tree (a copy:
+    # trafilatura cleans the tree it is given, and the fallback and metadata read ``doc``).
+    source: str | lxml.html.HtmlElement = html
+    page_chars = _text_chars(doc) if len(html) > MAX_PAGE_TEXT_CHARS else 0
+    if page_chars > MAX_PAGE_TEXT_CHARS and _pruned(doc):
+        source = copy.deepcopy(doc)
+    text, meta = _trafilatura(source, url)
     extractor = "trafilatura"
     if len(text.split()) < FALLBACK_TRIGGER_WORDS:
         fallback = _paragraphs(doc)
@@ -240,7 +290,8 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
         published=meta.get("date") or _meta(doc, "article:published_time", "datePublished"),
         language=(html_lang or meta.get("language") or "").split("-")[0].lower() or None,
     )
-    return Article(text=text.strip(), meta=page, extractor=extractor)
+    cut = page_chars if source is not html else None  # the page's own length, not the pruned one
+    return Article(text=text.strip(), meta=page, extractor=extractor, source_chars=cut)
 
 
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s")
@@ -259,7 +310,7 @@ def cap_text(article: Article, limit: int = MAX_ARTICLE_CHARS) -> Article:
         cut = ends[-1] if ends else text.rfind(" ", limit // 2, limit)
     if cut <= 0:
         cut = limit
-    return replace(article, text=text[:cut].rstrip(), source_chars=len(text))
+    return replace(article, text=text[:cut].rstrip(), source_chars=article.source_chars or len(text))
 
 
 def looks_binary(text: str) -> bool:

@@ -8,6 +8,7 @@ it with ``asyncio.to_thread`` (``Digester.digest`` does exactly that).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -24,10 +25,14 @@ __all__ = ["DIGEST_TIMEOUT_S", "Digester", "ReadResult"]
 
 QuoteFinder = Callable[[str], Sequence[Quote]]
 
-# The key points and quotes of one article take about 0.1 s; an article is cut to
-# MAX_ARTICLE_CHARS, so this only trips on a machine far too slow or overloaded, and then a
-# person gets "took too long" instead of silence. (An abstractive backend has its own timeouts.)
-DIGEST_TIMEOUT_S = 20.0
+# The key points and quotes of one article take about 0.1 s and an article is cut to
+# MAX_ARTICLE_CHARS, so this only trips on a machine far too slow or overloaded (or a slow
+# abstractive backend), and then a person gets "took too long" instead of silence. The setting
+# DIGEST_TIMEOUT_S overrides it.
+DIGEST_TIMEOUT_S = 60.0
+# Pages or texts larger than this (about ten times a long news page) are read one at a time: a
+# 5 MB page takes about 1.5 s of extraction, and four at once would hold both cores for seconds.
+HEAVY_INPUT_CHARS = 1_000_000
 
 
 def _ms(since: float) -> float:
@@ -56,6 +61,7 @@ class Digester:
         self._find_quotes = find_quotes
         self._gate = gate
         self.timeout_s = timeout_s
+        self._heavy_lane = asyncio.Semaphore(1)
 
     @property
     def model_name(self) -> str:
@@ -73,7 +79,9 @@ class Digester:
             url, payload, is_html = page.url, page.text, page.content_type != "text/plain"
         started = time.perf_counter()
         # Parsing, extraction and the gate are CPU work on up to FETCH_MAX_BYTES: never on the loop.
-        article = await asyncio.to_thread(self._article, payload, url, is_html)
+        # A heavy input takes the one heavy lane, so several never crowd out ordinary articles.
+        async with self._heavy_lane if len(payload) > HEAVY_INPUT_CHARS else contextlib.nullcontext():
+            article = await asyncio.to_thread(self._article, payload, url, is_html)
         return ReadResult(article, fetch_ms, _ms(started))
 
     def _article(self, payload: str, url: str | None, is_html: bool) -> Article:

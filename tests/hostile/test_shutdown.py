@@ -1,0 +1,83 @@
+"""Shutdown is bounded: work in flight is finished or stopped within 10 s, and the people whose
+request was stopped are told (issue 13, part 3). The real Slack app over HTTP, ``serve`` itself,
+against the mock Web API of ``tests/test_slack_app.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import socket
+import threading
+import time
+
+import aiohttp
+import pytest
+
+from bot.config import Settings
+from bot.slack_chat import serve
+from bot.slack_chat.app import EVENTS_PATH
+
+from .. import test_slack_app
+from ..test_slack_app import BOT_TOKEN, SECRET, SETTLE_S, STORY, Slack
+
+make_slack = test_slack_app.make_slack  # the real app over real HTTP, and the mock Web API
+slack = test_slack_app.slack
+
+SHUTDOWN_BUDGET_S = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.asyncio
+async def test_stopping_the_server_tells_the_people_whose_digest_was_stopped(slack: Slack) -> None:
+    port = free_port()
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.api.base_url,
+    )
+    server = asyncio.create_task(serve(settings, slack.service, http=True, port=port))
+    slack._url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+    slack.summarizer.hold = threading.Event()  # the digest never finishes by itself
+    try:
+        async with asyncio.timeout(SETTLE_S):
+            for _ in itertools.count():  # until the server listens
+                try:
+                    await slack.mention(f"<{STORY}>")
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.02)
+        assert await asyncio.to_thread(slack.summarizer.entered.wait, SETTLE_S)
+        started = time.perf_counter()
+        server.cancel()  # what SIGTERM does, through the same finally
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(server, SHUTDOWN_BUDGET_S + 5)
+        elapsed = time.perf_counter() - started
+    finally:
+        slack.summarizer.hold.set()
+        server.cancel()
+    assert elapsed < SHUTDOWN_BUDGET_S
+    told = [c.body for c in slack.api.calls_to("chat.postEphemeral")]
+    assert len(told) == 1
+    assert "restarting" in told[0]["text"].lower() and told[0]["user"] == "U1"
+    assert not slack.api.calls_to("chat.postMessage")  # no digest, and nothing public
+
+
+@pytest.mark.asyncio
+async def test_a_digest_that_finishes_within_the_grace_is_still_posted(slack: Slack) -> None:
+    slack.summarizer.hold = threading.Event()
+    await slack.mention(f"<{STORY}>")
+    assert await asyncio.to_thread(slack.summarizer.entered.wait, SETTLE_S)
+    drain = asyncio.create_task(slack.service.drain(SHUTDOWN_BUDGET_S / 2))
+    await asyncio.sleep(0.1)
+    slack.summarizer.hold.set()  # finishes during the grace
+    await asyncio.wait_for(drain, SHUTDOWN_BUDGET_S)
+    await asyncio.wait_for(slack.bot.aclose(1.0), SHUTDOWN_BUDGET_S)
+    assert len(slack.api.calls_to("chat.postMessage")) == 1
+    assert not slack.api.calls_to("chat.postEphemeral")
