@@ -839,8 +839,12 @@ async def test_serve_says_which_token_is_missing(slack: Slack, monkeypatch: pyte
         build_app(Settings(_env_file=None), slack.service)
 
 
-@pytest.mark.asyncio
-async def test_serve_answers_slack_on_slack_events_until_stopped(slack: Slack) -> None:
+CHALLENGE = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
+
+
+async def serving(slack: Slack) -> tuple[asyncio.Task[None], str]:
+    """``serve`` over HTTP on a free port, on ``slack``'s service and mock Web API; returns the
+    server task and its events URL once it answers there."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -852,19 +856,22 @@ async def test_serve_answers_slack_on_slack_events_until_stopped(slack: Slack) -
     )
     server = asyncio.create_task(serve(settings, slack.service, http=True, port=port))
     url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
-    challenge = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
-    try:
-        async with asyncio.timeout(SETTLE_S):
-            for _ in itertools.count():  # until the server listens
-                try:
-                    status, body, _ = await slack.post(challenge, "application/json", url=url)
-                    break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
-        assert status == 200 and json.loads(body) == {"challenge": "c-123"}
-    finally:
-        server.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await server
+    async with asyncio.timeout(SETTLE_S):
+        for _ in itertools.count():  # until the server listens
+            try:
+                status, body, _ = await slack.post(CHALLENGE, "application/json", url=url)
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.02)
+    assert status == 200 and json.loads(body) == {"challenge": "c-123"}
+    return server, url
+
+
+@pytest.mark.asyncio
+async def test_serve_answers_slack_on_slack_events_until_stopped(slack: Slack) -> None:
+    server, url = await serving(slack)
+    server.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await server
     with pytest.raises(aiohttp.ClientConnectionError):
-        await slack.post(challenge, "application/json", url=url)
+        await slack.post(CHALLENGE, "application/json", url=url)

@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "domain_matches", "host_of", "normalize_domain", "redact_url"]
+__all__ = ["canonical_url", "domain_matches", "host_of", "normalize_domain", "redact_url", "shown_url"]
+
+# A link quoted back to a person is at most this long: a 100 kB address is not a message.
+SHOWN_URL_CHARS = 100
 
 # Query parameters that say how a link travelled, never which page it is.
 TRACKING_PARAMS = frozenset({
@@ -139,3 +142,11 @@ def redact_url(url: str) -> str:
     if parts.username is not None or parts.password is not None:
         netloc = f"{parts.username or ''}:***@{netloc}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def shown_url(url: str) -> str:
+    """``url`` fit to quote in a reply: itself when short, else its host and a cut path with the
+    full length said (``https://example.com/aaaa… (100,018 characters)``)."""
+    if len(url) <= SHOWN_URL_CHARS:
+        return url
+    return f"{url[: SHOWN_URL_CHARS - 1]}… ({len(url):,} characters)"

@@ -46,7 +46,7 @@ from bot.core.service import (
     wait_text,
 )
 from bot.core.types import Quote, Source, SourceKind
-from bot.core.urls import host_of
+from bot.core.urls import host_of, shown_url
 from bot.discord_chat.render import (
     digest_payloads,
     help_payload,
@@ -475,7 +475,7 @@ class PrecisBot(discord.AutoShardedClient):
                 log.info("auto mode: passing over a link to %s (%s)", host_of(url or ""), exc.code)
                 return _Outcome(request, "quiet")
             text = user_message(exc)
-            prefix = f"Couldn't summarize {url}: " if url else "Couldn't summarize that: "
+            prefix = f"Couldn't summarize {shown_url(url)}: " if url else "Couldn't summarize that: "
             return _Outcome(request, "error", notice=prefix + text)
 
     @staticmethod

@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import socket
 import threading
 import time
 
-import aiohttp
 import pytest
 
-from bot.config import Settings
-from bot.slack_chat import serve
-from bot.slack_chat.app import EVENTS_PATH
-
 from .. import test_slack_app
-from ..test_slack_app import BOT_TOKEN, SECRET, SETTLE_S, STORY, Slack
+from ..test_slack_app import SETTLE_S, STORY, Slack, serving
 
 make_slack = test_slack_app.make_slack  # the real app over real HTTP, and the mock Web API
 slack = test_slack_app.slack
@@ -27,32 +20,13 @@ slack = test_slack_app.slack
 SHUTDOWN_BUDGET_S = 10.0
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.asyncio
 async def test_stopping_the_server_tells_the_people_whose_digest_was_stopped(slack: Slack) -> None:
-    port = free_port()
-    settings = Settings(
-        _env_file=None,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.api.base_url,
-    )
-    server = asyncio.create_task(serve(settings, slack.service, http=True, port=port))
-    slack._url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+    server, url = await serving(slack)
+    slack._url = url  # requests go to the server ``serve`` runs
     slack.summarizer.hold = threading.Event()  # the digest never finishes by itself
     try:
-        async with asyncio.timeout(SETTLE_S):
-            for _ in itertools.count():  # until the server listens
-                try:
-                    await slack.mention(f"<{STORY}>")
-                    break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
+        await slack.mention(f"<{STORY}>")
         assert await asyncio.to_thread(slack.summarizer.entered.wait, SETTLE_S)
         started = time.perf_counter()
         server.cancel()  # what SIGTERM does, through the same finally
