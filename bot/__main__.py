@@ -116,6 +116,7 @@ async def open_digester(settings: Settings, summarizer: Summarizer) -> AsyncIter
             find_quotes=partial(extract_quotes, min_words=settings.min_quote_words),
             gate=gate,
             timeout_s=settings.digest_timeout_s,
+            shown_quotes=settings.show_quotes,
         )
 
 

@@ -44,8 +44,8 @@ def _points(value: str) -> int:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 1 <= n <= 20:
-        raise argparse.ArgumentTypeError("must be between 1 and 20")
+    if not 1 <= n <= 8:
+        raise argparse.ArgumentTypeError("must be between 1 and 8")
     return n
 
 
@@ -63,7 +63,9 @@ def add_summarize_parser(sub: argparse._SubParsersAction) -> None:  # type: igno
         default="markdown",
         help="markdown (default), json (the contract), or the exact discord/slack message payloads",
     )
-    p.add_argument("--points", type=_points, default=None, help="number of key points (default 4)")
+    p.add_argument(
+        "--points", type=_points, default=None, help="number of key points beside the TL;DR (1-8, default 3)"
+    )
     p.add_argument("--no-quotes", action="store_true", help="leave quotes out")
     p.add_argument(
         "--jsonl",
@@ -261,17 +263,15 @@ def run_summarize(
     except PrecisError as exc:  # SourceError, and anything else we raise on purpose
         print(f"precis: {exc.message}", file=stderr)
         return EXIT_SOURCE
-    stdout.write(render(digest, args.format, settings.show_quotes if options.quotes else 0))
+    stdout.write(render(digest, args.format, options.quotes))
     return EXIT_OK
 
 
-def render(digest: Digest, fmt: str, shown_quotes: int) -> str:
+def render(digest: Digest, fmt: str, quotes: bool = True) -> str:
     """The digest as the chosen output format, ending in a newline."""
     if fmt == "json":
         return json.dumps(digest_to_json(digest), ensure_ascii=False, indent=2) + "\n"
-    from models.quotes import select_notable
-
-    shown = select_notable(list(digest.quotes), shown_quotes) if shown_quotes else []
+    shown = list(digest.shown_quotes) if quotes else []
     if fmt == "discord":
         from bot.discord_chat.render import digest_payloads
 
@@ -280,4 +280,4 @@ def render(digest: Digest, fmt: str, shown_quotes: int) -> str:
         from bot.slack_chat.render import digest_message
 
         return json.dumps(digest_message(digest, shown), ensure_ascii=False, indent=2) + "\n"
-    return digest_to_markdown(digest, shown)
+    return digest_to_markdown(digest)

@@ -38,8 +38,8 @@ class Settings(BaseSettings):
     user_agent: str = USER_AGENT
 
     # -- summarizing ---------------------------------------------------------------------------
-    default_points: int = Field(4, ge=1, le=8)
-    show_quotes: int = Field(3, ge=0, le=10)
+    default_points: int = Field(3, ge=1, le=8)
+    show_quotes: int = Field(2, ge=0, le=10)
     min_quote_words: int = Field(4, ge=1)
     min_page_words: int = Field(150, ge=1)
     min_text_words: int = Field(40, ge=1)

@@ -1,40 +1,58 @@
-"""Extractive key points on sentence embeddings.
+"""Extractive TL;DR and key points on sentence embeddings.
 
 Three stages, as in transformers' pipelines:
 
-* ``preprocess``  text -> candidate sentences (exact spans; datelines, bylines and fragments
-  trimmed), limited to the first ``MAX_CANDIDATES`` sentences: news puts what matters first, and
-  a sentence that can never be chosen is not worth embedding.
-* ``forward``     the encoder embeds the candidates (the only model call).
-* ``postprocess`` scores and picks: each sentence's score blends its *centrality* (cosine to the
-  article's centroid: how much of the article it stands for), a *position prior* (the lede
-  matters in news) and, when known, *similarity to the headline*. Points are then chosen
-  greedily with maximal marginal relevance, so a sentence that repeats a chosen one loses, and
-  are returned in article order. The TL;DR is the single best-scoring sentence.
+* ``preprocess``  text -> candidate sentences (exact spans; datelines, bylines, boilerplate and
+  fragments left out), from the first ``MAX_CANDIDATES`` sentences: news puts what matters first,
+  and a sentence that can never be chosen is not worth embedding. A sentence that leans on the one
+  before it ("He also said...", "That year...") is a candidate only together with that sentence,
+  when the two stay short; otherwise not at all.
+* ``forward``     the encoder embeds the candidates, the headline and the standfirst (the only
+  model call).
+* ``postprocess`` picks, in this order:
 
-Every ``KeyPoint`` carries the span of the sentence it came from, and its text is exactly
-``text[start:end]``: a point is always traceable.
+  1. the **TL;DR**: one sentence that says what happened, from the lede (``TLDR_WINDOW``), scored
+     by how close it is to the headline and standfirst, to the article as a whole (centrality) and
+     how early it comes. Questions, quotations, first- or second-person openings, rubrics and
+     teasers never qualify. Over ``TLDR_MAX_WORDS`` it is shortened by deletion only
+     (``models.shorten``), or another sentence is taken.
+  2. the **key points**: the most important *further* facts. Each sentence's score blends its
+     centrality, a position prior and its length; points are chosen greedily with maximal
+     marginal relevance against the TL;DR and the points already chosen, so a sentence that says
+     the TL;DR again never comes in. None holds a span the caller reserved (the quotes shown
+     below), none is the headline again. Shown in article order.
+
+Every ``KeyPoint`` carries the spans it came from, and its text is exactly the article's text at
+those spans joined (one span for a sentence; two adjacent sentences are one span too): a point is
+always traceable.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
-from bot.core.types import KeyPoint
-from models.sentences import candidate_span, iter_sentences
+from bot.core.types import KeyPoint, Span
+from models.sentences import Sentence, candidate_span, iter_sentences
+from models.shorten import shorten
 
 __all__ = [
     "Candidates",
+    "Hints",
     "KeyPointResult",
     "Scoring",
     "SentenceEncoder",
+    "depends_on_context",
+    "is_boilerplate",
     "rank_key_points",
+    "repeats",
     "select_key_points",
+    "tldr_unfit",
 ]
 
 # Sentences past this index are never candidates: on CNN/DM the reference points come from the
@@ -43,6 +61,54 @@ MAX_CANDIDATES = 30
 # Cosine above which two sentences say the same thing (a rewritten lede, a repeated caption):
 # the later one is never chosen beside the earlier, whatever the MMR weights.
 DUPLICATE_COSINE = 0.85
+# The TL;DR comes from the lede: past the first few sentences of a news story come the details.
+TLDR_WINDOW = 6
+TLDR_MAX_WORDS = 30
+# A point longer than this is a wall in a chat reply; it is used only when nothing else is left.
+MAX_POINT_WORDS = 40
+# A sentence that leans on the one before is shown with it only when the two stay this short.
+MERGED_MAX_WORDS = 45
+# Share of a point's words found in the TL;DR (or the headline) above which it says it again.
+REPEAT_WORD_SHARE = 0.7
+
+_QUOTE_MARKS = "\"“”„«»‘’'"
+# Openings that lean on what came before: a pronoun, "that year", a connective.
+_DEPENDENT_START = re.compile(
+    r"""^[\"“‘'(]*(?:
+        (?:And|But|Or|So|Yet|Also|Still|However|Meanwhile|Instead|Nonetheless|Nevertheless|Moreover|
+           Furthermore|Additionally|Besides|Thus|Therefore|Then|Otherwise|Likewise|Similarly|Indeed)\b
+      | (?:He|She|They|It|His|Her|Hers|Their|Theirs|Its|Him|Them|These|Those|Such|That)\b
+      | This\b(?!\s+(?:year|week|month|weekend|morning|afternoon|evening|spring|summer|autumn|fall|
+           winter|season|time\s+last)\b)
+      | The\s+(?:latter|former|same|move|decision|incident|announcement|comments?|remarks?|statement|
+           report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect)\b
+      | (?:Both|Another|Others|Neither|Either)\b
+      | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
+           (?:year|month|week|day|time|period|season|case|moment)\b
+      | (?:That|This|The\s+same|The\s+following|The\s+previous|Later\s+that|Earlier\s+that)\s+
+           (?:year|month|week|day|morning|afternoon|evening|night|time)\b
+    )""",
+    re.VERBOSE,
+)
+# Lines a page carries around an article: captions, credits, share and newsletter prompts.
+_BOILERPLATE = re.compile(
+    r"(?i)(?:^|\b)(?:read more|read also|also read|also on\s|click here|sign up|subscribe\b|newsletter|"
+    r"follow us|follow (?:him|her|them) on|related:|related articles?|advertisement|all rights reserved|"
+    r"copyright|©|photo(?:graph)?:|image:|images?:|credit:|getty images|file photo|pictured:|"
+    r"\(photo\b|\(picture\b|\(image\b|watch:|video:|listen:|share this|share on|download the app|"
+    r"this article (?:was|is) (?:originally|first)|click to|tap to|scroll (?:down|to)|"
+    r"terms of (?:use|service)|privacy policy|cookie)"
+)
+_DATELINE_COLON = re.compile(r"^[A-Z][A-Z .'’-]{2,30}:\s+(?=[A-Z])")
+# TL;DR: openings of a feature, a rubric or a teaser, not of a news lede.
+_RUBRIC = re.compile(
+    r"(?i)^(?:the latest\b|here(?:'s|’s| is| are)\b|what (?:we|you) (?:know|need)|what to know|"
+    r"watch\b|live\b|opinion\b|analysis\b|editor'?s note|in case you|if you\b|imagine\b|picture this|"
+    r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"
+    r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
+)
+_PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|you|You|your|Your|my|My|me)\b")
+_QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]")
 
 
 class SentenceEncoder(Protocol):
@@ -53,26 +119,41 @@ class SentenceEncoder(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """Weights of the selection score; tuned on the CNN/DM dev split (``make bench`` reports)."""
+    """Weights of the selection scores; tuned on the CNN/DM dev split (``make bench`` reports)."""
 
     centrality: float = 1.0
     position: float = 1.0
     position_decay: float = 8.0
     """The position prior is ``exp(-i / decay)``: sentence 0 gets 1, sentence 8 gets 1/e."""
     headline: float = 0.2
-    """Not tuned (the dev set carries no headlines): kept small so it only breaks near-ties."""
+    """For points: kept small so it only breaks near-ties (points say more than the headline)."""
+    tldr_headline: float = 0.8
+    """For the TL;DR: the headline and standfirst say what happened, so this counts most."""
     redundancy: float = 0.3
-    """MMR penalty on the highest cosine to an already-chosen point."""
-    length_target: int = 28
+    """MMR penalty on the highest cosine to the TL;DR or an already-chosen point."""
+    length_target: int = 24
     """Words; points much longer than this read as walls and are damped."""
     length_penalty: float = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What the digest knows besides the text."""
+
+    title: str | None = None
+    description: str | None = None
+    """The publisher's standfirst (``og:description``, a dek): a signal, never shown as such."""
+    reserved: tuple[Span, ...] = ()
+    """Spans shown elsewhere in the digest (its quotes): no point may hold one."""
 
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
     spans: tuple[tuple[int, int], ...]
     positions: tuple[int, ...]
-    """Index of each candidate among all sentences of the article (0 = the lede)."""
+    """Index of each candidate's (last) sentence among all sentences of the article (0 = the lede)."""
+    standalone: tuple[bool, ...]
+    """False for a sentence shown with the one it leans on (two sentences, one span)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,73 +162,219 @@ class KeyPointResult:
     tldr: KeyPoint | None
 
 
+# -- rules on one sentence ----------------------------------------------------------------------
+
+
+def depends_on_context(sentence: str) -> bool:
+    """True when ``sentence`` opens on something only the sentence before explains: a pronoun
+    ("He also..."), "that year", a connective ("But...", "However,"), or a lower-case word."""
+    stripped = sentence.lstrip(_QUOTE_MARKS + "(— –-").lstrip()
+    return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower()
+
+
+def is_boilerplate(sentence: str) -> bool:
+    """Captions, credits, share bars, newsletter prompts: page furniture, never a point."""
+    return bool(_BOILERPLATE.search(sentence))
+
+
+def _unquoted(sentence: str) -> str:
+    return _QUOTED.sub(" ", sentence)
+
+
+def _bare_quotation(sentence: str) -> bool:
+    """Mostly someone's words: shown (if at all) among the quotes, with the speaker."""
+    words = len(sentence.split())
+    outside = len(_unquoted(sentence).split())
+    return sentence.lstrip()[:1] in _QUOTE_MARKS or (words > 0 and outside < words / 2)
+
+
+def tldr_unfit(sentence: str) -> str | None:
+    """Why ``sentence`` cannot be a TL;DR (it does not say what happened), or None if it can."""
+    text = sentence.strip()
+    if text.endswith("?") or text.endswith(":") or text.endswith(("...", "…")):
+        return "a question or teaser"
+    if _bare_quotation(text):
+        return "a quotation"
+    if depends_on_context(text):
+        return "leans on another sentence"
+    if _RUBRIC.match(text):
+        return "a rubric or feature opening"
+    if _PERSONAL.search(_unquoted(text)):
+        return "first or second person"
+    if is_boilerplate(text):
+        return "boilerplate"
+    if len(text.split()) < 6:
+        return "a fragment"
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def repeats(text: str, other: str) -> bool:
+    """True when most of ``text``'s content words are in ``other``: it says the same again."""
+    mine = [w for w in _words(text) if len(w) > 3]
+    theirs = set(_words(other))
+    return bool(mine) and sum(w in theirs for w in mine) / len(mine) >= REPEAT_WORD_SHARE
+
+
+# -- stage 1 ------------------------------------------------------------------------------------
+
+
+def _point_span(sentence: Sentence) -> tuple[int, int] | None:
+    """The part of ``sentence`` a point may show, or None: the sentence filters plus a
+    ``CITY:`` dateline off the front, and never boilerplate."""
+    span = candidate_span(sentence)
+    if span is None:
+        return None
+    start, end = span
+    text = sentence.text[start - sentence.start : end - sentence.start]
+    if (m := _DATELINE_COLON.match(text)) is not None:
+        start += m.end()
+        text = text[m.end() :]
+    if is_boilerplate(text) or len(text.split()) < 6:
+        return None
+    return start, end
+
+
 def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> Candidates:
     """Candidate sentences; when fewer than ``n`` pass the filters, the rest are let in too, so
-    an article with at least ``n`` sentences always yields exactly ``n`` points."""
+    an article with at least ``n`` sentences always yields ``n`` candidates."""
     sentences = iter_sentences(text)
     seen = list(itertools.islice(sentences, max_candidates))
-    chosen: dict[int, tuple[int, int]] = {}
+    chosen: dict[int, tuple[tuple[int, int], bool]] = {}
     for index, sentence in enumerate(seen):
-        if (span := candidate_span(sentence)) is not None:
-            chosen[index] = span
+        span = _point_span(sentence)
+        if span is None:
+            continue
+        if not depends_on_context(text[span[0] : span[1]]):
+            chosen[index] = (span, True)
+            continue
+        before = chosen.get(index - 1)
+        if before is not None and before[1]:  # lean on a standalone sentence, if short enough
+            merged = (before[0][0], span[1])
+            if len(text[merged[0] : merged[1]].split()) <= MERGED_MAX_WORDS:
+                chosen[index] = (merged, False)
     if len(chosen) < n:  # too few passed the filters: let in the rest, reading further if need be
         for index, sentence in enumerate(itertools.chain(seen, sentences)):
             if len(chosen) >= n:
                 break
             if index not in chosen and any(ch.isalnum() for ch in sentence.text):
-                chosen[index] = (sentence.start, sentence.end)
+                if not depends_on_context(sentence.text):  # skipped rather than shown dangling
+                    chosen[index] = ((sentence.start, sentence.end), True)
     order = sorted(chosen)
-    return Candidates(tuple(chosen[i] for i in order), tuple(order))
+    return Candidates(tuple(chosen[i][0] for i in order), tuple(order), tuple(chosen[i][1] for i in order))
 
 
-def forward(encoder: SentenceEncoder, text: str, candidates: Candidates, title: str | None) -> np.ndarray:
+# -- stage 2 ------------------------------------------------------------------------------------
+
+
+def forward(encoder: SentenceEncoder, text: str, candidates: Candidates, hints: Hints) -> np.ndarray:
+    """Embeddings of the candidates, then of the headline and the standfirst when given."""
     items = [text[s:e] for s, e in candidates.spans]
-    if title:
-        items.append(title)
+    items += [h for h in (hints.title, hints.description) if h]
     if not items:
         return np.zeros((0, 0), dtype=np.float32)
     return encoder.encode(items)
 
 
-def scores(
-    emb: np.ndarray, candidates: Candidates, text: str, title_emb: np.ndarray | None, w: Scoring
-) -> np.ndarray:
-    centroid = emb.mean(axis=0)
-    norm = float(np.linalg.norm(centroid)) or 1.0
-    centrality = emb @ (centroid / norm)
-    positions = np.asarray(candidates.positions, dtype=np.float32)
-    prior = np.exp(-positions / w.position_decay)
-    result = w.centrality * centrality + w.position * prior
-    if title_emb is not None:
-        result = result + w.headline * (emb @ title_emb)
+# -- stage 3 ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    emb: np.ndarray
+    """One row per candidate."""
+    base: np.ndarray
+    """Point score: centrality, position, headline, length."""
+    tldr: np.ndarray
+    """TL;DR score: centrality, position, headline and standfirst."""
+
+
+def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: Scoring) -> _Scored:
+    n = len(candidates.spans)
+    sent, extra = emb[:n], emb[n:]
+    centroid = sent.mean(axis=0)
+    centrality = sent @ (centroid / (float(np.linalg.norm(centroid)) or 1.0))
+    prior = np.exp(-np.asarray(candidates.positions, dtype=np.float32) / w.position_decay)
+    guide = (sent @ extra.T).max(axis=1) if len(extra) else np.zeros(n, dtype=np.float32)
+    title = sent @ extra[0] if hints.title and len(extra) else np.zeros(n, dtype=np.float32)
     lengths = np.asarray([len(text[s:e].split()) for s, e in candidates.spans], dtype=np.float32)
     over = np.clip(lengths / w.length_target - 1.0, 0.0, None)
-    return result - w.length_penalty * over
+    base = w.centrality * centrality + w.position * prior + w.headline * title - w.length_penalty * over
+    tldr = w.centrality * centrality + w.position * prior + w.tldr_headline * guide
+    return _Scored(sent, base, tldr)
+
+
+def _choose_tldr(
+    text: str, candidates: Candidates, scored: _Scored, hints: Hints
+) -> tuple[int, KeyPoint] | None:
+    """The candidate index and TL;DR: the best-scoring sentence of the lede that says what
+    happened, shortened by deletion when long; past the lede only if the lede has none."""
+    order = sorted(range(len(candidates.spans)), key=lambda i: -scored.tldr[i])
+    lede = [i for i in order if candidates.positions[i] < TLDR_WINDOW]
+    rest = [i for i in order if candidates.positions[i] >= TLDR_WINDOW]
+    for i in lede + rest:
+        s, e = candidates.spans[i]
+        if not candidates.standalone[i] or tldr_unfit(text[s:e]):
+            continue
+        if hints.title and repeats(hints.title, text[s:e]) and repeats(text[s:e], hints.title):
+            continue  # the headline again, word for word: the title line says it already
+        pieces = shorten(text, (s, e), TLDR_MAX_WORDS)
+        if pieces is not None:
+            return i, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
+    return None
+
+
+def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
+    s, e = candidates.spans[i]
+    body = text[s:e]
+    if any(a < e and s < b for a, b in hints.reserved):
+        return False  # holds a quote shown below
+    if _bare_quotation(body):
+        return False
+    if tldr is not None:
+        if any(a < e and s < b for a, b in tldr.spans):
+            return False
+        if repeats(body, tldr.text):
+            return False
+    return not (hints.title and repeats(body, hints.title))
 
 
 def choose(
-    emb: np.ndarray, candidates: Candidates, text: str, n: int, title: str | None, w: Scoring
+    text: str,
+    candidates: Candidates,
+    scored: _Scored,
+    n: int,
+    tldr: tuple[int, KeyPoint] | None,
+    hints: Hints,
+    w: Scoring,
 ) -> list[int]:
     """Indices of up to ``n`` candidates, best first (the order maximal marginal relevance picks
     them in): a prefix of a longer choice is the shorter choice."""
     if not candidates.spans or n <= 0:
         return []
-    title_emb = emb[-1] if title else None
-    sent_emb = emb[:-1] if title else emb
-    base = scores(sent_emb, candidates, text, title_emb, w)
+    point = tldr[1] if tldr else None
+    allowed = [i for i in range(len(candidates.spans)) if _allowed(text, candidates, i, point, hints)]
+    short = [i for i in allowed if len(text[slice(*candidates.spans[i])].split()) <= MAX_POINT_WORDS]
     chosen: list[int] = []
-    available = list(range(len(base)))
-    while available and len(chosen) < n:
-        if chosen:
-            overlap = (sent_emb[available] @ sent_emb[chosen].T).max(axis=1)
-            mmr = base[available] - w.redundancy * overlap
-            if (overlap <= DUPLICATE_COSINE).any():
-                mmr = np.where(overlap > DUPLICATE_COSINE, -np.inf, mmr)
-        else:
-            mmr = base[available]
-        best = available[int(np.argmax(mmr))]
-        chosen.append(best)
-        available.remove(best)
+    anchors = [tldr[0]] if tldr else []
+    for pool in (short, allowed):  # long points only when the short ones run out
+        available = [i for i in pool if i not in chosen]
+        while available and len(chosen) < n:
+            base = scored.base[available]
+            against = anchors + chosen
+            if against:
+                overlap = (scored.emb[available] @ scored.emb[against].T).max(axis=1)
+                score = np.where(overlap > DUPLICATE_COSINE, -np.inf, base - w.redundancy * overlap)
+                if np.isneginf(score).all():
+                    break
+            else:
+                score = base
+            best = available[int(np.argmax(score))]
+            chosen.append(best)
+            available.remove(best)
     return chosen
 
 
@@ -157,13 +384,15 @@ def _point(text: str, candidates: Candidates, i: int) -> KeyPoint:
 
 
 def postprocess(
-    emb: np.ndarray, candidates: Candidates, text: str, n: int, title: str | None, w: Scoring
+    emb: np.ndarray, candidates: Candidates, text: str, n: int, hints: Hints, w: Scoring
 ) -> KeyPointResult:
-    chosen = choose(emb, candidates, text, n, title, w)
-    if not chosen:
+    if not candidates.spans:
         return KeyPointResult((), None)
+    scored = _score(emb, candidates, text, hints, w)
+    tldr = _choose_tldr(text, candidates, scored, hints)
+    chosen = choose(text, candidates, scored, n, tldr, hints, w)
     points = tuple(_point(text, candidates, i) for i in sorted(chosen))
-    return KeyPointResult(points, _point(text, candidates, chosen[0]))
+    return KeyPointResult(points, tldr[1] if tldr else None)
 
 
 def select_key_points(
@@ -172,12 +401,15 @@ def select_key_points(
     n: int,
     *,
     title: str | None = None,
+    hints: Hints | None = None,
     scoring: Scoring = Scoring(),
 ) -> KeyPointResult:
-    """``n`` key points in article order (fewer only when the article has fewer candidates)."""
-    candidates = preprocess(text, n)
-    emb = forward(encoder, text, candidates, title)
-    return postprocess(emb, candidates, text, n, title, scoring)
+    """A TL;DR and ``n`` key points beside it, in article order (fewer when the article has
+    fewer candidates)."""
+    hints = hints or Hints(title=title)
+    candidates = preprocess(text, n + 1)
+    emb = forward(encoder, text, candidates, hints)
+    return postprocess(emb, candidates, text, n, hints, scoring)
 
 
 def rank_key_points(
@@ -186,10 +418,19 @@ def rank_key_points(
     n: int,
     *,
     title: str | None = None,
+    hints: Hints | None = None,
     scoring: Scoring = Scoring(),
-) -> tuple[KeyPoint, ...]:
-    """The points ``select_key_points`` would show, best first rather than in article order (the
-    first is its TL;DR): what an abstractive summarizer falls back on, one point at a time."""
-    candidates = preprocess(text, n)
-    emb = forward(encoder, text, candidates, title)
-    return tuple(_point(text, candidates, i) for i in choose(emb, candidates, text, n, title, scoring))
+) -> tuple[KeyPoint | None, tuple[KeyPoint, ...]]:
+    """The TL;DR and the points ``select_key_points`` would show, best first rather than in
+    article order: what an abstractive summarizer falls back on, one point at a time."""
+    hints = hints or Hints(title=title)
+    candidates = preprocess(text, n + 1)
+    emb = forward(encoder, text, candidates, hints)
+    if not candidates.spans:
+        return None, ()
+    scored = _score(emb, candidates, text, hints, scoring)
+    tldr = _choose_tldr(text, candidates, scored, hints)
+    points = tuple(
+        _point(text, candidates, i) for i in choose(text, candidates, scored, n, tldr, hints, scoring)
+    )
+    return (tldr[1] if tldr else None), points

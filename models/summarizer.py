@@ -7,7 +7,7 @@ import threading
 from typing import Protocol
 
 from models.encoder import Encoder, EncoderOptions, load_encoder
-from models.keypoints import KeyPointResult, Scoring, select_key_points
+from models.keypoints import Hints, KeyPointResult, Scoring, select_key_points
 
 __all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer"]
 
@@ -15,8 +15,11 @@ __all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer"]
 class Summarizer(Protocol):
     name: str
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
-        """Blocking, CPU-bound: callers run it off the event loop."""
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
+        """A TL;DR and ``points`` key points beside it (``hints`` overrides ``title``). Blocking,
+        CPU-bound: callers run it off the event loop."""
         ...
 
 
@@ -32,8 +35,10 @@ class ExtractiveSummarizer:
         self._scoring = scoring
         self.name = _extractive_name(encoder.name, encoder.quantized)
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
-        return select_key_points(text, self._encoder, points, title=title, scoring=self._scoring)
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
+        return select_key_points(text, self._encoder, points, title=title, hints=hints, scoring=self._scoring)
 
 
 class LazyExtractiveSummarizer:
@@ -56,5 +61,7 @@ class LazyExtractiveSummarizer:
                     self._loaded = ExtractiveSummarizer(load_encoder(self._options), self._scoring)
         return self._loaded
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
-        return self.load().summarize(text, points, title=title)
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
+        return self.load().summarize(text, points, title=title, hints=hints)

@@ -48,7 +48,7 @@ def test_markdown_digest_of_a_file(capsys) -> None:
     assert code == 0, err
     assert out.startswith("# Harbour town votes to rebuild its flooded sea wall with living reef\n")
     assert "**TL;DR:**" in out and "**Key points**" in out
-    assert out.count("\n- ") == 4
+    assert out.count("\n- ") == 3  # the default, beside the TL;DR
     assert "— Harriet Blake" in out
 
 
@@ -59,15 +59,22 @@ def test_json_contract_and_traceable_points(capsys) -> None:
     assert set(d) >= {"source", "tldr", "key_points", "quotes", "stats", "model", "timings_ms", "text"}
     assert set(d["source"]) == {"url", "canonical_url", "title", "site", "author", "published", "language"}
     assert set(d["timings_ms"]) == {"fetch", "extract", "summarize", "quotes", "total"}
-    assert set(d["stats"]) == {"words", "reading_minutes", "extractor", "truncated", "source_chars"}
+    assert set(d["stats"]) == {
+        "words", "reading_minutes", "extractor", "truncated", "source_chars", "digest_words",
+    }  # fmt: skip
     assert d["stats"]["truncated"] is False
+    assert 0 < d["stats"]["digest_words"] <= 200
     assert len(d["key_points"]) == 3
     for point in d["key_points"]:
         joined = " ".join(d["text"][s:e] for s, e in point["spans"])
         assert joined == point["text"]
-    assert d["tldr"] in [p["text"] for p in d["key_points"]]
+    assert d["tldr"] == "".join(d["text"][s:e] for s, e in d["tldr_spans"])
+    assert d["tldr"] not in [p["text"] for p in d["key_points"]]
     for q in d["quotes"]:
         assert d["text"][q["start"] : q["end"]] == q["text"]
+        assert q["shown"] == bool(q["shown_spans"])
+        assert all(q["start"] <= s < e <= q["end"] for s, e in q["shown_spans"])
+    assert 1 <= sum(q["shown"] for q in d["quotes"]) <= 2
     assert "MiniLM" in d["model"]["name"]
 
 
@@ -262,8 +269,9 @@ def test_markdown_keeps_each_quote_its_own_paragraph(capsys) -> None:
     code, out, _ = run(["summarize", str(SAMPLE_HTML)], capsys)
     assert code == 0
     quotes = out.split("**Quotes**\n", 1)[1]
-    assert (
+    # One quote per speaker, each its own block; a quote ending on a comma is shown without it.
+    assert quotes.startswith(
         "> “We can keep pouring concrete and keep watching it crack, or we can build something that gets"
-        " stronger every year,”\n>\n> “I know which one our grandchildren will thank us for.”\n>\n"
-        "> — Harriet Blake\n"
-    ) in quotes
+        " stronger every year”\n>\n> — Harriet Blake\n\n> “"
+    )
+    assert quotes.rstrip().endswith("— Tomasz Nowak")

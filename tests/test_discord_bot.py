@@ -47,7 +47,7 @@ from bot.core.types import Source
 from bot.discord_chat import build_client, find_links, invite_url, is_ignored_author, serve, user_message
 from bot.discord_chat.bot import REQUIRED_PERMISSIONS, WORKING_EMOJI, PrecisBot, bot_intents, digest_view
 from bot.discord_chat.render import digest_payloads
-from models.keypoints import KeyPointResult
+from models.keypoints import Hints, KeyPointResult
 from models.quotes import extract_quotes, select_notable
 from models.summarizer import ExtractiveSummarizer
 
@@ -141,10 +141,12 @@ class BreakableSummarizer:
         self.name = self._inner.name
         self.error: Exception | None = None
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
         if self.error is not None:
             raise self.error
-        return self._inner.summarize(text, points, title=title)
+        return self._inner.summarize(text, points, title=title, hints=hints)
 
 
 # -- Discord's REST API, as far as the bot uses it ----------------------------------------------

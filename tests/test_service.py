@@ -39,7 +39,7 @@ from bot.core.service import (
 )
 from bot.core.store import SqliteStore, Store
 from bot.core.types import Quote, Source
-from models.keypoints import KeyPointResult
+from models.keypoints import Hints, KeyPointResult
 from models.summarizer import ExtractiveSummarizer
 
 from .conftest import BagOfWordsEncoder, PageServer, StoreFactory
@@ -99,13 +99,15 @@ class CountingSummarizer:
         self.gate: threading.Event | None = None
         self._lock = threading.Lock()
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
         with self._lock:
             self.calls += 1
         self.entered.set()
         if self.gate is not None:
             assert self.gate.wait(10), "the test never released the gate"
-        return self._inner.summarize(text, points, title=title)
+        return self._inner.summarize(text, points, title=title, hints=hints)
 
 
 class FakeClock:

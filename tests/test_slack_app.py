@@ -40,7 +40,7 @@ from bot.slack_chat import SlackBot, build_app, serve
 from bot.slack_chat.app import EVENTS_PATH
 from bot.slack_chat.render import ACTION_MORE, ACTION_QUOTES, ACTION_SHORTER, Controls
 from models import deadline
-from models.keypoints import KeyPointResult
+from models.keypoints import Hints, KeyPointResult
 from models.quotes import extract_quotes
 from models.summarizer import ExtractiveSummarizer
 
@@ -221,7 +221,9 @@ class ControlledSummarizer:
         self.hold: threading.Event | None = None
         self.entered = threading.Event()
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
         self.entered.set()
         if self.hold is not None:
             ends = time.monotonic() + SETTLE_S
@@ -229,7 +231,7 @@ class ControlledSummarizer:
                 deadline.check()  # like the real stages: held work still stops when told to
         if self.error is not None:
             raise self.error
-        return self._inner.summarize(text, points, title=title)
+        return self._inner.summarize(text, points, title=title, hints=hints)
 
 
 # -- the harness: signed requests in over HTTP, recorded Web API calls out -----------------------

@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from bot.core.compose import fit, mark_shown, word_budget
 from bot.core.errors import BadInput
 from bot.core.extract import GateOptions, article_from_text, check_readable, read_html
 from bot.core.fetch import Fetcher
 from bot.core.types import Article, Digest, DigestOptions, Quote, Source, SourceKind, Timings
 from models import deadline
 from models.deadline import Deadline
+from models.keypoints import Hints
 from models.summarizer import Summarizer
 
 __all__ = ["DIGEST_TIMEOUT_S", "Digester", "ReadResult"]
@@ -33,6 +35,10 @@ DIGEST_TIMEOUT_S = 60.0
 # Pages or texts larger than this (about ten times a long news page) are read one at a time: a
 # 5 MB page takes about 1.5 s of extraction, and four at once would hold both cores for seconds.
 HEAVY_INPUT_CHARS = 1_000_000
+# Quotes a reply shows by default: two voices fit a chat reply; the JSON has them all.
+SHOWN_QUOTES = 2
+# An article shorter than this (a wire brief) gets at most two key points.
+SHORT_ARTICLE_WORDS = 150
 
 
 def _ms(since: float) -> float:
@@ -55,12 +61,14 @@ class Digester:
         gate: GateOptions = GateOptions(),
         *,
         timeout_s: float = DIGEST_TIMEOUT_S,
+        shown_quotes: int = SHOWN_QUOTES,
     ) -> None:
         self._fetcher = fetcher
         self._summarizer = summarizer
         self._find_quotes = find_quotes
         self._gate = gate
         self.timeout_s = timeout_s
+        self.shown_quotes = shown_quotes
         self._heavy_lane = asyncio.Semaphore(1)
 
     @property
@@ -105,17 +113,27 @@ class Digester:
         """Key points and quotes. Raises ``TooSlow`` past ``limit`` (a new ``timeout_s`` deadline
         when not given), ``Cancelled`` when ``limit`` is cancelled (shutdown)."""
         with deadline.running(limit or Deadline(self.timeout_s)):
-            started = time.perf_counter()
-            result = self._summarizer.summarize(article.text, options.points, title=article.meta.title)
-            summarize_ms = _ms(started)
-            deadline.check()
+            # Quotes first: the key points must not say again what the quotes below them show.
             started = time.perf_counter()
             quotes: tuple[Quote, ...] = ()
             if options.quotes and self._find_quotes is not None:
-                quotes = tuple(self._find_quotes(article.text))
+                found = self._find_quotes(article.text)
+                shown = self.shown_quotes if options.shown_quotes is None else options.shown_quotes
+                quotes = mark_shown(found, shown, article.text)
             quotes_ms = _ms(started)
             deadline.check()
-        tldr = result.tldr.text if result.tldr else ""
+            started = time.perf_counter()
+            hints = Hints(
+                title=article.meta.title,
+                description=article.meta.description,
+                reserved=tuple((q.start, q.end) for q in quotes if q.shown),
+            )
+            # A wire brief gets a TL;DR and at most two points: more would be most of it again.
+            points = options.points if article.words >= SHORT_ARTICLE_WORDS else min(options.points, 2)
+            result = self._summarizer.summarize(article.text, points, title=article.meta.title, hints=hints)
+            summarize_ms = _ms(started)
+            deadline.check()
+        tldr = result.tldr
         timings = Timings(
             fetch=fetch_ms,
             extract=extract_ms,
@@ -123,14 +141,16 @@ class Digester:
             quotes=quotes_ms,
             total=round(fetch_ms + extract_ms + summarize_ms + quotes_ms, 1),
         )
-        return Digest(
+        digest = Digest(
             article=article,
-            tldr=tldr,
+            tldr=tldr.text if tldr else "",
+            tldr_spans=tldr.spans if tldr else (),
             key_points=result.points,
             quotes=quotes,
             model_name=self._summarizer.name,
             timings=timings,
         )
+        return fit(digest, word_budget(options.points))
 
     async def digest(self, source: Source, options: DigestOptions = DigestOptions()) -> Digest:
         read = await self.read(source)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core.compose import digest_words, shown_text
 from bot.core.types import Digest, Quote
 
 __all__ = ["JSON_VERSION", "digest_to_json", "digest_to_markdown", "group_quotes"]
@@ -33,12 +34,21 @@ def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
                 "language": meta.language,
             },
             "tldr": digest.tldr,
+            "tldr_spans": [list(s) for s in digest.tldr_spans],  # the TL;DR is these pieces, joined
             "key_points": [
                 {"text": p.text, "spans": [list(s) for s in p.spans], "rewritten": p.rewritten}
                 for p in digest.key_points
             ],
             "quotes": [
-                {"text": q.text, "speaker": q.speaker, "verb": q.verb, "start": q.start, "end": q.end}
+                {
+                    "text": q.text,
+                    "speaker": q.speaker,
+                    "verb": q.verb,
+                    "start": q.start,
+                    "end": q.end,
+                    "shown": q.shown,  # in the chat reply, as the pieces at "shown_spans"
+                    "shown_spans": [list(s) for s in q.shown_spans],
+                }
                 for q in digest.quotes
             ],
             "stats": {
@@ -48,6 +58,7 @@ def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
                 # a text longer than the engine reads is digested from its start (MAX_ARTICLE_CHARS)
                 "truncated": digest.article.source_chars is not None,
                 "source_chars": digest.article.source_chars or len(digest.article.text),
+                "digest_words": digest_words(digest),
             },
             "model": {"name": digest.model_name},
             "timings_ms": {
@@ -71,7 +82,8 @@ def group_quotes(quotes: list[Quote]) -> list[tuple[str | None, list[Quote]]]:
     return list(groups.items())
 
 
-def digest_to_markdown(digest: Digest, shown_quotes: list[Quote] | None = None) -> str:
+def digest_to_markdown(digest: Digest) -> str:
+    """The reply as Markdown: title line, byline, TL;DR, key points and the shown quotes."""
     meta = digest.article.meta
     lines = [f"# {meta.title or 'Summary'}"]
     byline = " · ".join(
@@ -89,12 +101,13 @@ def digest_to_markdown(digest: Digest, shown_quotes: list[Quote] | None = None) 
         lines.append(f"<{meta.canonical_url or meta.url}>")
     lines += ["", f"**TL;DR:** {digest.tldr}", "", "**Key points**"]
     lines += [f"- {p.text}" for p in digest.key_points]
-    quotes = shown_quotes if shown_quotes is not None else list(digest.quotes)
+    quotes = list(digest.shown_quotes)
     if quotes:
         lines += ["", "**Quotes**"]
         for speaker, items in group_quotes(quotes):
             for q in items:
-                lines += [f"> “{q.text}”", ">"]  # a bare ">" keeps each quote its own paragraph
+                shown = shown_text(q, digest.article.text)
+                lines += [f"> “{shown}”", ">"]  # a bare ">" keeps each quote its own paragraph
             lines.append(f"> — {speaker or 'unattributed'}")
             lines.append("")
         if lines[-1] == "":

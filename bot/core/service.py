@@ -109,7 +109,7 @@ LEASE_POLL_S = 0.05
 RESTARTING = "I'm restarting: try again in a minute"
 DRAIN_ANSWER_S = 2.0
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: the TL;DR's spans, the quotes a reply shows
 SQLITE_FILE = "precis.sqlite3"
 
 _BOOL_WORDS = {
@@ -233,6 +233,7 @@ def _digest_to_json(digest: Digest) -> str:
     return json.dumps({
         "v": CACHE_FORMAT,
         "tldr": digest.tldr,
+        "tldr_spans": [list(s) for s in digest.tldr_spans],
         "key_points": [{"text": p.text, "spans": [list(s) for s in p.spans], "rewritten": p.rewritten}
                        for p in digest.key_points],
         "quotes": [asdict(q) for q in digest.quotes],
@@ -248,11 +249,15 @@ def _digest_from_json(raw: str, article: Article) -> Digest | None:
     return Digest(
         article=article,
         tldr=data["tldr"],
+        tldr_spans=tuple((int(s), int(e)) for s, e in data.get("tldr_spans", [])),
         key_points=tuple(
             KeyPoint(p["text"], tuple((int(s), int(e)) for s, e in p["spans"]), p.get("rewritten", False))
             for p in data["key_points"]
         ),
-        quotes=tuple(Quote(**q) for q in data["quotes"]),
+        quotes=tuple(
+            Quote(**{**q, "shown_spans": tuple((int(s), int(e)) for s, e in q.get("shown_spans", []))})
+            for q in data["quotes"]
+        ),
         model_name=data["model_name"],
         timings=Timings(**data["timings"]),
     )

@@ -66,6 +66,8 @@ class PageMeta:
     author: str | None = None
     published: str | None = None
     language: str | None = None
+    description: str | None = None
+    """The publisher's standfirst (``og:description``): helps choose the TL;DR, never shown as is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +102,22 @@ class Quote:
     verb: str | None
     start: int
     end: int
+    shown_spans: tuple[Span, ...] = ()
+    """Empty: in the JSON only. Else the reply shows this quote as these pieces of the article
+    (its start, cut at a sentence end inside it and without a trailing comma), joined by "…"."""
+
+    @property
+    def shown(self) -> bool:
+        return bool(self.shown_spans)
 
 
 @dataclass(frozen=True, slots=True)
 class DigestOptions:
-    points: int = 4
+    points: int = 3
+    """Key points beside the TL;DR (1 to 8)."""
     quotes: bool = True
+    shown_quotes: int | None = None
+    """At most this many quotes in the reply (all are in the JSON); None: the digester's setting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +137,12 @@ class Digest:
     quotes: tuple[Quote, ...]
     model_name: str
     timings: Timings = field(default_factory=Timings)
+    tldr_spans: tuple[Span, ...] = ()
+    """The pieces of ``Article.text`` the TL;DR is made of: ``tldr`` is their texts joined."""
+
+    @property
+    def shown_quotes(self) -> tuple[Quote, ...]:
+        return tuple(q for q in self.quotes if q.shown)
 
     @property
     def reading_minutes(self) -> int:

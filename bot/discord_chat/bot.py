@@ -55,7 +55,6 @@ from bot.discord_chat.render import (
     settings_payload,
     thread_name,
 )
-from models.quotes import select_notable
 
 __all__ = [
     "PLATFORM",
@@ -488,7 +487,7 @@ class PrecisBot(discord.AutoShardedClient):
         )
 
     def _shown_quotes(self, result: ServiceResult, quotes_on: bool) -> list[Quote]:
-        return select_notable(list(result.digest.quotes), self.settings.show_quotes) if quotes_on else []
+        return list(result.digest.shown_quotes) if quotes_on else []
 
     async def _post(
         self, outcomes: Sequence[_Outcome], send: Send, *, owner: int, channel_settings: ChannelSettings

@@ -35,6 +35,7 @@ from typing import Any
 
 import discord
 
+from bot.core.compose import shown_text
 from bot.core.render import group_quotes
 from bot.core.service import ChannelSettings
 from bot.core.types import Digest, Quote
@@ -131,11 +132,11 @@ def _byline(digest: Digest) -> str:
     return "*" + " · ".join(parts) + "*"
 
 
-def _quote_items(quotes: Sequence[Quote]) -> list[_Item]:
+def _quote_items(quotes: Sequence[Quote], article: str) -> list[_Item]:
     items: list[_Item] = []
     for index, (speaker, group) in enumerate(group_quotes(list(quotes))):
         for i, q in enumerate(group):
-            text = f"> “{escape(q.text)}”"
+            text = f"> “{escape(shown_text(q, article))}”"
             if i == 0 and index > 0:
                 text = "\n" + text  # a blank line ends one speaker's block quote
             if i == len(group) - 1:
@@ -151,7 +152,7 @@ def _items(digest: Digest, points: Sequence[str], quotes: Sequence[Quote], room:
     for i, point in enumerate(points):
         head = "\n**Key points**\n" if i == 0 else ""
         items.append(_Item(head + "- " + escape(_shorten(point, room - 40)), droppable=True))
-    quote_items = _quote_items(quotes)
+    quote_items = _quote_items(quotes, digest.article.text)
     if quote_items:
         first = quote_items[0]
         quote_items[0] = _Item("\n**Quotes**\n" + first.text, first.droppable)
@@ -187,7 +188,7 @@ def _article_url(digest: Digest) -> str | None:
 def _embeds(digest: Digest, quotes: Sequence[Quote]) -> list[discord.Embed]:
     title = escape(_shorten(digest.article.meta.title or "Summary", EMBED_TITLE_MAX))
     url = _article_url(digest)
-    shown = [q for q in quotes if len(q.text) <= QUOTE_MAX_CHARS]
+    shown = [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
     points = [p.text for p in digest.key_points]
     room = EMBED_DESCRIPTION_MAX - 1
     while True:
@@ -212,7 +213,7 @@ def digest_payloads(
 ) -> list[dict[str, Any]]:
     """The messages that show ``digest``, in order, as Discord JSON bodies.
 
-    ``quotes`` are the ones to show (``models.quotes.select_notable``), or empty for none.
+    ``quotes`` are the ones to show (``Digest.shown_quotes``), or empty for none.
     With ``requested_by`` (a user id) the list starts with the short top-level message of a
     slash command or menu request, "Summary of <title> for @user", on which the thread opens.
     """

@@ -82,7 +82,6 @@ from bot.slack_chat.render import (
     error_text,
     settings_text,
 )
-from models.quotes import select_notable
 
 __all__ = [
     "COMMAND",
@@ -555,7 +554,7 @@ class SlackBot:
     def _message(
         self, result: ServiceResult, owner: str, points: int, quotes: bool, *, buttons: bool = True
     ) -> dict[str, Any]:
-        shown = select_notable(list(result.digest.quotes), self._settings.show_quotes) if quotes else []
+        shown = list(result.digest.shown_quotes) if quotes else []
         controls = Controls(result.article_key, owner, points, quotes) if buttons else None
         return digest_message(result.digest, shown, controls)
 

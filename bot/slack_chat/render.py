@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.core.compose import shown_text
 from bot.core.errors import ModelError, PrecisError, SourceError
 from bot.core.render import group_quotes
 from bot.core.service import MAX_POINTS, ChannelSettings, PostedRef, wait_text
@@ -171,14 +172,14 @@ def _point_lines(digest: Digest) -> list[str]:
     return [f"• {_fit(_squash(p.text), SECTION_MAX - 2)}" for p in digest.key_points]
 
 
-def _quote_sections(quotes: Sequence[Quote]) -> list[dict[str, Any]]:
+def _quote_sections(quotes: Sequence[Quote], article: str) -> list[dict[str, Any]]:
     sections = []
     for speaker, items in group_quotes(list(quotes)):
         footer = f"> — {_fit(_squash(speaker or 'unattributed'), BYLINE_PART_MAX)}"
         budget = SECTION_MAX - len(footer) - 1
         lines: list[str] = []
         for q in items:
-            line = f"> “{_fit(_squash(q.text), budget - 4)}”"
+            line = f"> “{_fit(_squash(shown_text(q, article)), budget - 4)}”"
             if sum(len(x) + 1 for x in lines) + len(line) > budget:
                 break  # the rest of this speaker's quotes do not fit: drop them whole
             lines.append(line)
@@ -227,7 +228,7 @@ def digest_message(
 ) -> dict[str, Any]:
     """The ``chat.postMessage`` arguments for a digest, less ``channel`` and ``thread_ts``.
 
-    ``quotes`` are the ones to show (``models.quotes.select_notable``); ``controls`` adds the
+    ``quotes`` are the ones to show (``Digest.shown_quotes``); ``controls`` adds the
     Shorter / More points / Quotes buttons (they need the cached article's key).
     """
     title = _title(digest)
@@ -239,7 +240,7 @@ def digest_message(
     if tldr:
         head.append(_section(f"*TL;DR* {_fit(tldr, SECTION_MAX - 8)}"))
     points = _packed("*Key points*", _point_lines(digest)) if digest.key_points else []
-    quote_blocks = _quote_sections(quotes)
+    quote_blocks = _quote_sections(quotes, digest.article.text)
     tail = [b for b in [_buttons(digest, controls) if controls else None] if b]
 
     # 50 blocks at most: drop whole speakers' quotes from the end, then whole point sections.

@@ -31,7 +31,15 @@ from bot.core.errors import SummarizerUnavailable
 from bot.core.types import KeyPoint
 from models.abstractive.chunking import chunk_article
 from models.grounding import Grounder, Grounding, GroundingOptions
-from models.keypoints import DUPLICATE_COSINE, KeyPointResult, Scoring, SentenceEncoder, rank_key_points
+from models.keypoints import (
+    DUPLICATE_COSINE,
+    Hints,
+    KeyPointResult,
+    Scoring,
+    SentenceEncoder,
+    rank_key_points,
+    repeats,
+)
 from models.sentences import split_sentences
 
 __all__ = ["AbstractiveSummarizer", "PointGenerator"]
@@ -82,10 +90,17 @@ class AbstractiveSummarizer:
         self._max_chunks = max_chunks
         self.name = f"{generator.name}+grounded"
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
+        """Rewritten points, grounded; the TL;DR is always the extractive one (an article sentence,
+        or a deletion-only shortening of one), and no point says it again."""
+        hints = hints or Hints(title=title)
+        title = hints.title
         sentences = split_sentences(text)
         if points <= 0 or not sentences:
             return KeyPointResult((), None)
+        tldr, _ = rank_key_points(text, self._encoder, 0, hints=hints, scoring=self._scoring)
         # 1. map
         budget = max(1, self.generator.input_budget(points, title))
         chunks = chunk_article(
@@ -113,12 +128,11 @@ class AbstractiveSummarizer:
                 if not g.supported:
                     log.debug("dropped a point (%s: %s): %.120s", g.failed, g.reason, g.text)
             # 3. reduce
-            kept = [i for i, g in enumerate(groundings) if g.supported]
+            kept = [i for i, g in enumerate(groundings) if g.supported and not _restates(g, tldr)]
             chosen = self._reduce([groundings[i] for i in kept], embeddings[kept], grounder, points)
         rewritten = [KeyPoint(g.text, g.spans, rewritten=True) for g, _ in chosen]
         # 4. fill
-        filled = self._fill(text, points - len(rewritten), title, chosen)
-        tldr = rewritten[0] if rewritten else (filled[0] if filled else None)
+        filled = self._fill(text, points - len(rewritten), hints, chosen)
         ordered = sorted(rewritten + filled, key=lambda p: (p.spans[0][0], not p.rewritten))
         return KeyPointResult(tuple(ordered), tldr)
 
@@ -150,7 +164,7 @@ class AbstractiveSummarizer:
         return [(groundings[i], embeddings[i]) for i in chosen]
 
     def _fill(
-        self, text: str, missing: int, title: str | None, chosen: list[tuple[Grounding, np.ndarray]]
+        self, text: str, missing: int, hints: Hints, chosen: list[tuple[Grounding, np.ndarray]]
     ) -> list[KeyPoint]:
         """The best extractive points that neither repeat a supporting sentence of a rewritten
         point nor say the same thing (cosine above ``DUPLICATE_COSINE``)."""
@@ -160,7 +174,7 @@ class AbstractiveSummarizer:
         chosen_emb = np.stack([e for _, e in chosen]) if chosen else None
         wanted = missing + len(taken) + len(chosen)  # enough, unless many are near-duplicates
         while True:
-            ranked = rank_key_points(text, self._encoder, wanted, title=title, scoring=self._scoring)
+            _, ranked = rank_key_points(text, self._encoder, wanted, hints=hints, scoring=self._scoring)
             fresh = [p for p in ranked if not any(_overlaps(p.spans[0], s) for s in taken)]
             if chosen_emb is not None and fresh:
                 similar = (self._encoder.encode([p.text for p in fresh]) @ chosen_emb.T).max(axis=1)
@@ -168,6 +182,15 @@ class AbstractiveSummarizer:
             if len(fresh) >= missing or len(ranked) < wanted:
                 return fresh[:missing]
             wanted *= 2
+
+
+def _restates(grounding: Grounding, tldr: KeyPoint | None) -> bool:
+    """A point that says the TL;DR again, or rests on the TL;DR's sentence, is no further fact."""
+    if tldr is None:
+        return False
+    return repeats(grounding.text, tldr.text) or any(
+        _overlaps(a, b) for a in grounding.spans for b in tldr.spans
+    )
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

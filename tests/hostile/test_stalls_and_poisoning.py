@@ -23,7 +23,7 @@ from bot.core.service import DigestRequest, DigestService, PostedRef, Requester
 from bot.core.store import SqliteStore
 from bot.core.types import DigestOptions, Source
 from models import deadline
-from models.keypoints import KeyPointResult
+from models.keypoints import Hints, KeyPointResult
 from models.quotes import extract_quotes
 from models.sentences import MAX_BLOCK_CHARS, split_sentences
 from models.summarizer import ExtractiveSummarizer
@@ -171,13 +171,15 @@ class SlowSummarizer:
         self.started = threading.Event()
         self.finished = 0
 
-    def summarize(self, text: str, points: int, *, title: str | None = None) -> KeyPointResult:
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
         self.started.set()
         for _ in range(self.steps):
             deadline.check()
             time.sleep(0.01)
         self.finished += 1
-        return ExtractiveSummarizer(BagOfWordsEncoder()).summarize(text, points, title=title)
+        return ExtractiveSummarizer(BagOfWordsEncoder()).summarize(text, points, title=title, hints=hints)
 
 
 ARTICLE = " ".join(SENTENCES)

@@ -1,0 +1,129 @@
+"""What a digest shows, beside its TL;DR and key points: which quotes, cut how, and its length.
+
+``mark_shown``     marks the quotes the reply shows (``Quote.shown_spans``): attributed ones, the
+                   most notable first, one per speaker unless only one person speaks; each cut to
+                   ``SHOWN_QUOTE_MAX_WORDS`` at a sentence end inside it (or not shown).
+``fit``            keeps the whole reply (TL;DR, points, shown quotes and their speakers) within
+                   ``DIGEST_MAX_WORDS``: a second quote goes first, then the longest points.
+``digest_words``   the words a reader reads in the reply.
+
+Every shown piece is a span of the article: what is shown is verbatim, only shorter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.core.types import Digest, KeyPoint, Quote, Span
+
+__all__ = [
+    "DIGEST_MAX_WORDS",
+    "SHOWN_QUOTE_MAX_WORDS",
+    "digest_words",
+    "fit",
+    "mark_shown",
+    "shown_text",
+    "word_budget",
+]
+
+SHOWN_QUOTE_MAX_WORDS = 40
+# A chat reply longer than this is a wall: about 120 words reads right, 200 is the most.
+DIGEST_MAX_WORDS = 160
+# The budget holds at the default number of points; each point asked for past it adds this much.
+DEFAULT_POINTS = 3
+WORDS_PER_EXTRA_POINT = 35
+# A quote shorter than this is a fragment worked into a sentence, rarely a statement worth showing.
+NOTABLE_MIN_WORDS = 8
+
+_SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)")
+_TRAILING = " \t\n,;:\u2014\u2013-"
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:
+    """The piece of ``quote`` the reply shows: all of it without a trailing comma, or its start up
+    to the last sentence end within ``SHOWN_QUOTE_MAX_WORDS`` words; None if it has no such end."""
+    start, end = quote.start, quote.end
+    while end > start and text[end - 1] in _TRAILING:
+        end -= 1
+    if _words(text[start:end]) <= SHOWN_QUOTE_MAX_WORDS:
+        return ((start, end),) if end > start else None
+    cut = None
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if _words(text[start : m.end()]) > SHOWN_QUOTE_MAX_WORDS:
+            break
+        cut = m.end()
+    return ((start, cut),) if cut is not None else None
+
+
+def shown_text(quote: Quote, text: str) -> str:
+    """A shown quote as the reply prints it: its pieces joined by " … ", and "…" when cut short."""
+    pieces = [text[a:b] for a, b in quote.shown_spans] or [quote.text]
+    out = " … ".join(pieces)
+    last = quote.shown_spans[-1][1] if quote.shown_spans else quote.end
+    return out + " …" if text[last : quote.end].strip(_TRAILING) else out
+
+
+def _notable_order(quotes: Sequence[Quote]) -> list[Quote]:
+    """Attributed quotes, the same words only once (captions repeat quotes), statements before
+    fragments, earlier before later (news puts the most important voice first)."""
+    seen: set[str] = set()
+    unique = []
+    for q in quotes:
+        key = re.sub(r"\W+", " ", q.text.lower()).strip()
+        if q.speaker and key not in seen:
+            seen.add(key)
+            unique.append(q)
+    return sorted(unique, key=lambda q: (_words(q.text) < NOTABLE_MIN_WORDS, q.start))
+
+
+def mark_shown(quotes: Sequence[Quote], k: int, text: str) -> tuple[Quote, ...]:
+    """``quotes`` with up to ``k`` of them marked shown (see the module docstring)."""
+    ranked = _notable_order(quotes)
+    speakers = {q.speaker for q in ranked}
+    chosen: dict[int, tuple[Span, ...]] = {}
+    used: set[str | None] = set()
+    for q in ranked:
+        if len(chosen) >= k:
+            break
+        if q.speaker in used and len(speakers) > 1:
+            continue  # one quote per speaker, unless the story has only one voice
+        spans = _shown_spans(q, text)
+        if spans is not None:
+            chosen[q.start] = spans
+            used.add(q.speaker)
+    return tuple(replace(q, shown_spans=chosen.get(q.start, ())) for q in quotes)
+
+
+def digest_words(digest: Digest) -> int:
+    """Words of the reply: TL;DR, key points, and the shown quotes with their speakers."""
+    text = digest.article.text
+    quotes = sum(_words(shown_text(q, text)) + _words(q.speaker or "") for q in digest.shown_quotes)
+    return _words(digest.tldr) + sum(_words(p.text) for p in digest.key_points) + quotes
+
+
+def word_budget(points: int) -> int:
+    """The most words a reply with ``points`` key points asked for may have."""
+    return DIGEST_MAX_WORDS + max(0, points - DEFAULT_POINTS) * WORDS_PER_EXTRA_POINT
+
+
+def fit(digest: Digest, max_words: int = DIGEST_MAX_WORDS) -> Digest:
+    """``digest`` within ``max_words``: drop shown quotes past the first, then the longest key
+    points (one always stays)."""
+    while digest_words(digest) > max_words:
+        shown = digest.shown_quotes
+        if len(shown) > 1:
+            last = max(shown, key=lambda q: _words(q.text))
+            quotes = tuple(replace(q, shown_spans=()) if q is last else q for q in digest.quotes)
+            digest = replace(digest, quotes=quotes)
+        elif len(digest.key_points) > 1:
+            longest: KeyPoint = max(digest.key_points, key=lambda p: _words(p.text))
+            digest = replace(digest, key_points=tuple(p for p in digest.key_points if p is not longest))
+        else:
+            break
+    return digest

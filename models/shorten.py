@@ -1,0 +1,86 @@
+"""Shortening a sentence by deletion only, for a TL;DR that must fit a line.
+
+No word is added and the order is kept: the result is pieces of the sentence (spans into the
+text), joined as they stand. Two deletions, tried in this order, each only where what is left
+still reads as a sentence:
+
+1. asides: parentheses ("(CNN)", "(pictured)") and dash-set interjections (" — who ... —");
+2. a trailing clause after a comma that opens with a subordinating word (", after two winters
+   of flooding", ", which ...", ", according to ..."): the sentence then ends where the clause
+   began, with its own final full stop (a piece of one character).
+
+A cut is never made inside a quotation.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.types import Span
+
+__all__ = ["shorten"]
+
+# Shorter than this, what is left is a fragment, not a sentence.
+MIN_WORDS = 8
+
+_ASIDE = re.compile(r"\s*\([^()]{1,120}\)|\s+(?:—|--|–)\s[^—–]{1,120}?\s(?:—|--|–)(?=\s)")
+_CLAUSE = re.compile(
+    r",\s+(?=(?:which|who|whom|whose|after|as|while|amid|with|following|including|according to|but|"
+    r"although|though|because|when|where|despite|before|until|since|saying|adding|prompting|leaving|"
+    r"making|bringing|sparking|citing|in a|in an|in what|as part of|a day after|a week after|"
+    r"two days after|just days after|weeks after|months after|years after)\b)"
+)
+_END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
+_OPEN_MARKS = "“‘«„"
+_CLOSE_MARKS = "”’»"
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def _balanced(text: str) -> bool:
+    """No quotation left open or closed by a cut."""
+    opens = sum(text.count(c) for c in _OPEN_MARKS)
+    closes = sum(text.count(c) for c in "”»") + len(re.findall(r"’(?=\s|$|[.,;:!?])", text))
+    return text.count('"') % 2 == 0 and opens == closes
+
+
+def _joined(text: str, pieces: list[Span]) -> str:
+    return "".join(text[a:b] for a, b in pieces)
+
+
+def _without_asides(text: str, start: int, end: int) -> list[Span]:
+    pieces, cursor = [], start
+    for m in _ASIDE.finditer(text, start, end):
+        if not _balanced(m.group()):
+            continue
+        pieces.append((cursor, m.start()))
+        cursor = m.end()
+    pieces.append((cursor, end))
+    return [(a, b) for a, b in pieces if b > a]
+
+
+def shorten(text: str, span: Span, max_words: int) -> tuple[Span, ...] | None:
+    """Pieces of ``text[span]`` that read as a sentence of at most ``max_words`` words (the whole
+    span when it fits already), or None when deletion cannot get it there."""
+    start, end = span
+    if _word_count(text[start:end]) <= max_words:
+        return ((start, end),)
+    pieces = _without_asides(text, start, end)
+    if _word_count(_joined(text, pieces)) <= max_words:
+        return tuple(pieces)
+    stop = _END.search(text, start, end)
+    if stop is None:
+        return None
+    # The latest clause boundary that brings it under the limit keeps the most of the sentence.
+    best: list[Span] | None = None
+    for m in _CLAUSE.finditer(text, start, end):
+        kept = [(a, min(b, m.start())) for a, b in pieces if a < m.start()]
+        kept = [(a, b) for a, b in kept if b > a]
+        body = _joined(text, kept)
+        if not _balanced(body) or _word_count(body) < MIN_WORDS:
+            continue
+        if _word_count(body) <= max_words:
+            best = [*kept, (stop.start(), stop.start() + 1)]
+    return tuple(best) if best else None
