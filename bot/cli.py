@@ -145,7 +145,7 @@ def _item_id(item: Any) -> Any:
 @dataclass(frozen=True, slots=True)
 class _Line:
     number: int
-    text: str | None
+    data: bytes | str | None
     """None: the line was over the cap (it was skipped, not held in memory)."""
 
 
@@ -163,23 +163,26 @@ def _batch_lines(stream: BinaryIO | TextIO, cap: int) -> Iterator[_Line]:
                 pass
             yield _Line(number, None)
             continue
-        text = _decoded(line)
-        if text.strip():
-            yield _Line(number, text)
+        if line.strip():
+            yield _Line(number, line)
 
 
 def _line_item(line: _Line, cap: int) -> Any:
     """The line's JSON value. Raises ``BadInput`` naming what is wrong with the line."""
-    if line.text is None:
+    if line.data is None:
         raise BadInput(f"line {line.number}: over the {cap:,}-byte limit")
-    if "\ufffd" in line.text:
-        raise BadInput(f"line {line.number}: not UTF-8 text")
     try:
-        item = json.loads(line.text)
+        text = line.data.decode("utf-8") if isinstance(line.data, bytes) else line.data
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"line {line.number}: not UTF-8 text") from exc
+    try:
+        item = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInput(f"line {line.number}: not JSON ({exc.msg})") from exc
     except RecursionError as exc:
         raise BadInput(f"line {line.number}: JSON nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise BadInput(f"line {line.number}: not JSON we can read ({exc})") from exc
     return item
 
 
@@ -190,7 +193,7 @@ async def _run_batch(
     batch: even an unexpected failure becomes that line's error (logged with its traceback)."""
     from tqdm import tqdm
 
-    lines = list(_batch_lines(stream, cap))
+    lines = _batch_lines(stream, cap)  # one at a time: a batch file may be longer than memory
     for line in tqdm(lines, desc="summarizing", unit="item", file=sys.stderr, disable=None):
         item_id: Any = None
         try:

@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import threading
+import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,10 +46,18 @@ from bot.core.service import DigestRequest, DigestService, Requester, ServiceLim
 from bot.core.store import SqliteStore
 from bot.core.types import Source
 from bot.discord_chat import build_client, find_links, invite_url, is_ignored_author, serve, user_message
-from bot.discord_chat.bot import REQUIRED_PERMISSIONS, WORKING_EMOJI, PrecisBot, bot_intents, digest_view
+from bot.discord_chat.bot import (
+    REQUIRED_PERMISSIONS,
+    WORKING_EMOJI,
+    PrecisBot,
+    bot_intents,
+    digest_view,
+    shut_down,
+)
 from bot.discord_chat.render import digest_payloads
+from models import deadline
 from models.keypoints import Hints, KeyPointResult
-from models.quotes import extract_quotes, select_notable
+from models.quotes import extract_quotes
 from models.summarizer import ExtractiveSummarizer
 
 from .conftest import BagOfWordsEncoder
@@ -140,10 +149,17 @@ class BreakableSummarizer:
         self._inner = ExtractiveSummarizer(BagOfWordsEncoder())
         self.name = self._inner.name
         self.error: Exception | None = None
+        self.hold: threading.Event | None = None
+        self.entered = threading.Event()
 
     def summarize(
         self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
     ) -> KeyPointResult:
+        self.entered.set()
+        if self.hold is not None:
+            ends = time.monotonic() + SETTLE_S
+            while not self.hold.wait(0.01) and time.monotonic() < ends:
+                deadline.check()  # like the real stages: held work still stops when told to
         if self.error is not None:
             raise self.error
         return self._inner.summarize(text, points, title=title, hints=hints)
@@ -695,15 +711,14 @@ async def test_a_link_in_an_auto_channel_gets_a_digest_in_a_new_thread(h: Harnes
     assert reply["allowed_mentions"] == {"parse": []}
     [embed] = reply["embeds"]
     assert embed["title"] == TITLE and embed["url"] == STORY
-    assert len(bullets(reply)) == 4  # the channel's default
+    assert len(bullets(reply)) == 3  # the channel's default
     assert "> — Harriet Blake" in embed["description"]
     labels = [b["label"] for row in reply["components"] for b in row["components"]]
     assert labels == ["Shorter", "More points", "Hide quotes"]
-    assert button(reply, "More points")["custom_id"].startswith(f"pr:m:4:1:{ALICE_ID}:")
+    assert button(reply, "More points")["custom_id"].startswith(f"pr:m:3:1:{ALICE_ID}:")
     # the embed is exactly what ``digest_payloads`` renders (what --format discord prints)
     result = await h.service.summarize(request(STORY, AUTO))
-    shown = select_notable(list(result.digest.quotes), Settings(_env_file=None).show_quotes)
-    assert reply["embeds"] == digest_payloads(result.digest, shown)[0]["embeds"]
+    assert reply["embeds"] == digest_payloads(result.digest, list(result.digest.shown_quotes))[0]["embeds"]
 
 
 @pytest.mark.asyncio
@@ -1225,3 +1240,25 @@ async def test_serve_needs_a_token_and_says_when_it_is_refused(api: FakeDiscord)
     with pytest.raises(BadInput, match="Discord refused DISCORD_TOKEN"):
         await serve(settings, object())  # type: ignore[arg-type]
     assert [f"{c.method} {c.path}" for c in api.calls] == ["GET /users/@me"]
+
+
+# -- shutdown ----------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_shutdown_tells_the_person_whose_digest_was_stopped(h: Harness) -> None:
+    h.summarizer.hold = threading.Event()  # the digest never finishes by itself
+    data = message_payload(h.api.new_id(), f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    try:
+        h.gateway("MESSAGE_CREATE", data)
+        assert await asyncio.to_thread(h.summarizer.entered.wait, SETTLE_S)
+        started = time.perf_counter()
+        await shut_down(h.bot, h.service, grace_s=0.2)  # what SIGTERM does
+        elapsed = time.perf_counter() - started
+    finally:
+        h.summarizer.hold.set()
+    await h.settle()
+    assert elapsed < 10
+    said = json.dumps([c.body for c in h.api.calls if c.method == "POST"])
+    assert "restarting" in said
+    assert "Harriet Blake" not in said  # no digest went out

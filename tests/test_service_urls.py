@@ -33,14 +33,15 @@ from bot.core.urls import canonical_url, domain_matches, host_of, normalize_doma
         ("https://example.com/news/story?amp=1", "https://example.com/news/story"),
         ("https://example.com/news/story?amp", "https://example.com/news/story"),
         ("https://example.com/news/story?outputType=amp&id=3", "https://example.com/news/story?id=3"),
-        ("https://amp.example.com/news/story", "https://example.com/news/story"),
+        # ...but never across hosts: whoever serves one address must not answer for another
+        ("https://amp.example.com/news/story", "https://amp.example.com/news/story"),
         (
             "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/story",
-            "https://www.example.com/news/story",
+            "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/story",
         ),
         (
-            "https://www.google.com/amp/s/www.example.com/news/story/amp?utm_source=x",
-            "https://www.example.com/news/story",
+            "https://www.google.attacker.example/amp/s/victim.example/article",
+            "https://www.google.attacker.example/s/victim.example/article",  # its own host still
         ),
         # not web addresses: left alone
         ("  not a url  ", "not a url"),

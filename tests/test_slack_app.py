@@ -421,7 +421,7 @@ async def test_mention_posts_the_digest_in_that_messages_thread(slack: Slack) ->
     blocks = post.body["blocks"]
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": TITLE}}
     assert "Coastline Courier · Maya Okafor" in blocks[1]["elements"][0]["text"]
-    assert _points(post) == 4
+    assert _points(post) == 3  # the default, beside the TL;DR
     assert "> — Harriet Blake" in _blocks_text(blocks)
     assert set(_buttons(post)) == {ACTION_SHORTER, ACTION_MORE, ACTION_QUOTES}
     assert post.body["text"].startswith(TITLE)
@@ -628,7 +628,7 @@ async def test_settings_with_a_bad_value_say_why(slack: Slack) -> None:
     await slack.settle()
     [answer] = slack.api.calls_to("response_url")
     assert "from 1 to 8" in answer.body["text"]
-    assert (await slack.service.get_settings("slack", TEAM, CHANNEL)).points == 4
+    assert (await slack.service.get_settings("slack", TEAM, CHANNEL)).points == 3  # unchanged
 
 
 # -- the Summarize message shortcut --------------------------------------------------------------
@@ -682,11 +682,11 @@ async def test_buttons_rerender_the_digest_in_place(slack: Slack) -> None:
     await slack.settle()
     [shorter] = slack.api.calls_to("chat.update")
     assert shorter.body["channel"] == CHANNEL and shorter.body["ts"] == digest_ts
-    assert _points(shorter) == 2 and "> — Harriet Blake" in _blocks_text(shorter.body["blocks"])
+    assert _points(shorter) == 1 and "> — Harriet Blake" in _blocks_text(shorter.body["blocks"])
     await slack.press(_buttons(shorter)[ACTION_QUOTES], digest_ts, thread_ts=thread)
     await slack.settle()
     no_quotes = slack.api.calls_to("chat.update")[1]
-    assert _points(no_quotes) == 2 and "> —" not in _blocks_text(no_quotes.body["blocks"])
+    assert _points(no_quotes) == 1 and "> —" not in _blocks_text(no_quotes.body["blocks"])
     assert Controls.decode(_buttons(no_quotes)[ACTION_QUOTES]["value"]).quotes is True
     assert len(slack.pages.hits) == 1  # re-rendered from the cached article
     assert slack.api.calls_to("response_url") == []
@@ -703,7 +703,7 @@ async def test_buttons_are_the_askers_unless_configured_otherwise(make_slack: Sl
         await slack.settle()
         if anyone:
             [update] = slack.api.calls_to("chat.update")
-            assert _points(update) == 6
+            assert _points(update) == 5
         else:
             assert slack.api.calls_to("chat.update") == []
             [answer] = slack.api.calls_to("response_url")

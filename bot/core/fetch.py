@@ -28,6 +28,7 @@ import asyncio
 import codecs
 import contextlib
 import functools
+import http
 import ipaddress
 import re
 import socket
@@ -422,7 +423,10 @@ class _CappedDecoder:
         codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
         codings = [c for c in codings if c and c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FetchError(f"the page is compressed in a way we do not read ({content_encoding})")
+            raise FetchError(
+                "the page is compressed in a way we do not read",
+                detail=f"Content-Encoding {content_encoding!r}",
+            )
         self._coding = codings[0] if codings else None
         self._zlib = None
         if self._coding in ("gzip", "x-gzip"):
@@ -465,6 +469,9 @@ def _parse_content_type(header: str | None) -> tuple[str, str | None]:
     return mime.strip().lower(), charset
 
 
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,30}/[a-z0-9][a-z0-9.+-]{0,60}")
+
+
 def _describe(mime: str) -> str:
     known = {
         "application/pdf": "a PDF",
@@ -476,7 +483,9 @@ def _describe(mime: str) -> str:
     if kind is None:
         kinds = {"image": "an image", "video": "a video", "audio": "an audio file"}
         kind = kinds.get(mime.partition("/")[0], "a file")
-    return f"that link is {kind} ({mime}), not an article page"
+    # The type is the server's text: shown only when it is a plain, short media type.
+    shown = f" ({mime})" if _MEDIA_TYPE.fullmatch(mime) else ""
+    return f"that link is {kind}{shown}, not an article page"
 
 
 def _sniff(body: bytes) -> str:
@@ -514,6 +523,14 @@ def _decode(body: bytes, header_charset: str | None, mime: str) -> tuple[str | N
         if codec is not None:
             return label, body.decode(codec, errors="replace")
     return None, body.decode("utf-8-sig", errors="replace")
+
+
+def _phrase(status: int) -> str:
+    """The standard reason phrase: the server's own is its text, not ours to repeat."""
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def _reason(exc: BaseException) -> str:
@@ -607,9 +624,7 @@ class Fetcher:
     async def _read(self, response: httpx.Response, started: float) -> FetchedPage:
         status = response.status_code
         if status >= 400:
-            raise HTTPStatusError(
-                f"the page answered HTTP {status} {response.reason_phrase}".rstrip(), status
-            )
+            raise HTTPStatusError(f"the page answered HTTP {status} {_phrase(status)}".rstrip(), status)
         mime, charset = _parse_content_type(response.headers.get("content-type"))
         if mime and mime not in ARTICLE_TYPES:
             raise NotAnArticle(_describe(mime))

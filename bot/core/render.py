@@ -97,8 +97,9 @@ def digest_to_markdown(digest: Digest) -> str:
         if x
     )
     lines.append(byline)
-    if meta.canonical_url or meta.url:
-        lines.append(f"<{meta.canonical_url or meta.url}>")
+    # The address it was read from: a page's canonical claim could point anywhere.
+    if meta.url or meta.canonical_url:
+        lines.append(f"<{meta.url or meta.canonical_url}>")
     lines += ["", f"**TL;DR:** {digest.tldr}", "", "**Key points**"]
     lines += [f"- {p.text}" for p in digest.key_points]
     quotes = list(digest.shown_quotes)

@@ -111,6 +111,8 @@ DRAIN_ANSWER_S = 2.0
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
 CACHE_FORMAT = 2  # 2: the TL;DR's spans, the quotes a reply shows
 SQLITE_FILE = "precis.sqlite3"
+# A host named back to a person is cut to this: a 100 kB host name is not a message.
+SHOWN_HOST_CHARS = 80
 
 _BOOL_WORDS = {
     "on": True,
@@ -148,7 +150,7 @@ class DigestRequest:
 @dataclass(frozen=True, slots=True)
 class ChannelSettings:
     trigger: Trigger = "mention"
-    points: int = 4
+    points: int = 3
     quotes: bool = True
     allowed_domains: tuple[str, ...] = ()
     """Empty: every public domain is allowed (minus the blocked ones)."""
@@ -424,7 +426,9 @@ class _WorkPool:
         try:
             result = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
-            if future.cancelled() and self._closed:  # the job was dropped by shutdown, not our caller
+            task = asyncio.current_task()
+            cancelling = task is not None and task.cancelling() > 0
+            if future.cancelled() and self._closed and not cancelling:  # dropped by shutdown, not our caller
                 raise Cancelled(RESTARTING) from None
             raise
         return result, waited[0]
@@ -615,11 +619,12 @@ class DigestService:
         host = host_of(url)
         if host is None:
             return  # not a web address: the fetcher refuses it with the reason
+        shown = host if len(host) <= SHOWN_HOST_CHARS else host[: SHOWN_HOST_CHARS - 1] + "…"
         if settings.blocked_domains and domain_matches(host, settings.blocked_domains):
-            raise DomainNotAllowed(f"links to {host} aren't summarized in this channel")
+            raise DomainNotAllowed(f"links to {shown} aren't summarized in this channel")
         if settings.allowed_domains and not domain_matches(host, settings.allowed_domains):
-            shown = ", ".join(settings.allowed_domains)
-            raise DomainNotAllowed(f"this channel only summarizes links to {shown}, not {host}")
+            allowed = ", ".join(settings.allowed_domains)
+            raise DomainNotAllowed(f"this channel only summarizes links to {allowed}, not {shown}")
 
     async def _take_tokens(self, r: Requester) -> None:
         limits = self._limits

@@ -1,5 +1,5 @@
 """One spelling per article address, so the cache and "already summarized here" see through
-tracking parameters, fragments and AMP copies.
+tracking parameters, fragments and same-host AMP copies.
 
 ``canonical_url`` is a cache key, never an address to fetch: the service fetches the link a
 person posted and files the result under that link and where its redirects led. (A page's own
@@ -30,8 +30,6 @@ TRACKING_PREFIXES = ("utm_", "_hs", "pk_", "mtm_", "at_")
 # How publishers mark the AMP copy of a page in its query string.
 _AMP_QUERY = {"amp": {"", "1", "true"}, "outputtype": {"amp"}, "output": {"amp"}}
 _AMP_SUFFIX = re.compile(r"\.amp(\.html?)$", re.IGNORECASE)
-# Google's AMP viewer and cache: /amp/s/HOST/PATH and HOST-WITH-DASHES.cdn.ampproject.org/c/s/HOST/PATH.
-_AMP_VIEWER = re.compile(r"^/(?:amp|c)/(s/)?([^/]+\.[^/]+)(/.*)?$", re.IGNORECASE)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -43,20 +41,6 @@ def _is_tracking(name: str) -> bool:
 
 def _is_amp_flag(name: str, value: str) -> bool:
     return value.lower() in _AMP_QUERY.get(name.lower(), ())
-
-
-def _unwrap_amp_viewer(host: str, path: str) -> str | None:
-    """The publisher's URL behind a Google AMP viewer or AMP cache link, else None."""
-    if not (
-        host.endswith(".cdn.ampproject.org")
-        or (host.startswith(("www.google.", "google.")) and path.lower().startswith("/amp/"))
-    ):
-        return None
-    found = _AMP_VIEWER.match(path)
-    if found is None:
-        return None
-    secure, inner_host, rest = found.groups()
-    return f"{'https' if secure else 'http'}://{inner_host}{rest or '/'}"
 
 
 def _path(path: str) -> str:
@@ -72,8 +56,10 @@ def canonical_url(url: str) -> str:
 
     Lowercases the scheme and host, drops the fragment, user info, default port, a trailing
     slash and tracking parameters (``utm_*``, ``fbclid``, ``gclid``...), sorts the query, and maps an AMP copy
-    (``/amp/`` segment, ``.amp.html``, ``?amp=1``, an ``amp.`` host, Google's AMP cache and
-    viewer) to the page it copies. A string that is not an http(s) URL comes back trimmed.
+    on the same host (``/amp/`` segment, ``.amp.html``, ``?amp=1``) to the page it copies. The host
+    is never changed: a key naming another host (an ``amp.`` subdomain, Google's AMP viewer, any
+    cache) would let whoever serves that address answer for the other one. A string that is not
+    an http(s) URL comes back trimmed.
     """
     url = url.strip()
     try:
@@ -85,11 +71,6 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if scheme not in _DEFAULT_PORTS or not host:
         return url
-    unwrapped = _unwrap_amp_viewer(host, parts.path)
-    if unwrapped is not None:
-        return canonical_url(unwrapped + (f"?{parts.query}" if parts.query else ""))
-    if host.startswith("amp."):
-        host = host[len("amp.") :]
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"

@@ -22,10 +22,11 @@ Errors: ``user_message`` is the one place an exception becomes what the user rea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -34,7 +35,15 @@ import discord
 from discord import app_commands
 
 from bot.config import Settings
-from bot.core.errors import BadInput, Busy, DomainNotAllowed, NotAnArticle, PrecisError, RateLimited
+from bot.core.errors import (
+    BadInput,
+    Busy,
+    DomainNotAllowed,
+    ModelError,
+    NotAnArticle,
+    PrecisError,
+    RateLimited,
+)
 from bot.core.service import (
     MAX_POINTS,
     ChannelSettings,
@@ -160,6 +169,9 @@ def user_message(exc: BaseException) -> str:
         if "try again" in exc.message.lower():
             return exc.message
         return f"{exc.message.rstrip('.')}. Try again in {wait_text(exc.retry_after_s)}."
+    if isinstance(exc, ModelError):  # its message names a server or a model: for the log only
+        log.error("summarizer failed: %s", exc)
+        return "The summarizer is not available right now; the people running me have been told."
     if isinstance(exc, PrecisError):
         return exc.message
     if isinstance(exc, app_commands.MissingPermissions):
@@ -312,6 +324,7 @@ class PrecisBot(discord.AutoShardedClient):
         self.settings = settings
         self.service = service
         self.sync_commands = sync_commands
+        self._handling: set[asyncio.Task[Any]] = set()
         self.tree = PrecisTree(self)
         self._add_commands()
 
@@ -331,13 +344,42 @@ class PrecisBot(discord.AutoShardedClient):
 
     # -- messages ------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """Count the current task as work in flight, for ``finish`` (shutdown) to wait on."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._handling.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._handling.discard(task)
+
+    async def finish(self, grace_s: float) -> None:
+        """Shutting down: let the handlers in flight answer for ``grace_s``, then cancel the rest
+        (each tells its user it was stopped, within ``TELL_TIMEOUT_S``)."""
+        pending = set(self._handling)
+        if pending:
+            _, pending = await asyncio.wait(pending, timeout=grace_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=TELL_TIMEOUT_S + 1)
+
     async def on_message(self, message: discord.Message) -> None:
         if self.user is None or is_ignored_author(message, self.user.id):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         try:
-            await self._on_message(message)
+            with self._tracked():
+                await self._on_message(message)
+        except asyncio.CancelledError:  # shutdown: say so, briefly, and stop
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                payload = notice_payload(RESTARTING_TEXT)
+                await asyncio.wait_for(message.reply(**_send_kwargs(payload, None)), TELL_TIMEOUT_S)
+            raise
         except Exception as exc:
             text = user_message(exc)
             try:
@@ -529,6 +571,25 @@ class PrecisBot(discord.AutoShardedClient):
         quotes: bool | None = None,
     ) -> None:
         """Slash command and message menu: defer at once, then answer once (then the thread)."""
+        try:
+            with self._tracked():
+                await self._summarize_interaction(interaction, sources, points=points, quotes=quotes)
+        except asyncio.CancelledError:  # shutdown: the "thinking…" becomes a clear answer
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                payload = notice_payload(RESTARTING_TEXT)
+                await asyncio.wait_for(
+                    interaction.followup.send(**_send_kwargs(payload, None)), TELL_TIMEOUT_S
+                )
+            raise
+
+    async def _summarize_interaction(
+        self,
+        interaction: discord.Interaction,
+        sources: Sequence[Source],
+        *,
+        points: int | None,
+        quotes: bool | None,
+    ) -> None:
         await interaction.response.defer(thinking=True)
         requester = self._requester(interaction)
         channel_settings = await self.service.get_settings(PLATFORM, requester.workspace, requester.channel)
@@ -709,6 +770,18 @@ def build_client(
 # SIGTERM: digests in flight get this long to be posted, then the model work left is stopped and
 # its users told (``DigestService.drain``), then the connection closes: within 10 s in all.
 SHUTDOWN_GRACE_S = 5.0
+# ...then the handlers get this long to post what they have, and cancelled ones this long to say so.
+STOP_GRACE_S = 1.0
+TELL_TIMEOUT_S = 1.5
+RESTARTING_TEXT = "I'm restarting, so I stopped working on that: please ask again in a minute."
+
+
+async def shut_down(client: PrecisBot, service: DigestService, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+    """Digests in flight get ``grace_s`` to be posted; then the model work left is stopped, every
+    handler still running says so to its user, and the connection closes."""
+    await service.drain(grace_s)
+    await client.finish(STOP_GRACE_S)
+    await client.close()
 
 
 @asynccontextmanager
@@ -717,13 +790,12 @@ async def _closed_on_sigterm(client: PrecisBot, service: DigestService) -> Async
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 
-    async def stop() -> None:
+    def stop() -> None:
         log.info("SIGTERM: finishing the digests in flight, then closing")
-        await service.drain(SHUTDOWN_GRACE_S)
-        await client.close()
+        stopping.append(asyncio.create_task(shut_down(client, service)))
 
     try:
-        loop.add_signal_handler(signal.SIGTERM, lambda: stopping.append(asyncio.create_task(stop())))
+        loop.add_signal_handler(signal.SIGTERM, stop)
         handles = True
     except (NotImplementedError, RuntimeError):  # not on Unix, or not the main thread
         handles = False

@@ -181,7 +181,7 @@ def _pack(items: Sequence[str], title: str, url: str | None) -> list[discord.Emb
 
 def _article_url(digest: Digest) -> str | None:
     meta = digest.article.meta
-    url = meta.canonical_url or meta.url
+    url = meta.url or meta.canonical_url
     return url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else None
 
 

@@ -113,6 +113,10 @@ STOP_GRACE_S = 1.0
 TELL_TIMEOUT_S = 1.5
 _RESTARTING_TEXT = "I'm restarting, so I stopped working on that: please ask again in a minute."
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KiB; a bigger body is refused, unread
+# Slack sends its few KiB at once: a body still arriving after this is a slow client, not Slack.
+BODY_READ_TIMEOUT_S = 5.0
+# On shutdown, requests still being read or answered get this long before their connection closes.
+HTTP_SHUTDOWN_TIMEOUT_S = 1.0
 MAX_CLOCK_SKEW_S = 5 * 60  # Slack's rule: a request signed further from now may be a replay
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # epoch seconds; the length bounds int() on hostile input
 _TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
@@ -305,15 +309,23 @@ class SlackBot:
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def _read_signed(self, request: web.Request) -> str:
-        """The body, once its size and Slack's signature have been checked; ``_Refused`` otherwise."""
+        """The body, once its size and Slack's signature have been checked; ``_Refused`` otherwise.
+
+        The headers are checked before a byte of the body is read, and the body must arrive
+        within ``BODY_READ_TIMEOUT_S``: a client that drips it slowly holds nothing for long."""
         if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
             raise _Refused(413, f"a body of {request.content_length} bytes")
-        try:
-            body = await request.read()  # stops past client_max_size (MAX_BODY_BYTES), chunked too
-        except web.HTTPRequestEntityTooLarge as exc:
-            raise _Refused(413, f"a body over {MAX_BODY_BYTES} bytes") from exc
         timestamp = _single_header(request, _TIMESTAMP_HEADER)
         signature = _single_header(request, _SIGNATURE_HEADER)
+        if not _TIMESTAMP.fullmatch(timestamp):
+            raise _Refused(401, "the timestamp is not a number of seconds")
+        try:
+            async with asyncio.timeout(BODY_READ_TIMEOUT_S):
+                body = await request.read()  # stops past client_max_size (MAX_BODY_BYTES), chunked too
+        except web.HTTPRequestEntityTooLarge as exc:
+            raise _Refused(413, f"a body over {MAX_BODY_BYTES} bytes") from exc
+        except TimeoutError as exc:
+            raise _Refused(408, f"a body not sent within {BODY_READ_TIMEOUT_S:g} s") from exc
         _verify_signature(self._signing_secret, timestamp, signature, body, now=time.time())
         try:
             return body.decode("utf-8")
@@ -611,7 +623,7 @@ async def serve(settings: Settings, service: DigestService, *, http: bool, port:
         handles_sigterm = False
     try:
         if http:
-            runner = web.AppRunner(bot.web_app())
+            runner = web.AppRunner(bot.web_app(), shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT_S)
             await runner.setup()
             try:
                 await web.TCPSite(runner, HTTP_HOST, port).start()

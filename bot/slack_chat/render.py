@@ -147,7 +147,7 @@ def _byline(digest: Digest) -> str:
         if part and part.strip()
     ]
     parts.append(f"{digest.reading_minutes} min read")
-    url = _safe_url(meta.canonical_url or meta.url)
+    url = _safe_url(meta.url or meta.canonical_url)
     link = f"<{url}|Open the article>" if url else ""
     if link and sum(len(p) + 3 for p in parts) + len(link) <= SECTION_MAX:  # a monster URL: no link
         parts.append(link)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import socketserver
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,6 +148,8 @@ def test_bad_batch_lines_get_an_error_each_and_the_batch_goes_on(
         json.dumps({"id": "page-url", "html": "<p>hi</p>", "page_url": 42}).encode(),
         json.dumps({"id": "too-long", "text": "word " * 20_000}).encode(),
         json.dumps({"id": ["not", "an", "id"], "text": "x"}).encode(),
+        b'{"id": 1' + b"9" * 5000 + b', "text": "x"}',  # more digits than Python converts
+        json.dumps({"id": "fffd", "text": "caf\ufffd " + ARTICLE_TEXT}, ensure_ascii=False).encode(),
         json.dumps({"id": "good", "text": ARTICLE_TEXT}).encode(),
     ]
     batch = tmp_path / "in.jsonl"
@@ -160,7 +164,9 @@ def test_bad_batch_lines_get_an_error_each_and_the_batch_goes_on(
     assert "page_url" in records[2]["error"]["message"]
     assert "limit" in records[3]["error"]["message"]
     assert records[4]["id"] is None
-    assert records[5]["id"] == "good" and records[5]["key_points"]
+    assert records[5]["error"]["code"] == "bad_input" and records[5]["line"] == 6
+    assert records[6]["id"] == "fffd" and records[6]["key_points"]  # U+FFFD is valid UTF-8 text
+    assert records[7]["id"] == "good" and records[7]["key_points"]
     assert "Traceback" not in err
 
 
@@ -178,3 +184,55 @@ async def test_a_store_failing_mid_request_tells_people_nothing_internal() -> No
     assert "127.0.0.1" not in message and "redis" not in message.lower() and "hunter2" not in message
     assert "127.0.0.1" in str(caught.value)  # the log still names the server
     assert "hunter2" not in str(caught.value)
+
+
+class RawServer:
+    """Answers each path with fixed raw HTTP bytes: what no well-behaved server would send."""
+
+    def __init__(self, answers: dict[str, bytes]) -> None:
+        answers_ = answers
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                path = self.rfile.readline().split()[1].decode()
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+                self.wfile.write(answers_[path])
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 404 <!channel> visit evil.example " + b"x" * 6000 + b"\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/<!channel>evil.example"
+        + b"x" * 6000
+        + b"\r\nContent-Length: 3\r\n\r\nabc",
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: <!channel>evil.example"
+        + b"x" * 6000
+        + b"\r\nContent-Length: 3\r\n\r\nabc",
+    ],
+    ids=["reason-phrase", "content-type", "content-encoding"],
+)
+def test_what_a_server_sends_stays_out_of_the_message(
+    answer: bytes, local: None, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = RawServer({"/page": answer})
+    try:
+        code, out, err = run(["summarize", server.url("/page")], capsys, monkeypatch)
+    finally:
+        server.close()
+    assert (code, out) == (3, "")
+    line = one_line(err)
+    assert "evil" not in line and "<!channel>" not in line and len(line) < 200
