@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from models.encoder import EncoderOptions, load_encoder
-from models.keypoints import MAX_CANDIDATES, Scoring, postprocess, preprocess
+from models.keypoints import MAX_CANDIDATES, Hints, KeyPointResult, Scoring, postprocess, preprocess
 from models.keypoints import forward as kp_forward
 from models.sentences import split_sentences
 
@@ -46,15 +46,24 @@ def score_summaries(rows: list[dict], summaries: Iterable[list[str] | str]) -> n
     return totals / max(1, len(rows)) * 100
 
 
-def _ours(rows: list[dict], options: EncoderOptions, max_candidates: int) -> list[list[str]]:
+def _digests(rows: list[dict], options: EncoderOptions, max_candidates: int) -> list[KeyPointResult]:
     encoder = load_encoder(options)
     out = []
     for row in rows:
         text = row["article"]
-        cands = preprocess(text, POINTS, max_candidates=max_candidates)
-        emb = kp_forward(encoder, text, cands, None)
-        out.append([p.text for p in postprocess(emb, cands, text, POINTS, None, Scoring()).points])
+        cands = preprocess(text, POINTS + 1, max_candidates=max_candidates)
+        emb = kp_forward(encoder, text, cands, Hints())
+        out.append(postprocess(emb, cands, text, POINTS, Hints(), Scoring()))
     return out
+
+
+def _points(results: list[KeyPointResult]) -> list[list[str]]:
+    return [[p.text for p in r.points] for r in results]
+
+
+def _whole(results: list[KeyPointResult]) -> list[list[str]]:
+    """The digest as read: the TL;DR, then the points."""
+    return [([r.tldr.text] if r.tldr else []) + [p.text for p in r.points] for r in results]
 
 
 def _lead3(rows: list[dict]) -> list[list[str]]:
@@ -63,19 +72,51 @@ def _lead3(rows: list[dict]) -> list[list[str]]:
 
 def rouge_table(eval_dir: Path, log: Callable[[str], None] = print) -> dict[str, list[float]]:
     rows = load_rows(eval_dir)
+    int8 = _digests(rows, EncoderOptions(quantize=True), MAX_CANDIDATES)
+    fp32 = _digests(rows, EncoderOptions(quantize=False), MAX_CANDIDATES)
+    every = _digests(rows, EncoderOptions(quantize=True), 10_000)
     systems: dict[str, list[list[str]] | list[str]] = {
-        "precis (int8, default)": _ours(rows, EncoderOptions(quantize=True), MAX_CANDIDATES),
-        "precis (fp32)": _ours(rows, EncoderOptions(quantize=False), MAX_CANDIDATES),
-        "precis (int8, all sentences)": _ours(rows, EncoderOptions(quantize=True), 10_000),
+        "precis TL;DR + 3 points (int8)": _whole(int8),
+        "precis 3 points alone (int8)": _points(int8),
+        "precis TL;DR + 3 points (fp32)": _whole(fp32),
+        "precis TL;DR + 3 (all sentences)": _whole(every),
         "lead-3": _lead3(rows),
+        "lead-4": [[s.text for s in split_sentences(r["article"])[: POINTS + 1]] for r in rows],
     }
     for anchor in ("bertsum", "bart-large-cnn", "bottom-up", "pgn"):
         systems[f"anchor: {anchor}"] = [r["anchor_summaries"][anchor] for r in rows]
     results = {}
-    log(f"ROUGE F1 on {len(rows)} CNN/DM dev articles, {POINTS} points (stemmed, vs reference_detok)")
-    log(f"  {'system':<32} {'R-1':>6} {'R-2':>6} {'R-Lsum':>7}")
+    log(f"ROUGE F1 on {len(rows)} CNN/DM dev articles (stemmed, vs reference_detok)")
+    log(f"  {'system':<34} {'R-1':>6} {'R-2':>6} {'R-Lsum':>7}")
     for name, summaries in systems.items():
         r1, r2, rl = score_summaries(rows, summaries)
         results[name] = [round(r1, 2), round(r2, 2), round(rl, 2)]
-        log(f"  {name:<32} {r1:6.2f} {r2:6.2f} {rl:7.2f}")
+        log(f"  {name:<34} {r1:6.2f} {r2:6.2f} {rl:7.2f}")
+    results.update(_tldr_table(eval_dir, rows, int8, log))
     return results
+
+
+def _first_highlight(row: dict) -> str:
+    return re.split(r"(?<=[.!?])\s+", row["reference_detok"].strip())[0]
+
+
+def _tldr_table(
+    eval_dir: Path, cnndm: list[dict], cnndm_digests: list[KeyPointResult], log: Callable[[str], None]
+) -> dict[str, list[float]]:
+    """The TL;DR alone: against the first CNN/DM highlight, and the one-sentence XSum reference."""
+    xsum = load_rows(eval_dir, "xsum")
+    xsum_digests = _digests(xsum, EncoderOptions(quantize=True), MAX_CANDIDATES)
+    out = {}
+    log("ROUGE F1 of the TL;DR alone, beside lead-1")
+    for label, rows, digests, ref in (
+        ("CNN/DM vs first highlight", cnndm, cnndm_digests, _first_highlight),
+        ("XSum vs its one sentence", xsum, xsum_digests, lambda r: r["reference_detok"]),
+    ):
+        refs = [{"reference_detok": ref(r)} for r in rows]
+        ours = score_summaries(refs, [[d.tldr.text] if d.tldr else [] for d in digests])
+        lead1 = score_summaries(refs, [[s.text for s in split_sentences(r["article"])[:1]] for r in rows])
+        log(f"  {label:<26} TL;DR {ours[0]:5.2f}/{ours[1]:5.2f}/{ours[2]:5.2f}   lead-1 "
+            f"{lead1[0]:5.2f}/{lead1[1]:5.2f}/{lead1[2]:5.2f}  ({len(rows)} articles)")  # fmt: skip
+        out[f"tldr {label}"] = [round(x, 2) for x in ours]
+        out[f"lead-1 {label}"] = [round(x, 2) for x in lead1]
+    return out

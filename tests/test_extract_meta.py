@@ -1,0 +1,226 @@
+"""Page metadata (title, site, author) and the gate's handling of short complete articles, on
+small pages written for these tests."""
+
+import json
+
+import pytest
+
+from bot.core.errors import TooLittleText
+from bot.core.extract import read_html
+
+URL = "https://www.harbourherald.example/news/2026/03/reef-wall"
+
+PARAGRAPH = (
+    "<p>The harbour council voted on Tuesday to rebuild the flooded sea wall with a living reef. "
+    "Engineers said the reef would soften waves before they reach the old stone wall. "
+    "Fishing crews asked for a channel to stay open while the work goes on.</p>"
+)
+STORY = PARAGRAPH * 6  # about 240 words: a full article, clear of every short-page check
+
+# A wire brief of about 90 words: complete, in full sentences, shorter than MIN_PAGE_WORDS.
+BRIEF = (
+    "<p>Rescuers pulled two fishermen from the sea off Port Ellis on Sunday after their boat "
+    "capsized in a sudden squall, the coastguard said.</p>"
+    "<p>The men, both in their fifties, clung to the upturned hull for nearly three hours before "
+    "a lifeboat crew reached them shortly after dawn.</p>"
+    "<p>They were taken to hospital in Ardmore with mild hypothermia and are expected to recover, "
+    "a spokeswoman for the hospital said.</p>"
+    "<p>The coastguard urged crews to check the forecast before setting out, as more storms are "
+    "expected along the coast later this week.</p>"
+)
+
+# What a consent wall shows instead of the article: about 100 words, all of it consent wording.
+CONSENT_WALL = (
+    "<div class='consent'><h2>Your privacy choices</h2>"
+    "<p>We and our partners use cookies to store and access personal data on your device, such as "
+    "unique identifiers and browsing data, for personalised ads and content, ad and content "
+    "measurement, and audience insights.</p>"
+    "<p>With your permission we and our partners may use precise geolocation data and "
+    "identification through device scanning for tracking and advertising purposes.</p>"
+    "<p>You can accept all cookies, reject them, or manage your consent preferences at any time "
+    "from the privacy settings link at the bottom of every page.</p>"
+    "<p>Some vendors process your data on the basis of legitimate interest, which you can object "
+    "to in the preferences.</p>"
+    "<p><button>Accept all cookies</button> <button>Manage consent</button></p></div>"
+)
+COOKIE_BANNER = (
+    "<div id='cookie-banner'>We use cookies to improve your experience. "
+    "<button>Accept all cookies</button></div>"
+)
+
+
+def page(body: str, *, title: str = "Reef wall approved", head: str = "") -> str:
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title>{head}</head>"
+        f"<body><article>{body}</article></body></html>"
+    )
+
+
+def og(prop: str, value: str) -> str:
+    return f'<meta property="{prop}" content="{value}">'
+
+
+def json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+# -- title ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("separator", [" - ", " | ", " — ", " :: "])
+def test_title_loses_the_site_name_suffix(separator: str) -> None:
+    title = f"Council backs living reef for the sea wall{separator}Harbour Herald"
+    html = page(STORY, title=title, head=og("og:site_name", "Harbour Herald") + og("og:title", title))
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+
+
+def test_title_suffix_matching_the_host_goes_without_og_site_name() -> None:
+    html = page(STORY, title="Council backs living reef for the sea wall | HarbourHerald")
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+
+
+def test_a_dash_in_the_headline_itself_stays() -> None:
+    html = page(STORY, title="Biden - the early years", head=og("og:site_name", "Harbour Herald"))
+    assert read_html(html, URL).meta.title == "Biden - the early years"
+    html = page(
+        STORY, title="Biden - the early years | Harbour Herald", head=og("og:site_name", "Harbour Herald")
+    )
+    assert read_html(html, URL).meta.title == "Biden - the early years"
+
+
+def test_a_title_that_is_only_the_site_name_is_kept() -> None:
+    html = page(STORY, title="Harbour Herald", head=og("og:site_name", "Harbour Herald"))
+    assert read_html(html, URL).meta.title == "Harbour Herald"
+
+
+# -- site ----------------------------------------------------------------------------------
+
+
+def test_og_site_name_beats_a_wire_service_credit() -> None:
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Reef wall approved"}
+    article["publisher"] = {"@type": "Organization", "name": "Associated Press"}
+    html = page(STORY, head=og("og:site_name", "Harbour Herald") + json_ld(article))
+    assert read_html(html, URL).meta.site == "Harbour Herald"
+
+
+def test_a_wire_service_is_never_another_sites_name() -> None:
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Reef wall approved"}
+    article["publisher"] = {"@type": "Organization", "name": "Reuters"}
+    html = page(STORY, head=json_ld(article))
+    assert read_html(html, URL).meta.site == "harbourherald.example"
+    # ...but on the agency's own site it is the site
+    assert read_html(html, "https://www.reuters.com/world/reef-wall").meta.site == "Reuters"
+
+
+def test_site_from_the_json_ld_publisher() -> None:
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Reef wall approved"}
+    article["publisher"] = {"@type": "NewsMediaOrganization", "name": "The Harbour Herald"}
+    html = page(STORY, head=json_ld(article))
+    assert read_html(html, URL).meta.site == "The Harbour Herald"
+
+
+def test_an_og_site_name_that_is_a_url_gives_way_to_the_host() -> None:
+    html = page(STORY, head=og("og:site_name", "https://www.harbourherald.example"))
+    assert read_html(html, URL).meta.site == "harbourherald.example"
+
+
+# -- author --------------------------------------------------------------------------------
+
+
+def author_of(head: str, body: str = STORY) -> str | None:
+    return read_html(page(body, head=og("og:site_name", "Harbour Herald") + head), URL).meta.author
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ('<meta name="author" content="By Maya Okafor">', "Maya Okafor"),
+        ('<meta name="author" content="Maya Okafor; Tom Reed">', "Maya Okafor, Tom Reed"),
+        ('<meta name="author" content="https://www.facebook.com/harbourherald">', None),
+        ('<meta property="article:author" content="https://harbourherald.example/profile/maya">', None),
+        ('<meta name="author" content="@mayaokafor">', None),
+        ('<meta name="author" content="maya.okafor@harbourherald.example">', None),
+        ('<meta name="author" content="Staff">', None),
+        ('<meta name="author" content="Associated Press">', "Associated Press"),
+    ],
+)
+def test_author_is_a_name_or_nothing(tag: str, expected: str | None) -> None:
+    assert author_of(tag) == expected
+
+
+def test_an_organisation_credited_in_json_ld_is_kept() -> None:
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Reef wall approved"}
+    article["author"] = {"@type": "Organization", "name": "Coastal Research Trust"}
+    assert author_of(json_ld(article)) == "Coastal Research Trust"
+
+
+FACT_CHECK = {
+    "@context": "https://schema.org",
+    "@type": "ClaimReview",
+    "claimReviewed": "The sea wall will cost nothing.",
+    "author": {"@type": "Organization", "name": "Herald Fact Check"},
+    "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "Dana Whitfield"}},
+    "reviewRating": {"@type": "Rating", "alternateName": "False"},
+}
+CLAIM = (
+    "<div class='claim'><span class='claim-author'>Dana Whitfield</span> said the wall costs nothing.</div>"
+)
+
+
+def test_a_fact_checked_claimant_is_not_the_author() -> None:
+    assert author_of(json_ld(FACT_CHECK), CLAIM + STORY) is None
+
+
+def test_a_fact_check_keeps_its_writer_and_drops_the_claimant() -> None:
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "headline": "Reef wall approved",
+                "author": {"@type": "Person", "name": "Maya Okafor"},
+            },
+            {k: v for k, v in FACT_CHECK.items() if k != "@context"},
+            {"@type": "Person", "name": "Dana Whitfield"},
+        ],
+    }
+    assert author_of(json_ld(graph), CLAIM + STORY) == "Maya Okafor"
+
+
+# -- short articles and the gate -----------------------------------------------------------
+
+
+def test_a_complete_wire_brief_is_summarized_not_refused() -> None:
+    article = read_html(page(BRIEF, title="Two fishermen rescued off Port Ellis"), URL)
+    assert 60 <= article.words < 150
+
+
+def test_a_brief_on_a_page_with_a_cookie_banner_is_not_a_cookie_wall() -> None:
+    html = page(BRIEF, title="Two fishermen rescued off Port Ellis").replace(
+        "<body>", "<body>" + COOKIE_BANNER
+    )
+    article = read_html(html, URL)
+    assert "Port Ellis" in article.text
+
+
+def test_a_cookie_wall_is_still_refused() -> None:
+    html = page(CONSENT_WALL, title="Harbour Herald")
+    with pytest.raises(TooLittleText) as info:
+        read_html(html, URL)
+    assert info.value.reason == "cookie_wall"
+    assert 80 <= info.value.words < 150
+
+
+def test_a_paywall_teaser_of_full_sentences_is_still_refused() -> None:
+    teaser = BRIEF + "<p>Subscribe now to continue reading this story.</p>"
+    head = json_ld({"@context": "https://schema.org", "@type": "NewsArticle", "isAccessibleForFree": False})
+    with pytest.raises(TooLittleText) as info:
+        read_html(page(teaser, head=head), URL)
+    assert info.value.reason == "paywall"
+
+
+def test_a_short_page_of_fragments_is_still_too_short() -> None:
+    fragments = "".join(f"<p>Harbour news item {i}: reef, wall, council</p>" for i in range(12))
+    with pytest.raises(TooLittleText) as info:
+        read_html(page(fragments), URL)
+    assert info.value.reason == "too_short"
