@@ -22,7 +22,17 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        choices=["rouge", "speed", "anchor", "extraction", "quotes", "service", "abstractive", "hostile"],
+        choices=[
+            "rouge",
+            "speed",
+            "anchor",
+            "extraction",
+            "quotes",
+            "service",
+            "abstractive",
+            "hostile",
+            "reader",
+        ],
     )
     parser.add_argument("--json", type=Path, help="also write every number to this file")
     args = parser.parse_args(argv)
@@ -106,6 +116,14 @@ def main(argv: list[str] | None = None) -> int:
             f"  default queue ({result['default_queue_size']})    {result['busy_at_default_queue']} of "
             f"{result['concurrent']} refused at once as busy"
         )
+        print()
+
+    if "reader" not in args.skip:
+        from bench import reader
+
+        result = reader.measure(args.eval_dir)
+        report["reader"] = result
+        reader.print_report(result)
         print()
 
     if "hostile" not in args.skip:

@@ -14,6 +14,8 @@ import argparse
 import asyncio
 import gzip
 import json
+import re
+import statistics
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from bot.core.errors import PrecisError
 from bot.core.pipeline import Digester
 from bot.core.types import Digest, DigestOptions, Source
 
-__all__ = ["PanelItem", "digest_items", "panel_items", "write_panel"]
+__all__ = ["PanelItem", "digest_items", "measure", "panel_items", "print_report", "write_panel"]
 
 # A fixed, spread sample: this many English pages, CNN/DM and XSum stories.
 PANEL_PAGES = 18
@@ -41,10 +43,10 @@ class PanelItem:
     """What the rater reads as the article."""
 
 
-def _pages(eval_dir: Path) -> Iterator[PanelItem]:
+def _pages(eval_dir: Path, *, english_only: bool = True) -> Iterator[PanelItem]:
     for line in (eval_dir / "extraction" / "dev.jsonl").open():
         row = json.loads(line)
-        if row.get("lang_guess", "en") != "en":
+        if english_only and row.get("lang_guess", "en") != "en":
             continue
         html = gzip.decompress((eval_dir / "extraction" / row["html_path"]).read_bytes()).decode(
             "utf-8", "replace"
@@ -74,6 +76,98 @@ def panel_items(eval_dir: Path) -> list[PanelItem]:
         + _spread(list(_stories(eval_dir, "cnndm")), PANEL_CNNDM)
         + _spread(list(_stories(eval_dir, "xsum")), PANEL_XSUM)
     )
+
+
+# Checks of the reader section: deliberately simpler than (and independent of) the rules that
+# choose the digest, so a rule that stops working shows up here.
+_DANGLING = re.compile(
+    r"^[\"“‘'(]*(?:He|She|They|It|His|Her|Their|Its|These|Those|This|That|And|But|However|Also|"
+    r"Meanwhile|In that (?:year|month|week)|That (?:year|month|week|day))\b"
+)
+_DANGLING_OK = re.compile(r"^[\"“‘'(]*This (?:year|week|month|morning|summer|season)\b")
+_BOILER = re.compile(
+    r"(?i)read more|click here|sign up|newsletter|getty images|\(photo|photo:|image:|credit:|"
+    r"advertisement|all rights reserved|follow us|(?-i:^[A-Z][A-Z .'-]{2,30}:\s)"
+)
+
+
+def _wordset(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
+
+
+def _same(a: str, b: str) -> bool:
+    """Most of ``a``'s words are in ``b``: it says ``b`` again."""
+    mine = _wordset(a)
+    return bool(mine) and len(mine & _wordset(b)) / len(mine) >= 0.8
+
+
+def _faults(digest: Digest) -> dict[str, bool]:
+    from bot.core.compose import digest_words
+
+    points = [p.text for p in digest.key_points]
+    title = digest.article.meta.title or ""
+    shown = [(q.start, q.end) for q in digest.shown_quotes]
+    first_words = [digest.tldr, *points]
+    return {
+        "tldr_in_point": any(_same(p, digest.tldr) or _same(digest.tldr, p) for p in points),
+        "headline_as_point": bool(title) and any(_same(title, p) and _same(p, title) for p in points),
+        "point_holds_shown_quote": any(
+            a < e and s < b for p in digest.key_points for s, e in p.spans for a, b in shown
+        ),
+        "tldr_over_30_words": len(digest.tldr.split()) > 30,
+        "digest_over_200_words": digest_words(digest) > 200,
+        "dangling_start": any(_DANGLING.match(t) and not _DANGLING_OK.match(t) for t in first_words),
+        "boilerplate": any(_BOILER.search(t) for t in first_words),
+        "tldr_missing": not digest.tldr.strip(),
+        "tldr_question_or_quote": bool(digest.tldr.strip())
+        and (digest.tldr.rstrip().endswith("?") or digest.tldr.lstrip()[0] in "\"“‘'"),
+    }
+
+
+def measure(eval_dir: Path) -> dict[str, object]:
+    """The structural faults over every dev page and dev article, and the digests' length."""
+    from bot.core.compose import digest_words
+
+    items = (
+        list(_pages(eval_dir, english_only=False))
+        + list(_stories(eval_dir, "cnndm"))
+        + list(_stories(eval_dir, "xsum"))
+    )
+    results = digest_items(items)
+    digests = [r for r in results if isinstance(r, Digest)]
+    refused = [(i.key, r.code) for i, r in zip(items, results, strict=True) if not isinstance(r, Digest)]
+    counts: dict[str, int] = {}
+    for d in digests:
+        for name, hit in _faults(d).items():
+            counts[name] = counts.get(name, 0) + int(hit)
+    words = sorted(digest_words(d) for d in digests)
+    return {
+        "digests": len(digests),
+        "refused": refused,
+        "faults": counts,
+        "median_words": statistics.median(words) if words else 0,
+        "p90_words": words[int(0.9 * (len(words) - 1))] if words else 0,
+        "max_words": words[-1] if words else 0,
+        "median_points": statistics.median(len(d.key_points) for d in digests) if digests else 0,
+        "shown_quotes": sum(len(d.shown_quotes) for d in digests),
+    }
+
+
+def print_report(result: dict[str, object]) -> None:
+    print(
+        f"Reader checks on {result['digests']} dev digests (every English and other dev page, CNN/DM and "
+        f"XSum articles; defaults: 3 points, 2 quotes)"
+    )
+    for name, count in result["faults"].items():  # type: ignore[attr-defined]
+        print(f"  {name:<26} {count}")
+    print(
+        f"  words: median {result['median_words']}, p90 {result['p90_words']}, max {result['max_words']}; "
+        f"median points {result['median_points']}; quotes shown {result['shown_quotes']}"
+    )
+    refused = result["refused"]
+    print(
+        f"  refused: {len(refused)}" + (f" ({', '.join(f'{k}: {c}' for k, c in refused)})" if refused else "")
+    )  # type: ignore[arg-type]
 
 
 def _digester() -> Digester:
@@ -125,9 +219,12 @@ def write_panel(eval_dir: Path, out: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reader")
     parser.add_argument("eval_dir", type=Path)
-    parser.add_argument("--panel", type=Path, required=True, help="folder for the panel's files")
+    parser.add_argument("--panel", type=Path, help="write the panel's files to this folder")
     args = parser.parse_args(argv)
-    print(f"wrote {write_panel(args.eval_dir, args.panel)} panel files to {args.panel}")
+    if args.panel:
+        print(f"wrote {write_panel(args.eval_dir, args.panel)} panel files to {args.panel}")
+    else:
+        print_report(measure(args.eval_dir))
     return 0
 
 

@@ -85,7 +85,7 @@ _DEPENDENT_START = re.compile(
       | (?:Both|Another|Others|Neither|Either)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
            (?:year|month|week|day|time|period|season|case|moment)\b
-      | (?:That|This|The\s+same|The\s+following|The\s+previous|Later\s+that|Earlier\s+that)\s+
+      | (?:That|The\s+same|The\s+following|The\s+previous|Later\s+that|Earlier\s+that)\s+
            (?:year|month|week|day|morning|afternoon|evening|night|time)\b
     )""",
     re.VERBOSE,
@@ -97,7 +97,12 @@ _BOILERPLATE = re.compile(
     r"copyright|©|photo(?:graph)?:|image:|images?:|credit:|getty images|file photo|pictured:|"
     r"\(photo\b|\(picture\b|\(image\b|watch:|video:|listen:|share this|share on|download the app|"
     r"this article (?:was|is) (?:originally|first)|click to|tap to|scroll (?:down|to)|"
-    r"terms of (?:use|service)|privacy policy|cookie)"
+    r"terms of (?:use|service)|privacy policy|cookie|more on this (?:and other )?stor|"
+    r"\bpictured\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
+    # a caption or label line: "Shooter: Terry Martin, 48, ...", "Tested by: ... RRP: ..."
+    r"(?-i:^[A-Z][A-Za-z]+(?: [a-z]+)?:\s)|"
+    # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
+    r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
 _DATELINE_COLON = re.compile(r"^[A-Z][A-Z .'’-]{2,30}:\s+(?=[A-Z])")
 # TL;DR: openings of a feature, a rubric or a teaser, not of a news lede.
@@ -233,7 +238,7 @@ def _point_span(sentence: Sentence) -> tuple[int, int] | None:
     if (m := _DATELINE_COLON.match(text)) is not None:
         start += m.end()
         text = text[m.end() :]
-    if is_boilerplate(text) or len(text.split()) < 6:
+    if is_boilerplate(text) or len(text.split()) < 6 or "\n" in text:  # lines run together
         return None
     return start, end
 
@@ -252,15 +257,20 @@ def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> C
             chosen[index] = (span, True)
             continue
         before = chosen.get(index - 1)
-        if before is not None and before[1]:  # lean on a standalone sentence, if short enough
+        if before is not None and before[1]:  # lean on a standalone sentence of the same paragraph
             merged = (before[0][0], span[1])
-            if len(text[merged[0] : merged[1]].split()) <= MERGED_MAX_WORDS:
+            joined = text[merged[0] : merged[1]]
+            if "\n" not in joined and len(joined.split()) <= MERGED_MAX_WORDS:
                 chosen[index] = (merged, False)
     if len(chosen) < n:  # too few passed the filters: let in the rest, reading further if need be
         for index, sentence in enumerate(itertools.chain(seen, sentences)):
             if len(chosen) >= n:
                 break
-            if index not in chosen and any(ch.isalnum() for ch in sentence.text):
+            if (
+                index not in chosen
+                and any(ch.isalnum() for ch in sentence.text)
+                and "\n" not in sentence.text
+            ):
                 if not depends_on_context(sentence.text):  # skipped rather than shown dangling
                     chosen[index] = ((sentence.start, sentence.end), True)
     order = sorted(chosen)
@@ -324,6 +334,16 @@ def _choose_tldr(
         pieces = shorten(text, (s, e), TLDR_MAX_WORDS)
         if pieces is not None:
             return i, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
+    # No sentence passes every rule (a review, a listing, an odd page): the best one that is at
+    # least a statement of some length, so there is always a TL;DR when there is text.
+    for i in lede + rest:
+        s, e = candidates.spans[i]
+        body = text[s:e]
+        if body.rstrip().endswith("?") or is_boilerplate(body) or _bare_quotation(body):
+            continue
+        pieces = shorten(text, (s, e), TLDR_MAX_WORDS) or shorten(text, (s, e), TLDR_MAX_WORDS, loose=True)
+        if pieces is not None:
+            return i, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
     return None
 
 
@@ -332,12 +352,12 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
     body = text[s:e]
     if any(a < e and s < b for a, b in hints.reserved):
         return False  # holds a quote shown below
-    if _bare_quotation(body):
+    if _bare_quotation(body) or body.rstrip().endswith("?"):  # a quotation, a teaser question
         return False
     if tldr is not None:
         if any(a < e and s < b for a, b in tldr.spans):
             return False
-        if repeats(body, tldr.text):
+        if repeats(body, tldr.text) or repeats(tldr.text, body):  # the TL;DR again, or it and more
             return False
     return not (hints.title and repeats(body, hints.title))
 
@@ -390,7 +410,13 @@ def postprocess(
         return KeyPointResult((), None)
     scored = _score(emb, candidates, text, hints, w)
     tldr = _choose_tldr(text, candidates, scored, hints)
-    chosen = choose(text, candidates, scored, n, tldr, hints, w)
+    chosen = choose(text, candidates, scored, n if tldr else n + 1, tldr, hints, w)
+    if tldr is None and chosen:  # nothing reads as a TL;DR: the best point is the closest thing
+        best = chosen.pop(0)
+        span = candidates.spans[best]
+        pieces = shorten(text, span, TLDR_MAX_WORDS) or shorten(text, span, TLDR_MAX_WORDS, loose=True)
+        pieces = pieces or (span,)
+        tldr = best, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
     points = tuple(_point(text, candidates, i) for i in sorted(chosen))
     return KeyPointResult(points, tldr[1] if tldr else None)
 

@@ -9,7 +9,8 @@ still reads as a sentence:
    of flooding", ", which ...", ", according to ..."): the sentence then ends where the clause
    began, with its own final full stop (a piece of one character).
 
-A cut is never made inside a quotation.
+A cut is never made inside a quotation. A last resort (``loose``) cuts at any comma, colon or
+spaced dash.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ _CLAUSE = re.compile(
     r"making|bringing|sparking|citing|in a|in an|in what|as part of|a day after|a week after|"
     r"two days after|just days after|weeks after|months after|years after)\b)"
 )
+_LOOSE = re.compile(r"(?:,|:|;|\s[—–-])\s+")
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
 _CLOSE_MARKS = "”’»"
@@ -61,9 +63,11 @@ def _without_asides(text: str, start: int, end: int) -> list[Span]:
     return [(a, b) for a, b in pieces if b > a]
 
 
-def shorten(text: str, span: Span, max_words: int) -> tuple[Span, ...] | None:
+def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tuple[Span, ...] | None:
     """Pieces of ``text[span]`` that read as a sentence of at most ``max_words`` words (the whole
-    span when it fits already), or None when deletion cannot get it there."""
+    span when it fits already), or None when deletion cannot get it there. ``loose`` also cuts at
+    any comma, colon or spaced dash (a last resort: what is left is the sentence's main clause
+    more often than not, but not always)."""
     start, end = span
     if _word_count(text[start:end]) <= max_words:
         return ((start, end),)
@@ -75,7 +79,7 @@ def shorten(text: str, span: Span, max_words: int) -> tuple[Span, ...] | None:
         return None
     # The latest clause boundary that brings it under the limit keeps the most of the sentence.
     best: list[Span] | None = None
-    for m in _CLAUSE.finditer(text, start, end):
+    for m in (_LOOSE if loose else _CLAUSE).finditer(text, start, end):
         kept = [(a, min(b, m.start())) for a, b in pieces if a < m.start()]
         kept = [(a, b) for a, b in kept if b > a]
         body = _joined(text, kept)

@@ -224,3 +224,18 @@ def test_a_short_page_of_fragments_is_still_too_short() -> None:
     with pytest.raises(TooLittleText) as info:
         read_html(page(fragments), URL)
     assert info.value.reason == "too_short"
+
+
+def test_a_brief_under_a_login_prompt_is_not_a_paywall() -> None:
+    """A site header's "Already a subscriber? Log in" is no paywall for a complete free brief."""
+    html = page(BRIEF, title="Two fishermen rescued off Port Ellis").replace(
+        "<body>", "<body><header><p>Already a subscriber? Log in</p></header>"
+    )
+    assert "Port Ellis" in read_html(html, URL).text
+
+
+def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None:
+    html = page(BRIEF + "<p>Subscribe to continue reading: already a subscriber? Log in.</p>")
+    with pytest.raises(TooLittleText) as info:
+        read_html(html, URL)
+    assert info.value.reason == "paywall"

@@ -48,13 +48,14 @@ def test_real_pages_digest_end_to_end(page_server: PageServer) -> None:
     results = asyncio.run(go())
     digests = {k: v for k, v in results.items() if not isinstance(v, Exception)}
     assert len(digests) >= 6, results  # a refusal must be the exception on real article pages
-    in_gold = total = 0
+    in_gold = total = full = 0
     for row in rows:
         d = digests.get(row["id"])
         if d is None:
             continue
         text = d.article.text
-        assert 1 <= len(d.key_points) <= 3
+        assert len(d.key_points) <= 3  # fewer when the rest would dangle or repeat (a sidebar page)
+        full += len(d.key_points) == 3
         assert d.tldr and all(p.text != d.tldr for p in d.key_points)
         for p in d.key_points:
             ((s, e),) = p.spans
@@ -68,3 +69,4 @@ def test_real_pages_digest_end_to_end(page_server: PageServer) -> None:
     # Points come from the article body as a human marked it, not from sidebars (one page's
     # extraction lets a sidebar paragraph through: a known trafilatura miss).
     assert in_gold / total >= 0.85, (in_gold, total)
+    assert full >= len(digests) - 2, full

@@ -91,6 +91,13 @@ _LANGUAGE_NAMES = {
     "hu": "Hungarian", "fa": "Persian", "th": "Thai", "ca": "Catalan",
 }  # fmt: skip
 
+# The strong paywall phrases: a page saying these is holding the rest of the article back.
+_TEASER_PHRASES = re.compile(
+    r"subscribe (?:now )?to (?:continue|read|keep reading|unlock)|to continue reading|keep reading|"
+    r"this (?:article|story|content) is (?:for|only available to) (?:subscribers|members)|"
+    r"subscriber[- ]only|unlock (?:this|full) (?:article|access)|read the full (?:article|story)",
+    re.IGNORECASE,
+)
 _PAYWALL_PHRASES = re.compile(
     r"subscribe (?:now )?to (?:continue|read|keep reading|unlock)|to continue reading|"
     r"already (?:a subscriber|have an account)|this (?:article|story|content) is (?:for|only available to) "
@@ -769,7 +776,13 @@ def _gate(
     if html is not None and words < max(PAYWALL_TEASER_WORDS, options.min_page_words):
         page_text = _visible_text(doc) if doc is not None else ""
         paywalled = bool(_PAYWALL_MARKUP.search(html)) or (doc is not None and _json_ld_paywalled(doc))
-        if (paywalled or _PAYWALL_PHRASES.search(page_text)) and words < PAYWALL_TEASER_WORDS:
+        # Words alone ("Already a subscriber?" in a site's header) are weaker than markup: a page
+        # whose only paywall sign is a login prompt, and whose text reads as a complete short
+        # article, is a free brief. A teaser stays refused: it says "continue reading".
+        worded = _PAYWALL_PHRASES.search(page_text) is not None
+        if worded and not paywalled and not _TEASER_PHRASES.search(page_text):
+            worded = not (words >= options.min_article_words and _reads_as_article(article.text))
+        if (paywalled or worded) and words < PAYWALL_TEASER_WORDS:
             raise TooLittleText(
                 f"that page is paywalled: only {words} words were visible", reason="paywall", words=words
             )

@@ -1,0 +1,233 @@
+"""The rules of a digest a busy channel wants to read (issue 10), each on small texts written for
+the tests: TL;DR choice and length, standalone points, no repeats across sections, quotes cut to
+fit, the word budget, short articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.compose import DIGEST_MAX_WORDS, digest_words, fit, mark_shown, shown_text
+from bot.core.extract import article_from_text
+from bot.core.pipeline import Digester
+from bot.core.render import digest_to_json, digest_to_markdown
+from bot.core.types import DigestOptions, KeyPoint, Quote
+from models.keypoints import depends_on_context, is_boilerplate, select_key_points, tldr_unfit
+from models.quotes import extract_quotes
+from models.shorten import shorten
+from models.summarizer import ExtractiveSummarizer
+
+from .conftest import BagOfWordsEncoder
+
+STORY = (
+    "Is this the end of the sea wall?\n"
+    "Councillors in Port Ellis voted 9 to 2 on Thursday to replace the crumbling sea wall with an "
+    "oyster reef. "
+    "It will cost £14 million, most of it from a national coastal fund. "
+    "Work is expected to begin in September and to take three years. "
+    "The old wall, built in 1962, was breached twice last winter, flooding forty homes. "
+    '"We can keep pouring concrete, or we can build something that grows," said Harriet Blake, '
+    "the council's leader. "
+    "Fishermen fear the works will close the harbour mouth during the summer season. "
+    '"It is not magic, and it is not instant," said Tomasz Nowak, a marine ecologist who advised '
+    "the council. "
+    "Read more: our full coverage of the coastal floods."
+)
+
+
+def digest_of(text: str, **options: object):
+    digester = Digester(None, ExtractiveSummarizer(BagOfWordsEncoder()), extract_quotes)
+    return digester.digest_article(article_from_text(text), DigestOptions(**options))  # type: ignore[arg-type]
+
+
+# -- the TL;DR ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "why"),
+    [
+        ("Is this the end of the sea wall as we know it?", "a question or teaser"),
+        ('"We will rebuild it stronger than before," said the mayor.', "a quotation"),
+        ("He also said the council would look at the cost again.", "leans on another sentence"),
+        ("But the plan was approved by nine votes to two.", "leans on another sentence"),
+        ("In that year the wall was breached twice by storms.", "leans on another sentence"),
+        ("The Latest: councillors vote on the future of the sea wall.", "a rubric or feature opening"),
+        ("Imagine a town where the sea comes up the high street.", "a rubric or feature opening"),
+        ("I have lived by this wall for forty years and never seen this.", "first or second person"),
+        ("Here is everything you need to know:", "a question or teaser"),
+    ],
+)
+def test_what_can_never_be_a_tldr(sentence: str, why: str) -> None:
+    assert tldr_unfit(sentence) == why
+
+
+def test_a_news_lede_can_be_a_tldr() -> None:
+    assert tldr_unfit("Councillors in Port Ellis voted 9 to 2 on Thursday to replace the sea wall.") is None
+    assert tldr_unfit("This year's festival drew a record crowd of 40,000 people to the harbour.") is None
+
+
+def test_the_tldr_says_what_happened_and_is_never_a_point() -> None:
+    digest = digest_of(STORY)
+    assert digest.tldr.startswith("Councillors in Port Ellis voted 9 to 2")
+    assert all(digest.tldr not in p.text for p in digest.key_points)
+    assert "".join(digest.article.text[s:e] for s, e in digest.tldr_spans) == digest.tldr
+
+
+def test_a_long_tldr_is_shortened_by_deletion_only() -> None:
+    text = (
+        "Councillors in Port Ellis (pictured) voted 9 to 2 on Thursday night to replace the town's "
+        "crumbling concrete sea wall with a hybrid barrier of rock, oyster reef and salt marsh, after "
+        "two winters of flooding that reached the high street."
+    )
+    pieces = shorten(text, (0, len(text)), 30)
+    assert pieces is not None
+    short = "".join(text[a:b] for a, b in pieces)
+    assert short == (
+        "Councillors in Port Ellis voted 9 to 2 on Thursday night to replace the town's crumbling "
+        "concrete sea wall with a hybrid barrier of rock, oyster reef and salt marsh."
+    )
+    assert len(short.split()) <= 30
+    assert [a for a, _ in pieces] == sorted(a for a, _ in pieces)  # order kept
+
+
+def test_a_sentence_that_cannot_be_cut_cleanly_is_not_shortened() -> None:
+    text = " ".join(["word"] * 40) + "."
+    assert shorten(text, (0, len(text)), 30) is None
+    inside = (
+        'The mayor said "we will not, under any circumstances, let the sea take this town away from us" ' * 2
+    )
+    assert shorten(inside.strip(), (0, len(inside.strip())), 20) is None  # never cut inside a quotation
+
+
+# -- key points ----------------------------------------------------------------------------------
+
+
+def test_points_read_on_their_own() -> None:
+    assert depends_on_context("He also said the plan would work.")
+    assert depends_on_context("That year, the wall was breached twice.")
+    assert depends_on_context("however, the council disagreed.")
+    assert not depends_on_context("The council approved the plan on Tuesday.")
+    text = (
+        "The harbour council approved a new sea wall plan on Tuesday night after a long debate. "
+        "Fishermen worried about the works closing the harbour mouth during the busy season. "
+        "He also said the town would hold an open meeting next month to answer questions. "
+        "The plan costs four million pounds, most of it from a national coastal fund."
+    )
+    result = select_key_points(text, BagOfWordsEncoder(), 3)
+    assert all(not p.text.startswith("He also") for p in result.points)
+    # a dependent sentence may come with the one it leans on, as one traceable span
+    for p in result.points:
+        ((s, e),) = p.spans
+        assert text[s:e] == p.text
+
+
+def test_no_point_is_boilerplate_a_quote_shown_below_or_a_bare_quotation() -> None:
+    assert is_boilerplate("Read more: our full coverage of the coastal floods.")
+    assert is_boilerplate("Shooter: Terry Martin, 48, pictured in this 2012 mugshot.")
+    assert not is_boilerplate("The council approved the plan on Tuesday night.")
+    digest = digest_of(STORY)
+    shown = [(q.start, q.end) for q in digest.shown_quotes]
+    assert shown
+    for p in digest.key_points:
+        assert "Read more" not in p.text
+        assert not p.text.startswith('"')
+        assert not any(a < e and s < b for s, e in p.spans for a, b in shown)
+
+
+def test_points_default_to_three_and_go_to_eight_on_request() -> None:
+    facts = [
+        "The national coastal fund will pay eleven million pounds of the cost.",
+        "Engineers expect the reef to cut wave heights by a third within five years.",
+        "A school has asked whether its pupils can help plant the first oyster beds.",
+        "Insurers said premiums in the flooded streets had doubled since last winter.",
+        "The harbour will stay open at high tide on every day of the works.",
+        "University scientists will count the oysters every spring to check the growth.",
+        "Similar reefs in the Netherlands have protected three villages since 2015.",
+        "Residents who lost their homes in the floods called the decision far too late.",
+    ]
+    long_story = STORY + " " + " ".join(facts)
+    assert len(digest_of(long_story).key_points) == 3
+    assert len(digest_of(long_story, points=8).key_points) == 8
+
+
+# -- quotes --------------------------------------------------------------------------------------
+
+
+def _quote(text: str, article: str, speaker: str | None = "Harriet Blake") -> Quote:
+    start = article.index(text)
+    return Quote(text, speaker, "said", start, start + len(text))
+
+
+def test_a_long_quote_is_cut_at_a_sentence_end_inside_it_with_an_ellipsis() -> None:
+    said = " ".join(f"Sentence {i} of what she said runs on for a while." for i in range(8))
+    article = f'"{said}" said Harriet Blake.'
+    (quote,) = mark_shown([_quote(said, article)], 2, article)
+    ((s, e),) = quote.shown_spans
+    assert s == quote.start and e < quote.end
+    assert article[s:e].endswith(".") and len(article[s:e].split()) <= 40
+    assert shown_text(quote, article).endswith(" …")
+
+
+def test_a_shown_quote_does_not_end_on_a_comma() -> None:
+    article = '"We can keep pouring concrete, or we can build something that grows," said Harriet Blake.'
+    (quote,) = mark_shown(
+        [_quote("We can keep pouring concrete, or we can build something that grows,", article)], 2, article
+    )
+    assert shown_text(quote, article) == "We can keep pouring concrete, or we can build something that grows"
+
+
+def test_quotes_without_a_speaker_are_not_shown_and_one_per_speaker() -> None:
+    article = (
+        '"The first thing she said was quite long enough to count," said Blake. '
+        '"The second thing she said was also long enough to count," said Blake. '
+        '"Something nobody is credited with saying in this article at all."'
+        ' "The ecologist said something long enough as well," said Nowak.'
+    )
+    quotes = [
+        _quote("The first thing she said was quite long enough to count,", article, "Blake"),
+        _quote("The second thing she said was also long enough to count,", article, "Blake"),
+        _quote("Something nobody is credited with saying in this article at all.", article, None),
+        _quote("The ecologist said something long enough as well,", article, "Nowak"),
+    ]
+    shown = [q for q in mark_shown(quotes, 2, article) if q.shown]
+    assert [q.speaker for q in shown] == ["Blake", "Nowak"]
+
+
+# -- length and shape ---------------------------------------------------------------------------
+
+
+def test_the_budget_drops_a_second_quote_then_the_longest_points() -> None:
+    digest = digest_of(STORY, points=3)
+    assert digest_words(digest) <= DIGEST_MAX_WORDS
+    padded = digest.__class__(
+        **{
+            **{f: getattr(digest, f) for f in digest.__dataclass_fields__},
+            "key_points": digest.key_points + tuple(KeyPoint("word " * 60, ((0, 1),)) for _ in range(2)),
+        }
+    )
+    fitted = fit(padded)
+    assert digest_words(fitted) <= DIGEST_MAX_WORDS
+    assert len(fitted.key_points) >= 1
+
+
+def test_a_wire_brief_gets_a_tldr_and_at_most_two_points() -> None:
+    brief = (
+        "Two fishermen were rescued off Port Ellis on Tuesday after their boat capsized in heavy seas. "
+        "The coastguard said both men were taken to hospital with mild hypothermia. "
+        "A lifeboat crew reached them within twenty minutes of the alarm being raised. "
+        "The harbour master said the boat had been caught by a sudden squall near the reef. "
+        "An investigation into the cause of the accident will begin next week, officials said."
+    )
+    digest = digest_of(brief, points=3)
+    assert digest.tldr and 1 <= len(digest.key_points) <= 2
+
+
+def test_the_json_and_markdown_show_the_new_shape() -> None:
+    digest = digest_of(STORY)
+    data = digest_to_json(digest)
+    assert data["tldr"] == digest.tldr and data["tldr_spans"]
+    assert data["stats"]["digest_words"] == digest_words(digest)
+    assert {q["shown"] for q in data["quotes"]} <= {True, False}
+    markdown = digest_to_markdown(digest)
+    assert markdown.count("\n- ") == len(digest.key_points)
+    for q in digest.quotes:
+        assert (shown_text(q, digest.article.text) in markdown) == q.shown
