@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 
 from bot.core.types import Quote
 from models import deadline
@@ -61,6 +63,9 @@ NESTED_MAX_CHARS = 300  # a quote nested in speech ('Why me?') closes this soon 
 NARRATION_WORDS = 60  # a "reopened paragraph" this long with no I/we/you is prose, not speech
 SCARE_MAX_WORDS = 5  # "the 'power of the press'": scare quotes are short noun phrases
 NOTABLE_MIN_WORDS = 8  # select_notable prefers quotes at least this long: short ones are fragments
+NAME_MAX_TOKENS = 12  # a name is never longer: a longer capitalized run is a headline, its name at the end
+FUZZY_MAX_NAMES = 50  # names of one ending and length tried against a misspelt one: articles have a few
+SENTENCE_WINDOW = 1000  # chars of a sentence read around a quote: clauses and subjects sit closer than this
 
 # --- marks ---------------------------------------------------------------------------------------
 
@@ -176,18 +181,20 @@ def _first_sentence_end(text: str, start: int, limit: int) -> int:
     sentences still in the first or second person; never past the end of its paragraph."""
     newline = text.find("\n", start, limit)
     limit = newline if newline >= 0 else limit
-    ends = [
-        m.start() + len(m.group().rstrip("'\"\u2019\u201d)]"))
-        for m in _SENTENCE_END.finditer(text, start, limit)
-    ]
-    if not ends:
-        return len(text[:limit].rstrip())
-    end = ends[0]
-    for nxt in ends[1:]:
-        if not _FIRST_SECOND.search(text, end, nxt):
+    end = None
+    for m in _SENTENCE_END.finditer(text, start, limit):
+        nxt = m.start() + len(m.group().rstrip("'\"\u2019\u201d)]"))
+        if end is not None and not _FIRST_SECOND.search(text, end, nxt):
             break
         end = nxt
-    return len(text[:end].rstrip())
+    return _rstrip_end(text, limit if end is None else end)
+
+
+def _rstrip_end(text: str, end: int) -> int:
+    """``len(text[:end].rstrip())``, without copying the text before ``end``."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def _spans(text: str) -> list[_Span]:
@@ -199,6 +206,7 @@ def _spans(text: str) -> list[_Span]:
         if opening.role not in (_OPEN, _EITHER):
             i += 1
             continue
+        deadline.check()
         family, start, j = opening.family, opening.pos + 1, i + 1
         while j < len(marks) and marks[j].pos == start and marks[j].family == family:
             start, j = start + 1, j + 1  # a doubled opening mark: ''What
@@ -214,10 +222,10 @@ def _spans(text: str) -> list[_Span]:
                 break
             elif mark.role == _WEAK:
                 j += 1  # the bankers' bonus: an apostrophe inside speech
-            elif _reopens(text, paragraph, mark.pos) and not _closes_instead(text, marks, j):
+            elif (reopens := _reopens(text, paragraph, mark.pos)) and not _closes_instead(text, marks, j):
                 paragraph, j = mark.pos + 1, j + 1  # next paragraph of the same quotation
-            elif _reopens(text, paragraph, mark.pos):  # a closing mark glued to the next paragraph
-                span, next_i = _Span(start, len(text[: mark.pos].rstrip()), True, opening.pos), j + 1
+            elif reopens:  # a closing mark glued to the next paragraph
+                span, next_i = _Span(start, _rstrip_end(text, mark.pos), True, opening.pos), j + 1
                 break
             elif (inner := _nested_close(text, marks, j, paragraph)) is not None:
                 j = inner + 1  # "I was just thinking, 'Why me?'": a quote inside this one
@@ -238,9 +246,10 @@ def _nested_close(text: str, marks: list[_Mark], j: int, paragraph: int) -> int 
 
     Daily Mail nests single quotes in single-quoted speech. The outer quote cannot have ended
     when its paragraph has no sentence end yet, nor when the words since then are still in the
-    first or second person ("I was just thinking, 'Why me?'").
+    first or second person ("I was just thinking, 'Why me?'"). Only the last ``SENTENCE_WINDOW``
+    characters of the paragraph are read: a paragraph holding many nested quotes is read once.
     """
-    segment = text[paragraph : marks[j].pos]
+    segment = text[max(paragraph, marks[j].pos - SENTENCE_WINDOW) : marks[j].pos]
     ends = list(_SENTENCE_END.finditer(segment))
     if ends and not _FIRST_SECOND.search(segment[ends[-1].end() :]):
         return None
@@ -275,7 +284,8 @@ def _closes_instead(text: str, marks: list[_Mark], j: int) -> bool:
     opens again right after an attribution ("She added:"), or there is no next mark at all.
     """
     family, pos = marks[j].family, marks[j].pos
-    for mark in marks[j + 1 :]:
+    for k in range(j + 1, len(marks)):
+        mark = marks[k]
         if mark.family != family:
             continue
         if mark.role in (_CLOSE, _WEAK) or (
@@ -312,15 +322,19 @@ _NARRATED = re.compile(
 )
 
 
+_OVER_LABEL = re.compile(rf"\s*(?:\S+\s+){{{SHORT_LABEL_WORDS}}}\S")  # more words than a short label
+
+
 def _weak_closes(text: str, marks: list[_Mark], j: int, start: int) -> bool:
     """Does "s'" followed by a noun close the quote opened at ``start``, or is it a possessive?
 
     It closes a short label ('dangerous drivers' law) unless a real closing mark follows in the
     same sentence (the bankers' bonus tax ... works,' he said).
     """
-    if len(text[start : marks[j].pos].split()) > SHORT_LABEL_WORDS:
+    if _OVER_LABEL.match(text, start, marks[j].pos):
         return False
-    for mark in marks[j + 1 :]:
+    for k in range(j + 1, len(marks)):
+        mark = marks[k]
         if mark.family == marks[j].family:
             return not (mark.role == _CLOSE and not _SENTENCE_END.search(text, marks[j].pos, mark.pos))
     return True
@@ -328,10 +342,11 @@ def _weak_closes(text: str, marks: list[_Mark], j: int, start: int) -> bool:
 
 def _reopens(text: str, paragraph: int, pos: int) -> bool:
     """Does the opening mark at ``pos`` start another paragraph of the quote begun at ``paragraph``?"""
-    segment = text[paragraph:pos]
-    if "\n" in segment.rstrip():
+    last = _rstrip_end(text, pos)  # one past the last non-space: read from there, not from ``paragraph``
+    if text.find("\n", paragraph, last) >= 0:
         return False  # a whole paragraph of narration lies between: not the next paragraph
-    return bool(_ENDS_SENTENCE.search(segment)) and not _CAPTION.search(segment)
+    ends = _ENDS_SENTENCE.search(text, max(paragraph, last - 2), pos)
+    return bool(ends) and not _CAPTION.search(text, paragraph, pos)
 
 
 # --- statements ----------------------------------------------------------------------------------
@@ -497,38 +512,50 @@ _WORD_RE = re.compile(r"\S+")
 
 def _np_suffix(part: str) -> tuple[str, int] | None:
     """The noun phrase ending ``part``: "... to his daughter Princess Eugenie" -> "his daughter ..."."""
-    words = [(m.group().strip(",;:"), m.start()) for m in _WORD_RE.finditer(part)]
-    i, first, lowers = len(words) - 1, None, 0
-    while i >= 0:
-        w, _ = words[i]
+    backwards = ((m.group()[::-1].strip(",;:"), len(part) - m.end()) for m in _WORD_RE.finditer(part[::-1]))
+    read: list[tuple[str, int]] = []  # words from the end, read lazily: the phrase is short
+
+    def word(k: int) -> str | None:
+        """The ``k``-th word from the end (0 is the last), or None before the first."""
+        while len(read) <= k:
+            nxt = next(backwards, None)
+            if nxt is None:
+                return None
+            read.append(nxt)
+        return read[k][0]
+
+    k, first, lowers = 0, None, 0
+    while (w := word(k)) is not None:
         lw = w.lower()
         if w[:1].isupper() or w[:1].isdigit():
-            first = i
+            first = k
         elif (
             lw in ("of", "&")
             and first is not None
-            and i > 0
-            and (words[i - 1][0][:1].isupper() or words[i - 1][0].lower() in _QUANTIFIERS)
+            and (before := word(k + 1)) is not None
+            and (before[:1].isupper() or before.lower() in _QUANTIFIERS)
         ):
-            first = i
+            first = k
         elif lw in _DETERMINERS and first is not None:
-            first = i
-            if i >= 2 and words[i - 1][0].lower() == "of" and words[i - 2][0].lower() in _QUANTIFIERS:
-                first = i - 2  # "one of the group"
-                while first > 0 and words[first - 1][0][:1].isupper() and not _is_stop(words[first - 1][0]):
-                    first -= 1  # "Abu Ibrahim Raqqawi one of the group's founders"
+            first = k
+            if (word(k + 1) or "").lower() == "of" and (word(k + 2) or "").lower() in _QUANTIFIERS:
+                first = k + 2  # "one of the group"
+                while (
+                    (before := word(first + 1)) is not None and before[:1].isupper() and not _is_stop(before)
+                ):
+                    first += 1  # "Abu Ibrahim Raqqawi one of the group's founders"
             break
         elif lw in _QUANTIFIERS and first is not None:
-            first = i
+            first = k
             break
         elif _is_content(w) and lowers < 4:
-            first, lowers = i, lowers + 1
+            first, lowers = k, lowers + 1
         else:
             break
-        i -= 1
+        k += 1
     if first is None:
         return None
-    start = words[first][1]
+    start = read[first][1]
     return part[start:].strip(" ,;:"), start
 
 
@@ -536,53 +563,41 @@ def _is_stop(word: str) -> bool:
     return word.lower().strip(",;:.") in _STOPWORDS
 
 
+_LEADING_ADVERBS = frozenset("and but so now then meanwhile however also yet still even just finally".split())
+
+
 def _np_prefix(part: str) -> tuple[str, int] | None:
     """The noun phrase starting ``part``: "ESPN's Britt McHenry this week found ..." -> "ESPN's ..."."""
-    words = [(m.group(), m.start()) for m in _WORD_RE.finditer(part)]
-    i = 0
-    while i < len(words) and words[i][0].lower().strip(",") in (
-        "and",
-        "but",
-        "so",
-        "now",
-        "then",
-        "meanwhile",
-        "however",
-        "also",
-        "yet",
-        "still",
-        "even",
-        "just",
-        "finally",
-    ):
-        i += 1
-    begin, last = i, None
-    while i < len(words):
-        w = words[i][0]
+    words = ((m.group(), m.start()) for m in _WORD_RE.finditer(part))  # read lazily: the phrase is short
+    first = next((w for w in words if w[0].lower().strip(",") not in _LEADING_ADVERBS), None)
+    if first is None:
+        return None
+    last, previous = None, ""
+    for w, at in chain([first], words):
         core = w.strip(",;:.!?")
         lw = core.lower()
         if not core:
             break
         if core[:1].isupper() or core[:1].isdigit():
-            last = i
+            last = (w, at)
         elif lw in _DETERMINERS or lw in _QUANTIFIERS:
-            if last is not None and not (lw in _DETERMINERS and words[i - 1][0].lower() == "of"):
+            if last is not None and not (lw in _DETERMINERS and previous.lower() == "of"):
                 break
         elif lw == "of" and last is not None:
             pass
-        elif lw in _PERSONAL and i == begin:
-            last = i
+        elif lw in _PERSONAL and at == first[1]:
+            last = (w, at)
             break
         elif _is_content(core):
-            last = i
+            last = (w, at)
         else:
             break
         if w[-1:] in ",;:.":
             break
-        i += 1
+        previous = w
     if last is None:
         return None
-    start, end = words[begin][1], words[last][1] + len(words[last][0])
+    start, end = first[1], last[1] + len(last[0])
     phrase = part[start:end].strip(" ,;:.")
     while phrase.lower().endswith(" of"):
         phrase = phrase[:-3]
@@ -635,6 +650,9 @@ _CAP_RUN = re.compile(
     r"[A-Z][\w'\u2019&.@-]*)*"
 )
 _POSSESSIVE_END = re.compile(r"['\u2019]s?$")
+_DIGIT_NEXT = re.compile(r"\s*\d")  # "May 5"
+# The role a name is described with just after it: "X, the director,".
+_ROLE_AFTER = re.compile(r"\s*,\s*(?:the|a|an|his|her|its|their)?\s*([^,.;:]{1,80}?)\s*[,.]")
 _LOCATIVE = re.compile(
     r"\b(?:in|at|from|near|across|outside|inside|into|towards?|around|through)\s+(?:the\s+)?$", re.I
 )
@@ -678,27 +696,32 @@ def _is_title(tok: str) -> bool:
 
 
 def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
-    """Clean a capitalized run into (name tokens, is_org, had_title)."""
-    toks, titled = list(raw), False
+    """Clean a capitalized run into (name tokens, is_org, had_title), reading its last
+    ``NAME_MAX_TOKENS`` tokens once."""
+    toks = raw[-NAME_MAX_TOKENS:]
+    lo, hi, titled = 0, len(toks), False
     # "Scotland's Deputy First Minister John Swinney": keep what follows the last title or role
-    for k in range(len(toks) - 2, -1, -1):
-        if _is_title(toks[k]):
-            rest = [t for t in toks[k + 1 :] if not _is_title(t)]
-            if rest and rest[0] not in ("of", "&"):
-                toks, titled = toks[k + 1 :], True
-                break
-    while toks and (
-        toks[0].lower().rstrip(".") in _STOPWORDS
-        or _is_title(toks[0])
-        or re.search(r"-[a-z]", toks[0])
-        or toks[0] in ("of", "&")
+    # that a name follows (the first word after it that is no title is not "of" or "&")
+    follows: str | None = None  # the first token after ``k`` that is not a title
+    for k in range(len(toks) - 1, -1, -1):
+        if k < len(toks) - 1 and follows not in (None, "of", "&") and _is_title(toks[k]):
+            lo, titled = k + 1, True
+            break
+        if not _is_title(toks[k]):
+            follows = toks[k]
+    while lo < hi and (
+        toks[lo].lower().rstrip(".") in _STOPWORDS
+        or _is_title(toks[lo])
+        or re.search(r"-[a-z]", toks[lo])
+        or toks[lo] in ("of", "&")
     ):
-        titled = titled or _is_title(toks[0])
-        toks = toks[1:]
-    while len(toks) > 1 and _POSSESSIVE_END.search(toks[0]):
-        toks = toks[1:]  # "ESPN's Britt McHenry"
-    while toks and (toks[-1].lower().rstrip(".") in _TRAILING_TITLES or toks[-1] in ("of", "&")):
-        toks = toks[:-1]
+        titled = titled or _is_title(toks[lo])
+        lo += 1
+    while hi - lo > 1 and _POSSESSIVE_END.search(toks[lo]):
+        lo += 1  # "ESPN's Britt McHenry"
+    while hi > lo and (toks[hi - 1].lower().rstrip(".") in _TRAILING_TITLES or toks[hi - 1] in ("of", "&")):
+        hi -= 1
+    toks = toks[lo:hi]
     org = any(
         t.lower().rstrip(".'\u2019s") in _ORG_WORDS or t.lower().rstrip(".") in _ORG_WORDS for t in toks
     ) or (len(toks) == 1 and len(toks[0]) > 1 and toks[0].rstrip(".'\u2019s").isupper())
@@ -728,6 +751,7 @@ class _Names:
         self.roles: dict[str, list[tuple[int, _Mention]]] = {}  # role word -> (position, mention)
         sentence_starts = set(starts)
         for m in _CAP_RUN.finditer(masked):
+            deadline.check()
             at_start = (
                 m.start() in sentence_starts
                 or not masked[max(0, m.start() - 3) : m.start()].strip(" :")
@@ -757,7 +781,7 @@ class _Names:
         low = tok.lower().rstrip(".")
         if low not in _CALENDAR:
             return False
-        if low not in _NAME_MONTHS or re.match(r"\s*\d", self.masked[pos + len(tok) :]):
+        if low not in _NAME_MONTHS or _DIGIT_NEXT.match(self.masked, pos + len(tok)):
             return True
         if k == 0:
             if len(raw) < 2 or raw[1][0].lower().rstrip(".") in _CALENDAR or raw[1][0] in ("of", "&"):
@@ -873,9 +897,7 @@ class _Names:
         )
         if before and before.group(1) not in _STOPWORDS and before.group(1) not in _PREPOSITIONS:
             words.add(before.group(1))
-        after = re.match(
-            r"\s*,\s*(?:the|a|an|his|her|its|their)?\s*([^,.;:]{1,80}?)\s*[,.]", self.masked[mention.end :]
-        )
+        after = _ROLE_AFTER.match(self.masked, mention.end)
         if after and len(after.group(1).split()) <= 8:
             words.update(w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after.group(1)))
         if mention.age:
@@ -887,6 +909,7 @@ class _Names:
         """Names with evidence of a person: a title, an age, a first name, a reporting verb."""
         persons: set[tuple[str, ...]] = set()
         for m in self.mentions:
+            deadline.check()
             if m.org:
                 continue
             if m.titled or m.age or m.reporter or (len(m.tokens) >= 2 and not m.modifier):
@@ -903,8 +926,11 @@ class _Names:
         self._first: dict[tuple[str, ...], int] = {}
         self._by_token: dict[str, list[tuple[str, ...]]] = {}
         self._by_initials: dict[str, list[tuple[str, ...]]] = {}
-        self._by_tail: dict[str, list[tuple[str, ...]]] = {}
+        self._by_tail: dict[tuple[str, int], list[tuple[str, ...]]] = {}  # (ending, length) of the last name
         self._fullest: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._passing: dict[str, list[int]] = {}  # a test's name -> the mentions that pass it
+        self._casts: dict[tuple[int, str], tuple[_Mention | None, _Mention | None]] = {}
+        self._openings: dict[int, tuple[str, int] | None] = {}
         for m in self.mentions:
             if m.tokens not in self._count:
                 self._first[m.tokens] = m.start
@@ -913,7 +939,10 @@ class _Names:
                         self._by_token.setdefault(t, []).append(m.tokens)
                     initials = "".join(w[0] for w in m.tokens if w[0].isupper())
                     self._by_initials.setdefault(initials, []).append(m.tokens)
-                    self._by_tail.setdefault(m.tokens[-1][-3:].lower(), []).append(m.tokens)
+                    last = m.tokens[-1]
+                    alike = self._by_tail.setdefault((last[-3:].lower(), len(last)), [])
+                    if len(alike) < FUZZY_MAX_NAMES:
+                        alike.append(m.tokens)
             self._count[m.tokens] = self._count.get(m.tokens, 0) + 1
 
     def fullest_tokens(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -931,9 +960,10 @@ class _Names:
             for cand in self._by_initials.get(tok, ()):
                 ranked.append((2, self._count[cand], -self._first[cand], cand))
         if not ranked and self._count.get(tokens, 0) <= 2:  # "Khoo", a misspelt "Ken Choo"
-            for cand in self._by_tail.get(tok[-3:].lower(), ()):
-                if _near(tok, cand[-1]):
-                    ranked.append((1, self._count[cand], -self._first[cand], cand))
+            for size in (len(tok) - 1, len(tok), len(tok) + 1):  # one edit away: a length at most one off
+                for cand in self._by_tail.get((tok[-3:].lower(), size), ()):
+                    if _near(tok, cand[-1]):
+                        ranked.append((1, self._count[cand], -self._first[cand], cand))
         chosen = max(ranked)[3] if ranked else tokens
         self._fullest[tokens] = chosen
         return chosen
@@ -964,61 +994,96 @@ class _Names:
                 found.append(m)
         return found
 
-    def last_before(self, pos: int, wanted: Callable[[_Mention], bool]) -> _Mention | None:
-        """The nearest mention before ``pos`` that satisfies ``wanted``."""
-        for k in range(bisect_left(self._starts, pos) - 1, -1, -1):
-            if wanted(self.mentions[k]):
-                return self.mentions[k]
+    def last_before(self, pos: int, test: str, wanted: Callable[[_Mention], bool]) -> _Mention | None:
+        """The nearest mention before ``pos`` that satisfies ``wanted``, a test named ``test``: the
+        mentions that pass are found once per test, then each lookup is a bisection."""
+        passing = self._passing.get(test)
+        if passing is None:
+            passing = self._passing[test] = [k for k, m in enumerate(self.mentions) if wanted(m)]
+        k = bisect_left(passing, bisect_left(self._starts, pos)) - 1
+        return self.mentions[passing[k]] if k >= 0 else None
+
+    def last_described(
+        self, role: str, pos: int, unless: Collection[tuple[str, ...]] = ()
+    ) -> _Mention | None:
+        """The last mention before ``pos`` that the article described as ``role``, skipping the
+        names in ``unless``."""
+        described = self.roles.get(role, [])
+        for k in range(bisect_left(described, pos, key=lambda entry: entry[0]) - 1, -1, -1):
+            mention = described[k][1]
+            if self.fullest_tokens(mention.tokens) not in unless:
+                return mention
         return None
+
+    def _fits(self, m: _Mention, kind: str) -> bool:
+        """Can a pronoun of ``kind`` ("person", "org" or "any") refer to ``m``?"""
+        if kind == "person":
+            return self.is_person(m)
+        if kind == "org":
+            return m.org or m.tokens[0].isupper()
+        return m.org or self.is_person(m)
+
+    def _cast(self, k: int, kind: str) -> tuple[_Mention | None, _Mention | None]:
+        """Sentence ``k``'s last reporter (else last subject) and first mention that a pronoun of
+        ``kind`` can refer to; read once per sentence and kind."""
+        key = (k, kind)
+        if key not in self._casts:
+            inside = [m for m in self.in_range(self.starts[k], self.starts[k + 1]) if self._fits(m, kind)]
+            reporters = [m for m in inside if m.reporter]
+            subjects = [m for m in inside if m.subject]
+            told = reporters[-1] if reporters else subjects[-1] if subjects else None
+            self._casts[key] = (told, inside[0] if inside else None)
+        return self._casts[key]
+
+    def _opening_phrase(self, k: int) -> tuple[str, int] | None:
+        """The noun phrase sentence ``k`` opens with, found once."""
+        if k not in self._openings:
+            self._openings[k] = _np_prefix(self.masked[self.starts[k] : self.starts[k + 1]])
+        return self._openings[k]
 
     def resolve_pronoun(self, pronoun: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
         """The referent of "he", "she", "it", "they" at ``pos``."""
         kind = _PRONOUN_KIND.get(pronoun.lower(), "any")
-
-        def fits(m: _Mention) -> bool:
-            if kind == "person":
-                return self.is_person(m)
-            if kind == "org":
-                return m.org or m.tokens[0].isupper()
-            return m.org or self.is_person(m)
-
         s = self.sentence_of(pos)
-        same = [m for m in self.in_range(self.starts[s], pos) if fits(m)]
+        lo = max(self.starts[s], pos - SENTENCE_WINDOW)
+        same = [m for m in self.in_range(lo, pos) if self._fits(m, kind)]
         if same:
             subjects = [m for m in same if m.subject]
             return self.name_of(subjects[0] if subjects else same[-1])
         for k in range(s - 1, max(-1, s - 1 - PRONOUN_LOOKBACK_SENTENCES), -1):
-            lo, hi = self.starts[k], self.starts[k + 1]
-            said = [sp for p, sp in speakers if lo <= p < hi]
+            said = _said_between(speakers, self.starts[k], self.starts[k + 1])
             if said:
-                return said[-1]
-            inside = [m for m in self.in_range(lo, hi) if fits(m)]
-            reporters = [m for m in inside if m.reporter]
-            subjects = [m for m in inside if m.subject]
-            if reporters or subjects:
-                return self.name_of(reporters[-1] if reporters else subjects[-1])
+                return said
+            told, first = self._cast(k, kind)
+            if told:
+                return self.name_of(told)
             if kind != "org":
-                subj = _np_prefix(self.masked[lo:hi])
+                subj = self._opening_phrase(k)
                 if (
                     subj
                     and subj[0].split()[0].lower() in ("the", "this")
                     and _head(subj[0]) not in _ORG_NOUNS
                 ):
-                    role = self.resolve_role(subj[0], lo + subj[1], speakers)
+                    role = self.resolve_role(subj[0], self.starts[k] + subj[1], speakers)
                     if role:
                         return role
-            if k == s - 1 and inside:
-                return self.name_of(inside[0])
-        before = self.last_before(pos, fits)
+            if k == s - 1 and first:
+                return self.name_of(first)
+        before = self.last_before(pos, f"fits {kind}", lambda m: self._fits(m, kind))
         if before:
             return self.name_of(before)
         return speakers[-1][1] if speakers else None
+
+    @cached_property
+    def _author(self) -> re.Match[str] | None:
+        """Who the article says wrote its document ("a memo prepared by X"), searched for once."""
+        return _AUTHOR.search(self.masked)
 
     def resolve_role(self, phrase: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
         """ "the spokesman", "the 39-year-old", "the agency", "a statement" -> a name."""
         head = _head(phrase)
         if head in _DOCUMENT_NOUNS:
-            author = _AUTHOR.search(self.masked)
+            author = self._author
             if author:
                 found = self.in_range(author.start(1), author.end(1))
                 return self.name_of(found[0]) if found else author.group(1)
@@ -1034,18 +1099,26 @@ class _Names:
                 return named_org(m) and head in (t.lower() for t in m.tokens)
 
             org = (
-                self.last_before(pos, called)
-                or self.last_before(pos, lambda m: named_org(m) and m.subject)
-                or self.last_before(pos, named_org)
+                self.last_before(pos, f"called {head}", called)
+                or self.last_before(pos, "subject org", lambda m: named_org(m) and m.subject)
+                or self.last_before(pos, "org", named_org)
             )
             return self.name_of(org) if org else None
-        registered = [m for p, m in self.roles.get(head, ()) if p < pos]
+        registered = self.last_described(head, pos)
         if registered:
-            return self.name_of(registered[-1])
+            return self.name_of(registered)
         person = self.last_before(
-            pos, lambda m: self.is_person(m) and bool(m.subject or m.titled or m.reporter or m.age)
-        ) or self.last_before(pos, self.is_person)
+            pos,
+            "salient person",
+            lambda m: self.is_person(m) and bool(m.subject or m.titled or m.reporter or m.age),
+        ) or self.last_before(pos, "person", self.is_person)
         return self.name_of(person) if person else None
+
+
+def _said_between(speakers: list[tuple[int, str]], lo: int, hi: int) -> str | None:
+    """The last speaker quoted in ``[lo, hi)``; ``speakers`` is in text order."""
+    k = bisect_left(speakers, hi, key=lambda said: said[0]) - 1
+    return speakers[k][1] if k >= 0 and speakers[k][0] >= lo else None
 
 
 def _head(phrase: str) -> str:
@@ -1056,11 +1129,22 @@ def _head(phrase: str) -> str:
 # --- attribution ---------------------------------------------------------------------------------
 
 _PHRASAL = r"(?:fires back|fired back|hit back|hits back|pointed out|points out|went on|goes on)"
+
+
+def _by_first_letter(words: frozenset[str]) -> str:
+    """An alternation of ``words``, longest first, grouped by first letter: the engine tries only
+    the group that can match, not every word at every word start."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words, key=len, reverse=True):
+        groups.setdefault(word[0], []).append(word[1:])
+    return "|".join(f"{first}(?:{'|'.join(rest)})" for first, rest in groups.items())
+
+
 _VERB_RE = re.compile(
     r"\b(?:(?:had|has|have)\s+)?(?:"
     + _PHRASAL
     + "|"
-    + "|".join(sorted(_VERB_FORMS, key=len, reverse=True))
+    + _by_first_letter(_VERB_FORMS)
     + r")\b(?:\s+online\b|(?<=said)\s+to\s+(?:me|him|us|them|reporters)\b)?"
 )
 _ACCORDING = re.compile(r"\b[Aa]ccording to\b")
@@ -1307,8 +1391,12 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
 
 
-def _before_attribution(masked: str, span: _Span, lo: int) -> _Attribution | None:
-    """ "He said: '", "X, the spokesman, said '", "NASA said Tuesday that ... had '", "According to X, '"."""
+def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attribution | None:
+    """ "He said: '", "X, the spokesman, said '", "NASA said Tuesday that ... had '", "According to X, '".
+
+    Read from the sentence start, or from a word start ``SENTENCE_WINDOW`` characters back when
+    the "sentence" is longer (a run of quotes with no sentence end between them)."""
+    lo = _window_start(masked, sentence_start, span.mark_start)
     pre = masked[lo : span.mark_start]
     if not pre.strip():
         return None
@@ -1336,6 +1424,17 @@ def _before_attribution(masked: str, span: _Span, lo: int) -> _Attribution | Non
     return _Attribution(found[0], verb_text, lo + found[1], span.mark_start, tight)
 
 
+def _window_start(text: str, start: int, end: int) -> int:
+    """Where to read the text before ``end`` from: ``start``, or the first word start in the last
+    ``SENTENCE_WINDOW`` characters when ``start`` lies further back."""
+    lo = end - SENTENCE_WINDOW
+    if lo <= start:
+        return start
+    word = _WORD_START.search(text, lo, end)
+    return word.start() if word else lo
+
+
+_WORD_START = re.compile(r"(?<!\S)\S")
 _DOCUMENT_SOURCE = re.compile(r"\s+(?:issued\s+|released\s+|sent\s+)?(?:from|by)\s+(.+)")  # its author
 _OF_ROLE = re.compile(r"(?:the|a|an)\s+(?:[a-z][\w'\u2019-]*\s+){0,2}?([a-z][\w-]*)\s+(?:of|to|for)\s+\S")
 _OWNED_LEAD = re.compile(r"(?:the|a|an|his|her|its|their)\s+[a-z][\w-]*['\u2019]s?\s+")  # "the magazine's"
@@ -1387,12 +1486,8 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
     role = _owned_role(phrase, core)
     if role:  # "Putin's spokesman", "the mother of X", "the magazine's columnist": not X, not anyone
         owners = {names.fullest_tokens(m.tokens) for m in names.in_range(pos, pos + len(phrase) + 1)}
-        described = [
-            m
-            for p, m in names.roles.get(role, ())
-            if p < pos and names.fullest_tokens(m.tokens) not in owners
-        ]  # someone the article described so earlier, never the owner
-        return names.name_of(described[-1]) if described else _describe(phrase)
+        described = names.last_described(role, pos, owners)  # someone described so earlier, never the owner
+        return names.name_of(described) if described else _describe(phrase)
     head_is_name = bool(runs) and head_word[:1].isupper()
     if head_is_name:
         chosen = runs[-1]
@@ -1460,15 +1555,22 @@ class _Resolved:
     verb: str | None
 
 
-def _is_scare_quote(text: str, masked: str, span: _Span, sentence: tuple[int, int]) -> bool:
-    """A short lowercase noun phrase after "the"/"a" with no one reported as saying it."""
+def _is_scare_quote(
+    text: str, masked: str, span: _Span, sentence: tuple[int, int], reported: dict[tuple[int, int], bool]
+) -> bool:
+    """A short lowercase noun phrase after "the"/"a" with no one reported as saying it.
+
+    ``reported`` caches, per sentence, whether it has a reporting verb: a long one holding many
+    short quotes is searched once."""
     quote = text[span.start : span.end]
     if not quote[:1].islower() or len(quote.split()) > SCARE_MAX_WORDS or quote.rstrip()[-1:] in ".?!,":
         return False
     if not re.search(r"\b(?:the|a|an)\s*$", text[max(0, span.mark_start - 6) : span.mark_start], re.I):
         return False
-    lo, hi = sentence
-    return not (_VERB_RE.search(masked, lo, hi) or _ACCORDING.search(masked, lo, hi))
+    if sentence not in reported:
+        lo, hi = sentence
+        reported[sentence] = bool(_VERB_RE.search(masked, lo, hi) or _ACCORDING.search(masked, lo, hi))
+    return not reported[sentence]
 
 
 def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
@@ -1482,13 +1584,14 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
     previous: _Span | None = None
     previous_after: _Attribution | None = None
     previous_resolved: _Resolved | None = None
+    reported: dict[tuple[int, int], bool] = {}  # sentence -> has a reporting verb
     for span in spans:
         deadline.check()
         if not _is_statement(text, span, min_words):
             continue
         s = names.sentence_of(span.mark_start)
         sentence = (starts[s], starts[s + 1] if s + 1 < len(starts) else len(text))
-        if _is_scare_quote(text, masked, span, sentence):
+        if _is_scare_quote(text, masked, span, sentence, reported):
             continue
         after = _after_attribution(text, masked, span)
         before = _before_attribution(masked, span, starts[s])
@@ -1530,9 +1633,9 @@ def _continuation(
                 return _Resolved(previous_resolved.speaker, None)
             return previous_resolved  # "'X,' he said. 'Y.'", or two quotes back to back
     if names.text[span.start : span.start + 1].islower():  # a fragment worked into a sentence
-        found = _np_prefix(_strip_intro(masked[sentence_start : span.mark_start]))
+        head = masked[sentence_start : min(span.mark_start, sentence_start + SENTENCE_WINDOW)]
+        found = _np_prefix(_strip_intro(head))
         if found and _valid_subject(found[0]):
-            head = masked[sentence_start : span.mark_start]
             offset = head.find(found[0])
             speaker = _context_speaker(
                 names, found[0], sentence_start + max(offset, 0), speakers, any_name=True
@@ -1550,7 +1653,7 @@ def _continuation(
     for lo, hi in ((sentence_start, span.mark_start), (names.starts[s - 1] if s > 0 else 0, sentence_start)):
         if hi <= lo:
             continue
-        head = masked[lo:hi]
+        head = masked[lo : min(hi, lo + SENTENCE_WINDOW)]  # its subject opens it
         stripped = _strip_intro(head)
         found = _np_prefix(stripped)
         if found and _valid_subject(found[0]):
