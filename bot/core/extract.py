@@ -206,41 +206,50 @@ def _paragraphs(doc: lxml.html.HtmlElement) -> str:
     return "\n".join(paras)
 
 
-def _cut_after(element: lxml.html.HtmlElement, *, children: bool) -> None:
-    """Remove what follows ``element`` in document order (and its children, with ``children``)."""
-    if children:
+def _cut_after(element: lxml.html.HtmlElement, *, inside: bool) -> None:
+    """Remove everything after a cut in ``element``'s text (``inside``: its children and its own
+    tail go too) or in its tail: every later sibling of it and of each ancestor, and the
+    ancestors' tails, which come after it in document order."""
+    if inside:
         for child in list(element):
             element.remove(child)
+        element.tail = None
     node: lxml.html.HtmlElement | None = element
     while node is not None:
         parent = node.getparent()
         while (following := node.getnext()) is not None and parent is not None:
-            parent.remove(following)
+            parent.remove(following)  # with its tail
+        if parent is not None:
+            parent.tail = None
         node = parent
+
+
+def _counted(element: lxml.html.HtmlElement) -> bool:
+    return isinstance(element.tag, str) and element.tag not in _UNCOUNTED
 
 
 def _text_chars(doc: lxml.html.HtmlElement) -> int:
     """Characters of text in ``doc``, as ``_pruned`` counts them."""
-    return sum(
-        len(element.tail or "")
-        + (len(element.text or "") if isinstance(element.tag, str) and element.tag not in _UNCOUNTED else 0)
-        for element in doc.iter()
-    )
+    return sum(len(e.tail or "") + (len(e.text or "") if _counted(e) else 0) for e in doc.iter())
 
 
 def _pruned(doc: lxml.html.HtmlElement, budget: int = MAX_PAGE_TEXT_CHARS) -> bool:
-    """Cut ``doc`` after its first ``budget`` characters of text (script and style not counted);
-    True when anything was cut. Tails are counted where their element starts: close enough."""
-    for element in doc.iter():
-        for attr in ("text", "tail"):
-            if attr == "text" and (not isinstance(element.tag, str) or element.tag in _UNCOUNTED):
-                continue
-            value = getattr(element, attr) or ""
-            if len(value) >= budget:
-                setattr(element, attr, value[:budget])
-                _cut_after(element, children=attr == "text")
-                return True
-            budget -= len(value)
+    """Cut ``doc`` after its first ``budget`` characters of text, in document order (an element's
+    text when it opens, its tail when it closes; script and style not counted). True when
+    anything was cut."""
+    for event, element in etree.iterwalk(doc, events=("start", "end")):
+        inside = event == "start"
+        if inside and not _counted(element):
+            continue
+        value = (element.text if inside else element.tail) or ""
+        if len(value) >= budget:
+            if inside:
+                element.text = value[:budget]
+            else:
+                element.tail = value[:budget]
+            _cut_after(element, inside=inside)
+            return True
+        budget -= len(value)
     return False
 
 

@@ -261,3 +261,22 @@ async def test_ordinary_requests_are_answered_while_huge_ones_are_digested(
     )
     assert not [r for r in results if isinstance(r, BaseException)]
     assert all(r.digest.key_points for r in results)
+
+
+@pytest.mark.parametrize("shape", ["text-in-tail", "tail-after-a-long-paragraph"])
+def test_a_huge_page_is_cut_in_document_order_whatever_its_shape(shape: str) -> None:
+    """Text hidden in an element's tail, after its children, is counted where it is read."""
+    import lxml.html
+
+    from bot.core.extract import MAX_PAGE_TEXT_CHARS, _pruned, _text_chars
+
+    sentence = "Word after word the council said it would rebuild the wall soon. "
+    if shape == "text-in-tail":
+        html = "<div>" + "".join(f"<p>{sentence * 10}</p>" for _ in range(2000)) + "</div>" + sentence * 4000
+    else:
+        html = "<div><p>" + sentence * 4000 + "</p>" + sentence * 15000 + "</div>"
+    doc = lxml.html.document_fromstring(f"<html><body>{html}</body></html>")
+    assert _text_chars(doc) > 4 * MAX_PAGE_TEXT_CHARS
+    assert _pruned(doc)
+    assert _text_chars(doc) <= MAX_PAGE_TEXT_CHARS
+    assert doc.text_content().lstrip().startswith("Word after word")  # the start is what stays
