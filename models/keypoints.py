@@ -76,7 +76,9 @@ _QUOTE_MARKS = "\"“”„«»‘’'"
 _DEPENDENT_START = re.compile(
     r"""^[\"“‘'(]*(?:
         (?:And|But|Or|So|Yet|Also|Still|However|Meanwhile|Instead|Nonetheless|Nevertheless|Moreover|
-           Furthermore|Additionally|Besides|Thus|Therefore|Then|Otherwise|Likewise|Similarly|Indeed)\b
+           Furthermore|Additionally|Besides|Thus|Therefore|Then|Otherwise|Likewise|Similarly|Indeed|
+           In\s+fact|In\s+addition|Of\s+course|After\s+all|As\s+a\s+result|Even\s+so|Amid\s+(?:all\s+)?this|
+           At\s+the\s+same\s+time|For\s+(?:example|instance)|In\s+other\s+words|On\s+the\s+other\s+hand)\b
       | (?:He|She|They|It|His|Her|Hers|Their|Theirs|Its|Him|Them|These|Those|Such|That)\b
       | This\b(?!\s+(?:year|week|month|weekend|morning|afternoon|evening|spring|summer|autumn|fall|
            winter|season|time\s+last)\b)
@@ -99,15 +101,19 @@ _BOILERPLATE = re.compile(
     r"this article (?:was|is) (?:originally|first)|click to|tap to|scroll (?:down|to)|"
     r"terms of (?:use|service)|privacy policy|cookie|more on this (?:and other )?stor|"
     r"\bpictured\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
+    # a date or time line: "November 20, 2019 - 11:28 AMT"
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b|^\d{1,2}:\d{2}\b|"
     # a caption or label line: "Shooter: Terry Martin, 48, ...", "Tested by: ... RRP: ..."
     r"(?-i:^[A-Z][A-Za-z]+(?: [a-z]+)?:\s)|"
     # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
+_LIST_MARK = re.compile(r"^(?:[-–•*·]|\d{1,2}[.)])\s+")
 _DATELINE_COLON = re.compile(r"^[A-Z][A-Z .'’-]{2,30}:\s+(?=[A-Z])")
 # TL;DR: openings of a feature, a rubric or a teaser, not of a news lede.
 _RUBRIC = re.compile(
-    r"(?i)^(?:the latest\b|here(?:'s|’s| is| are)\b|what (?:we|you) (?:know|need)|what to know|"
+    r"(?i)^(?:the latest\b|welcome to\b|meet the\b|here(?:'s|’s| is| are)\b|"
+    r"what (?:we|you) (?:know|need)|what to know|"
     r"watch\b|live\b|opinion\b|analysis\b|editor'?s note|in case you|if you\b|imagine\b|picture this|"
     r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"
     r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
@@ -134,6 +140,9 @@ class Scoring:
     """For points: kept small so it only breaks near-ties (points say more than the headline)."""
     tldr_headline: float = 0.8
     """For the TL;DR: the headline and standfirst say what happened, so this counts most."""
+    tldr_position: float = 1.5
+    tldr_position_decay: float = 3.0
+    """The TL;DR's own, steeper position prior: a news story says what happened first."""
     redundancy: float = 0.3
     """MMR penalty on the highest cosine to the TL;DR or an already-chosen point."""
     length_target: int = 24
@@ -235,6 +244,9 @@ def _point_span(sentence: Sentence) -> tuple[int, int] | None:
         return None
     start, end = span
     text = sentence.text[start - sentence.start : end - sentence.start]
+    if (m := _LIST_MARK.match(text)) is not None:  # "- New tasks for the game!": a list item's text
+        start += m.end()
+        text = text[m.end() :]
     if (m := _DATELINE_COLON.match(text)) is not None:
         start += m.end()
         text = text[m.end() :]
@@ -313,7 +325,8 @@ def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: 
     lengths = np.asarray([len(text[s:e].split()) for s, e in candidates.spans], dtype=np.float32)
     over = np.clip(lengths / w.length_target - 1.0, 0.0, None)
     base = w.centrality * centrality + w.position * prior + w.headline * title - w.length_penalty * over
-    tldr = w.centrality * centrality + w.position * prior + w.tldr_headline * guide
+    steep = np.exp(-np.asarray(candidates.positions, dtype=np.float32) / w.tldr_position_decay)
+    tldr = w.centrality * centrality + w.tldr_position * steep + w.tldr_headline * guide
     return _Scored(sent, base, tldr)
 
 
@@ -331,7 +344,7 @@ def _choose_tldr(
             continue
         if hints.title and repeats(hints.title, text[s:e]) and repeats(text[s:e], hints.title):
             continue  # the headline again, word for word: the title line says it already
-        pieces = shorten(text, (s, e), TLDR_MAX_WORDS)
+        pieces = shorten(text, (s, e), TLDR_MAX_WORDS) or shorten(text, (s, e), TLDR_MAX_WORDS, loose=True)
         if pieces is not None:
             return i, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
     # No sentence passes every rule (a review, a listing, an odd page): the best one that is at

@@ -31,7 +31,8 @@ _CLAUSE = re.compile(
     r"making|bringing|sparking|citing|in a|in an|in what|as part of|a day after|a week after|"
     r"two days after|just days after|weeks after|months after|years after)\b)"
 )
-_LOOSE = re.compile(r"(?:,|:|;|\s[—–-])\s+")
+# ...and a full stop with no space after it: two sentences a page ran together ("2019.Short")
+_LOOSE = re.compile(r"(?:,|:|;|\s[—–-])\s+|(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])")
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
 _CLOSE_MARKS = "”’»"
