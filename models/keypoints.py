@@ -112,7 +112,7 @@ _LIST_MARK = re.compile(r"^(?:[-–•*·]|\d{1,2}[.)])\s+")
 _DATELINE_COLON = re.compile(r"^[A-Z][A-Z .'’-]{2,30}:\s+(?=[A-Z])")
 # TL;DR: openings of a feature, a rubric or a teaser, not of a news lede.
 _RUBRIC = re.compile(
-    r"(?i)^(?:the latest\b|welcome to\b|meet the\b|here(?:'s|’s| is| are)\b|"
+    r"(?i)^(?:the latest\b|welcome to\b|meet the\b|here(?:'s|’s| is| are|,)|"
     r"what (?:we|you) (?:know|need)|what to know|"
     r"watch\b|live\b|opinion\b|analysis\b|editor'?s note|in case you|if you\b|imagine\b|picture this|"
     r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"

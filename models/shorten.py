@@ -33,6 +33,22 @@ _CLAUSE = re.compile(
 )
 # ...and a full stop with no space after it: two sentences a page ran together ("2019.Short")
 _LOOSE = re.compile(r"(?:,|:|;|\s[—–-])\s+|(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])")
+_GLUED = re.compile(r"(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])")
+# What is kept must still say something happened: an auxiliary, a reporting verb or an -ed form.
+_PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|must|shall|"
+    r"should|did|does|do|said|says|say|told|tells|\w{3,}ed)\b",
+    re.IGNORECASE,
+)
+# A kept part opening on one of these is a subordinate clause: its main clause was cut away.
+_SUBORDINATE = re.compile(
+    r"^(?:Though|Although|While|Whereas|Because|Since|If|Unless|When|As|After|Before|Despite|With|Amid)\b"
+)
+# The sentence goes on with its main verb right after the cut: what was kept is only its subject.
+_VERB_NEXT = re.compile(
+    r"(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|shall|should|did|does|"
+    r"said|says|told|tells|also|then)\b|[a-z]{2,}(?:ed|es)\b"
+)
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
 _CLOSE_MARKS = "”’»"
@@ -70,12 +86,16 @@ def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tu
     any comma, colon or spaced dash (a last resort: what is left is the sentence's main clause
     more often than not, but not always)."""
     start, end = span
+    if (glued := _GLUED.search(text, start, end)) is not None:
+        end = glued.end()  # two sentences a page ran together ("in 1991.Simpson"): the first one
     if _word_count(text[start:end]) <= max_words:
         return ((start, end),)
     pieces = _without_asides(text, start, end)
     if _word_count(_joined(text, pieces)) <= max_words:
         return tuple(pieces)
-    stop = _END.search(text, start, end)
+    stop = _END.search(text, start, end) if not glued else None
+    if glued:
+        stop = re.compile(r"\.").search(text, end - 1, end)
     if stop is None:
         return None
     # The latest clause boundary that brings it under the limit keeps the most of the sentence.
@@ -84,7 +104,11 @@ def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tu
         kept = [(a, min(b, m.start())) for a, b in pieces if a < m.start()]
         kept = [(a, b) for a, b in kept if b > a]
         body = _joined(text, kept)
-        if not _balanced(body) or _word_count(body) < MIN_WORDS:
+        if not _balanced(body) or _word_count(body) < MIN_WORDS or not _PREDICATE.search(body):
+            continue
+        if _SUBORDINATE.match(body.lstrip()):
+            continue
+        if _VERB_NEXT.match(text, m.end()):  # "Sondland, the witness, | is likely to...": the verb went
             continue
         if _word_count(body) <= max_words:
             best = [*kept, (stop.start(), stop.start() + 1)]
