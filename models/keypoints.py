@@ -118,7 +118,9 @@ _RUBRIC = re.compile(
     r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"
     r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
 )
-_PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|you|You|your|Your|my|My|me)\b")
+# First person outside quotes is the writer talking (a review, a column): not news. "You" only as
+# the opening word; later it is often the generic "your house is worth more".
+_PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|my|My|me)\b|^(?:You|Your)\b")
 _QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]")
 
 

@@ -1579,6 +1579,7 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
     masked = _mask(text, spans)
     starts = _sentence_starts(text, spans)
     names = _Names(text, masked, starts)
+    tails = _name_tails(text)
     speakers: list[tuple[int, str]] = []  # (where it was said, who)
     quotes: list[Quote] = []
     previous: _Span | None = None
@@ -1600,18 +1601,82 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
             resolved = _Resolved(
                 _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb
             )
+            confidence = _confidence(tails, resolved, attribution.subject)
         else:
             resolved = _continuation(
                 names, masked, span, previous, previous_after, previous_resolved, speakers, starts[s]
             )
+            confidence = min(_confidence(tails, resolved, None), CONTINUATION_CONFIDENCE)
         if resolved.speaker:
             speakers.append((span.mark_start, resolved.speaker))
-        quote = Quote(text[span.start : span.end], resolved.speaker, resolved.verb, span.start, span.end)
+        quote = Quote(
+            text[span.start : span.end],
+            resolved.speaker,
+            resolved.verb,
+            span.start,
+            span.end,
+            confidence=confidence,
+        )
         if quote.text.strip() and text[quote.start : quote.end] == quote.text:
             quotes.append(quote)
         previous, previous_resolved = span, resolved
         previous_after = after if attribution is after else None
     return quotes
+
+
+# How sure the speaker is, by how the attribution named them. A name in the attribution clause
+# itself ("said Harriet Blake") is as sure as these rules get; a pronoun or a role noun resolved to
+# someone earlier, or a quote with no clause of its own, is a guess a reader may not be shown.
+NAMED_CONFIDENCE = 0.95
+RESOLVED_CONFIDENCE = 0.6
+CONTINUATION_CONFIDENCE = 0.5
+# "according to X": X may be the outlet that reported someone else's words.
+ACCORDING_TO_CONFIDENCE = 0.6
+# A speaker that does not look like a name as a reader knows it ("Yep", "EXPERT VERDICT").
+ODD_NAME_CONFIDENCE = 0.3
+_DETERMINER_START = re.compile(r"^(?:the|a|an|his|her|its|their|our|one|two|three|another|some)\b", re.I)
+
+
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
+
+
+def _name_tails(text: str) -> frozenset[str]:
+    """Every word that follows another capitalised word somewhere in ``text``: a surname named in
+    full ("Harriet Blake") makes "Blake" alone a name. One pass over the text."""
+    return frozenset(w for m in _NAME_RUN.finditer(text) for w in m.group().split()[1:])
+
+
+def _looks_like_a_name(tails: frozenset[str], speaker: str) -> bool:
+    """Two or more capitalised words, not shouted; or one that the article also uses inside a
+    longer name (a surname named in full earlier). A description ("the mother") passes too."""
+    if _DETERMINER_START.match(speaker):
+        return True
+    words = speaker.split()
+    if any(len(w) > 2 and w.isupper() for w in words):
+        return False
+    capitalised = [w for w in words if w[:1].isupper()]
+    if len(capitalised) >= 2:
+        return True
+    if len(capitalised) == 1:
+        return capitalised[0] in tails
+    return False
+
+
+def _confidence(tails: frozenset[str], resolved: _Resolved, subject: str | None) -> float:
+    """0-1: how likely the quote's speaker is right (see the constants above)."""
+    if not resolved.speaker:
+        return 0.0
+    if subject is None:
+        score = CONTINUATION_CONFIDENCE
+    else:
+        phrase = subject.strip(" ,;:").lower()
+        resolved_elsewhere = phrase in _PERSONAL or _DETERMINER_START.match(phrase) is not None
+        score = RESOLVED_CONFIDENCE if resolved_elsewhere else NAMED_CONFIDENCE
+    if resolved.verb and resolved.verb.lower().startswith("according"):
+        score = min(score, ACCORDING_TO_CONFIDENCE)
+    if not _looks_like_a_name(tails, resolved.speaker):
+        score = min(score, ODD_NAME_CONFIDENCE)
+    return score
 
 
 def _continuation(

@@ -24,7 +24,12 @@ __all__ = ["shorten"]
 # Shorter than this, what is left is a fragment, not a sentence.
 MIN_WORDS = 8
 
-_ASIDE = re.compile(r"\s*\([^()]{1,120}\)|\s+(?:—|--|–)\s[^—–]{1,120}?\s(?:—|--|–)(?=\s)")
+_ASIDE = re.compile(
+    r"\s*\([^()]{1,120}\)|\s+(?:—|--|–)\s[^—–]{1,120}?\s(?:—|--|–)(?=\s)"
+    # an appositive after a name: "Prince Andrew, the younger brother of ..., has said"
+    r"|,\s(?:the|a|an|who|whose|best known|known|now|aged|\d{1,3}|[a-z]+-year-old)\b[^,;:]{1,120},"
+    r"(?=\s(?:is|are|was|were|has|have|had|will|would|can|could|said|says|told|[a-z]{3,}ed)\b)"
+)
 _CLAUSE = re.compile(
     r",\s+(?=(?:which|who|whom|whose|after|as|while|amid|with|following|including|according to|but|"
     r"although|though|because|when|where|despite|before|until|since|saying|adding|prompting|leaving|"
@@ -32,17 +37,29 @@ _CLAUSE = re.compile(
     r"two days after|just days after|weeks after|months after|years after)\b)"
 )
 # ...and a full stop with no space after it: two sentences a page ran together ("2019.Short")
-_LOOSE = re.compile(r"(?:,|:|;|\s[—–-])\s+|(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])")
-_GLUED = re.compile(r"(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])")
+_LOOSE = re.compile(
+    r"(?:,|:|;|\s[—–-])\s+|(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])"
+    # ...and before a subordinate or coordinated clause with no comma: "a ban | after being caught"
+    r"|\s(?=(?:after|as|when|while|amid|following|because|although|though|despite|before|until|"
+    r"since|including|according to)\s)"
+)
+_GLUED = re.compile(r"(?<=[A-Za-z0-9]{2})\.(?=[A-Z][a-z])")
 # What is kept must still say something happened: an auxiliary, a reporting verb or an -ed form.
 _PREDICATE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|must|shall|"
-    r"should|did|does|do|said|says|say|told|tells|\w{3,}ed)\b",
-    re.IGNORECASE,
+    r"should|did|does|do|said|says|say|told|tells|[a-z]{3,}ed)\b"
 )
+# A predicate only inside a relative clause ("An Uber driver who was credited ...") is not the
+# sentence's own: look for it before the first relative pronoun.
+_RELATIVE = re.compile(r"\b(?:who|which|that|whose)\b")
 # A kept part opening on one of these is a subordinate clause: its main clause was cut away.
 _SUBORDINATE = re.compile(
     r"^(?:Though|Although|While|Whereas|Because|Since|If|Unless|When|As|After|Before|Despite|With|Amid)\b"
+)
+# A reporting verb among the last words kept: the statement it introduces was cut away.
+_REPORTED_END = re.compile(
+    r"\b(?:said|says|told|tells|claimed|claims|admitted|admits|added|warned|announced|revealed|insisted)"
+    r"(?:\s+\S+){0,3}\s*$"
 )
 # The sentence goes on with its main verb right after the cut: what was kept is only its subject.
 _VERB_NEXT = re.compile(
@@ -104,9 +121,13 @@ def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tu
         kept = [(a, min(b, m.start())) for a, b in pieces if a < m.start()]
         kept = [(a, b) for a, b in kept if b > a]
         body = _joined(text, kept)
-        if not _balanced(body) or _word_count(body) < MIN_WORDS or not _PREDICATE.search(body):
+        relative = _RELATIVE.search(body)
+        main = body[: relative.start()] if relative else body
+        if not _balanced(body) or _word_count(body) < MIN_WORDS or not _PREDICATE.search(main):
             continue
         if _SUBORDINATE.match(body.lstrip()):
+            continue
+        if _REPORTED_END.search(body):  # "... Transfield Services said the employees": what was said went
             continue
         if _VERB_NEXT.match(text, m.end()):  # "Sondland, the witness, | is likely to...": the verb went
             continue

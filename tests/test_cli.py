@@ -274,4 +274,5 @@ def test_markdown_keeps_each_quote_its_own_paragraph(capsys) -> None:
         "> “We can keep pouring concrete and keep watching it crack, or we can build something that gets"
         " stronger every year”\n>\n> — Harriet Blake\n\n> “"
     )
-    assert quotes.rstrip().endswith("— Tomasz Nowak")
+    speakers = [line for line in quotes.splitlines() if line.startswith("> — ")]
+    assert len(speakers) == 2 and speakers[0] == "> — Harriet Blake" and len(set(speakers)) == 2

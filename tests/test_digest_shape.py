@@ -231,3 +231,20 @@ def test_the_json_and_markdown_show_the_new_shape() -> None:
     assert markdown.count("\n- ") == len(digest.key_points)
     for q in digest.quotes:
         assert (shown_text(q, digest.article.text) in markdown) == q.shown
+
+
+def test_only_quotes_whose_speaker_is_named_in_their_clause_are_shown() -> None:
+    article = (
+        "The council met on Tuesday to vote on the sea wall. "
+        '"We will build the reef this year, whatever the cost turns out to be," said Harriet Blake. '
+        "Tomasz Nowak, an ecologist, spoke after her. "
+        '"The reef will need ten years before it protects anything at all," he said. '
+        '"Yep, that is how it goes with reefs and with councils," Yep said.'
+    )
+    quotes = extract_quotes(article)
+    by_text = {q.text.split()[0]: q for q in quotes}
+    assert by_text["We"].speaker == "Harriet Blake" and by_text["We"].confidence >= 0.8
+    assert by_text["The"].confidence is not None and by_text["The"].confidence < 0.8  # "he said"
+    assert by_text["Yep,"].confidence is not None and by_text["Yep,"].confidence < 0.8  # not a name
+    shown = [q for q in mark_shown(quotes, 2, article) if q.shown]
+    assert [q.speaker for q in shown] == ["Harriet Blake"]

@@ -1,8 +1,9 @@
 """What a digest shows, beside its TL;DR and key points: which quotes, cut how, and its length.
 
-``mark_shown``     marks the quotes the reply shows (``Quote.shown_spans``): attributed ones, the
-                   most notable first, one per speaker unless only one person speaks; each cut to
-                   ``SHOWN_QUOTE_MAX_WORDS`` at a sentence end inside it (or not shown).
+``mark_shown``     marks the quotes the reply shows (``Quote.shown_spans``): ones whose speaker is
+                   sure (``SHOWN_CONFIDENCE``), the most notable first, one per speaker unless
+                   only one person speaks; each cut to ``SHOWN_QUOTE_MAX_WORDS`` at a sentence
+                   end inside it (or not shown).
 ``fit``            keeps the whole reply (TL;DR, points, shown quotes and their speakers) within
                    ``DIGEST_MAX_WORDS``: a second quote goes first, then the longest points.
 ``digest_words``   the words a reader reads in the reply.
@@ -29,6 +30,10 @@ __all__ = [
 ]
 
 SHOWN_QUOTE_MAX_WORDS = 40
+# A quote is shown only when its speaker is this sure (``Quote.confidence``): a wrong speaker is
+# worse than no quote. Named in the attribution clause itself is 0.95; resolved from a pronoun or
+# a role noun, or carried over from the quote before, is below this.
+SHOWN_CONFIDENCE = 0.8
 # A chat reply longer than this is a wall: about 120 words reads right, 200 is the most.
 DIGEST_MAX_WORDS = 160
 # The budget holds at the default number of points; each point asked for past it adds this much.
@@ -76,7 +81,8 @@ def _notable_order(quotes: Sequence[Quote]) -> list[Quote]:
     unique = []
     for q in quotes:
         key = re.sub(r"\W+", " ", q.text.lower()).strip()
-        if q.speaker and key not in seen:
+        sure = q.confidence is None or q.confidence >= SHOWN_CONFIDENCE
+        if q.speaker and sure and key not in seen:
             seen.add(key)
             unique.append(q)
     return sorted(unique, key=lambda q: (_words(q.text) < NOTABLE_MIN_WORDS, q.start))

@@ -46,6 +46,7 @@ def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
                     "verb": q.verb,
                     "start": q.start,
                     "end": q.end,
+                    "confidence": q.confidence,  # 0-1, how sure the speaker is
                     "shown": q.shown,  # in the chat reply, as the pieces at "shown_spans"
                     "shown_spans": [list(s) for s in q.shown_spans],
                 }

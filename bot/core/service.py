@@ -109,7 +109,7 @@ LEASE_POLL_S = 0.05
 RESTARTING = "I'm restarting: try again in a minute"
 DRAIN_ANSWER_S = 2.0
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
-CACHE_FORMAT = 2  # 2: the TL;DR's spans, the quotes a reply shows
+CACHE_FORMAT = 3  # 2: the TL;DR's spans, the quotes a reply shows; 3: quote confidence
 SQLITE_FILE = "precis.sqlite3"
 # A host named back to a person is cut to this: a 100 kB host name is not a message.
 SHOWN_HOST_CHARS = 80

@@ -106,6 +106,9 @@ class Quote:
     """Empty: in the JSON only. Else the reply shows this quote as these pieces of the article
     (its start, cut at a sentence end inside it and without a trailing comma), joined by "…"."""
 
+    confidence: float | None = None
+    """0-1: how likely ``speaker`` is right (None: the finder does not say)."""
+
     @property
     def shown(self) -> bool:
         return bool(self.shown_spans)
