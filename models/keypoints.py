@@ -77,7 +77,7 @@ _DEPENDENT_START = re.compile(
     r"""^[\"“‘'(]*(?:
         (?:And|But|Or|So|Yet|Also|Still|However|Meanwhile|Instead|Nonetheless|Nevertheless|Moreover|
            Furthermore|Additionally|Besides|Thus|Therefore|Then|Otherwise|Likewise|Similarly|Indeed|
-           In\s+fact|In\s+addition|Of\s+course|After\s+all|As\s+a\s+result|Even\s+so|Amid\s+(?:all\s+)?this|
+           In\s+fact|In\s+addition(?!\s+to\b)|Of\s+course|After\s+all|As\s+a\s+result|Even\s+so|Amid\s+(?:all\s+)?this|
            At\s+the\s+same\s+time|For\s+(?:example|instance)|In\s+other\s+words|On\s+the\s+other\s+hand)\b
       | (?:He|She|They|It|His|Her|Hers|Their|Theirs|Its|Him|Them|These|Those|Such|That)\b
       | This\b(?!\s+(?:year|week|month|weekend|morning|afternoon|evening|spring|summer|autumn|fall|
@@ -109,7 +109,10 @@ _BOILERPLATE = re.compile(
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
 _LIST_MARK = re.compile(r"^(?:[-–•*·]|\d{1,2}[.)])\s+")
-_DATELINE_COLON = re.compile(r"^[A-Z][A-Z .'’-]{2,30}:\s+(?=[A-Z])")
+# "WASHINGTON: ...", and a press release's "New York, NY – ..."
+_DATELINE_COLON = re.compile(
+    r"^(?:[A-Z][A-Z .'’-]{2,30}:|[A-Z][a-z]+(?: [A-Z][a-z]+)*, [A-Z]{2}\s+[–—-])\s+(?=[A-Z])"
+)
 # TL;DR: openings of a feature, a rubric or a teaser, not of a news lede.
 _RUBRIC = re.compile(
     r"(?i)^(?:the latest\b|welcome to\b|meet the\b|here(?:'s|’s| is| are|,)|"

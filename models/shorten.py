@@ -43,7 +43,11 @@ _LOOSE = re.compile(
     r"|\s(?=(?:after|as|when|while|amid|following|because|although|though|despite|before|until|"
     r"since|including|according to)\s)"
 )
-_GLUED = re.compile(r"(?<=[A-Za-z0-9]{2})\.(?=[A-Z][a-z])")
+_GLUED = re.compile(
+    r"(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])"  # "in 1991.Simpson"
+    # "03:00 GMT.The", but not "PanARMENIAN.Net"
+    r"|(?<=[A-Z]{2})\.(?=(?:The|A|An|In|It|He|She|They|We|This|But)\b)"
+)
 # What is kept must still say something happened: an auxiliary, a reporting verb or an -ed form.
 _PREDICATE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|must|shall|"

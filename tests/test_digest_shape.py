@@ -248,3 +248,15 @@ def test_only_quotes_whose_speaker_is_named_in_their_clause_are_shown() -> None:
     assert by_text["Yep,"].confidence is not None and by_text["Yep,"].confidence < 0.8  # not a name
     shown = [q for q in mark_shown(quotes, 2, article) if q.shown]
     assert [q.speaker for q in shown] == ["Harriet Blake"]
+
+
+def test_self_contained_openings_and_page_names_are_not_mistaken_for_faults() -> None:
+    # "In addition to <what>" names what it adds to; "In addition," leans on the sentence before.
+    assert not depends_on_context("In addition to the three deaths, 30 people were injured on Tuesday.")
+    assert depends_on_context("In addition, 30 people were injured on Tuesday.")
+    # a site name with a dot is not two sentences run together; "GMT.The" is
+    text = "PanARMENIAN.Net reported that at least 106 protesters in 21 cities have been killed this week."
+    assert shorten(text, (0, len(text)), 30) == ((0, len(text)),)
+    glued = "The road was closed after the crash at 03:00 GMT.The A36 closure lasted most of the morning."
+    (piece,) = shorten(glued, (0, len(glued)), 30) or ()
+    assert glued[slice(*piece)] == "The road was closed after the crash at 03:00 GMT."
