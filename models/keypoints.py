@@ -83,7 +83,8 @@ _DEPENDENT_START = re.compile(
       | This\b(?!\s+(?:year|week|month|weekend|morning|afternoon|evening|spring|summer|autumn|fall|
            winter|season|time\s+last)\b)
       | The\s+(?:latter|former|same|move|decision|incident|announcement|comments?|remarks?|statement|
-           report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect)\b
+           report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect|agreement|deal|
+           officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper)\b
       | (?:Both|Another|Others|Neither|Either)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
            (?:year|month|week|day|time|period|season|case|moment)\b
@@ -365,9 +366,28 @@ def _choose_tldr(
     return None
 
 
+_SURNAME_START = re.compile(
+    r"^[\"“‘'(]*(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?([A-Z][a-z][\w’'-]*)(?=,|\s+[a-z])"
+)
+
+
+def _unintroduced(body: str, text: str, context: str) -> bool:
+    """True when ``body`` opens on a surname alone ("King, who...", "Mr. Hatfield calls it") that the
+    article gives in full elsewhere, and the reader has not met: not in the headline or TL;DR."""
+    m = _SURNAME_START.match(body)
+    if m is None:
+        return False
+    name = m.group(1)
+    if name in context or re.search(rf"\b{re.escape(name.lower())}\b", text):
+        return False  # met already, or a common noun ("Police said ...": "police" is in the text too)
+    return re.search(rf"\b[A-Z][a-z][\w’'-]*\s+{re.escape(name)}\b", text) is not None
+
+
 def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
     s, e = candidates.spans[i]
     body = text[s:e]
+    if _unintroduced(body, text, f"{hints.title or ''} {tldr.text if tldr else ''}"):
+        return False  # the reader would not know who that is
     if any(a < e and s < b for a, b in hints.reserved):
         return False  # holds a quote shown below
     if _bare_quotation(body) or body.rstrip().endswith("?"):  # a quotation, a teaser question

@@ -260,3 +260,18 @@ def test_self_contained_openings_and_page_names_are_not_mistaken_for_faults() ->
     glued = "The road was closed after the crash at 03:00 GMT.The A36 closure lasted most of the morning."
     (piece,) = shorten(glued, (0, len(glued)), 30) or ()
     assert glued[slice(*piece)] == "The road was closed after the crash at 03:00 GMT."
+
+
+def test_a_point_never_opens_on_someone_the_reader_has_not_met() -> None:
+    text = (
+        "Hillary Clinton won the endorsement of the largest lesbian political action committee on Monday. "
+        "The committee said it had backed her because of her record on equal pay for women. "
+        "Billie Jean King, the tennis champion, sits on the committee's board of advisers this year. "
+        "King, who was outed in 1981, said the choice had been an easy one for the board. "
+        "Police said the launch event in Washington had passed off without any trouble at all. "
+        "The police in the city had closed two streets for the launch on Monday morning."
+    )
+    result = select_key_points(text, BagOfWordsEncoder(), 5)
+    texts = [p.text for p in result.points]
+    assert not any(t.startswith("King, who") for t in texts)
+    assert any(t.startswith("Police said") for t in texts)  # a common noun is no stranger
