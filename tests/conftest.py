@@ -23,6 +23,9 @@ import pytest
 import pytest_asyncio
 
 from bot.core.store import RedisStore, SqliteStore, Store
+from models import deadline
+from models.keypoints import Hints, KeyPointResult
+from models.summarizer import ExtractiveSummarizer
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL_DIR = REPO.parent / "shared" / "eval"
@@ -231,3 +234,29 @@ async def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Async
 @pytest_asyncio.fixture
 async def store(store_factory: StoreFactory) -> Store:
     return await store_factory.open()
+
+
+class HoldableSummarizer:
+    """The extractive summarizer on a bag-of-words encoder, which a test can hold or break. A held
+    digest still checks its deadline, like the real stages, so shutdown can stop it."""
+
+    HOLD_LIMIT_S = 20.0
+
+    def __init__(self) -> None:
+        self._inner = ExtractiveSummarizer(BagOfWordsEncoder())
+        self.name = self._inner.name
+        self.error: Exception | None = None
+        self.hold: threading.Event | None = None
+        self.entered = threading.Event()
+
+    def summarize(
+        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
+    ) -> KeyPointResult:
+        self.entered.set()
+        if self.hold is not None:
+            ends = time.monotonic() + self.HOLD_LIMIT_S
+            while not self.hold.wait(0.01) and time.monotonic() < ends:
+                deadline.check()
+        if self.error is not None:
+            raise self.error
+        return self._inner.summarize(text, points, title=title, hints=hints)

@@ -55,12 +55,9 @@ from bot.discord_chat.bot import (
     shut_down,
 )
 from bot.discord_chat.render import digest_payloads
-from models import deadline
-from models.keypoints import Hints, KeyPointResult
 from models.quotes import extract_quotes
-from models.summarizer import ExtractiveSummarizer
 
-from .conftest import BagOfWordsEncoder
+from .conftest import HoldableSummarizer
 
 SETTLE_S = 20.0  # generous: two shared CPU cores, trafilatura and the encoder per article
 NOW = "2024-05-01T12:00:00.000000+00:00"
@@ -142,27 +139,7 @@ class Pages:
         return httpx.Response(200, text=found[1], headers={"Content-Type": found[0]})
 
 
-class BreakableSummarizer:
-    """The extractive summarizer on a bag-of-words encoder, which a test can break."""
-
-    def __init__(self) -> None:
-        self._inner = ExtractiveSummarizer(BagOfWordsEncoder())
-        self.name = self._inner.name
-        self.error: Exception | None = None
-        self.hold: threading.Event | None = None
-        self.entered = threading.Event()
-
-    def summarize(
-        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
-    ) -> KeyPointResult:
-        self.entered.set()
-        if self.hold is not None:
-            ends = time.monotonic() + SETTLE_S
-            while not self.hold.wait(0.01) and time.monotonic() < ends:
-                deadline.check()  # like the real stages: held work still stops when told to
-        if self.error is not None:
-            raise self.error
-        return self._inner.summarize(text, points, title=title, hints=hints)
+BreakableSummarizer = HoldableSummarizer  # the real selection on bag-of-words vectors; holdable, breakable
 
 
 # -- Discord's REST API, as far as the bot uses it ----------------------------------------------

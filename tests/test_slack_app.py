@@ -39,12 +39,9 @@ from bot.core.store import SqliteStore
 from bot.slack_chat import SlackBot, build_app, serve
 from bot.slack_chat.app import EVENTS_PATH
 from bot.slack_chat.render import ACTION_MORE, ACTION_QUOTES, ACTION_SHORTER, Controls
-from models import deadline
-from models.keypoints import Hints, KeyPointResult
 from models.quotes import extract_quotes
-from models.summarizer import ExtractiveSummarizer
 
-from .conftest import SAMPLE_HTML, BagOfWordsEncoder
+from .conftest import SAMPLE_HTML, HoldableSummarizer
 
 SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -211,27 +208,7 @@ class Pages:
         return httpx.Response(200, text=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
-class ControlledSummarizer:
-    """The extractive summarizer on a bag-of-words encoder, which a test can hold or break."""
-
-    def __init__(self) -> None:
-        self._inner = ExtractiveSummarizer(BagOfWordsEncoder())
-        self.name = self._inner.name
-        self.error: Exception | None = None
-        self.hold: threading.Event | None = None
-        self.entered = threading.Event()
-
-    def summarize(
-        self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
-    ) -> KeyPointResult:
-        self.entered.set()
-        if self.hold is not None:
-            ends = time.monotonic() + SETTLE_S
-            while not self.hold.wait(0.01) and time.monotonic() < ends:
-                deadline.check()  # like the real stages: held work still stops when told to
-        if self.error is not None:
-            raise self.error
-        return self._inner.summarize(text, points, title=title, hints=hints)
+ControlledSummarizer = HoldableSummarizer  # the real selection on bag-of-words vectors; holdable, breakable
 
 
 # -- the harness: signed requests in over HTTP, recorded Web API calls out -----------------------
