@@ -145,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     if "quotes" not in args.skip and (args.eval_dir / "quotes" / "dev.jsonl").is_file():
         from bench import quotes_bench
 
-        result = quotes_bench.score(args.eval_dir)
-        report["quotes"] = result
-        print("Quotes against the dev gold (shared/eval/quotes)")
-        for key, value in result.items():
-            print(f"  {key:<22} {value:.3f}" if isinstance(value, float) else f"  {key:<22} {value}")
+        for gold_set, label in (("dev", "our dev gold"), ("polnear", "PolNeAR dev")):
+            if not (args.eval_dir / "quotes" / quotes_bench.GOLD_SETS[gold_set]).is_file():
+                continue
+            result = quotes_bench.score(args.eval_dir, gold_set)
+            report[f"quotes_{gold_set}"] = result
+            print(f"Quotes against {label} (shared/eval/quotes)")
+            for key, value in result.items():
+                print(f"  {key:<24} {value:.3f}" if isinstance(value, float) else f"  {key:<24} {value}")
 
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

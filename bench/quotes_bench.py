@@ -35,6 +35,7 @@ DEFAULT_EVAL_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval
 MATCH_F1 = 0.8  # the scoring convention of shared/eval/README.md
 MIN_WORDS = 4  # quotes shorter than this are not scored (annotation guideline, rule 1)
 TIMING_RUNS = 3  # best of 3 hides scheduler noise on a shared machine
+SHOWN_QUOTES = 2  # the reply's default (SHOW_QUOTES)
 
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 _TITLES = frozenset(
@@ -91,14 +92,22 @@ def match(predicted: Sequence[Quote], gold: Sequence[dict]) -> list[tuple[Quote,
     return pairs
 
 
-def _load(eval_dir: Path) -> list[tuple[str, str, list[dict]]]:
+GOLD_SETS = {"dev": "dev.jsonl", "polnear": "polnear-dev.jsonl"}
+
+
+def _load(eval_dir: Path, gold_set: str = "dev") -> list[tuple[str, str, list[dict]]]:
+    """(article id, text, gold quotes): our dev gold joins the summarization articles on ``id``;
+    the PolNeAR rows carry their own ``text``."""
+    path = eval_dir / "quotes" / GOLD_SETS[gold_set]
+    with open(path, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    if all("text" in row for row in rows):
+        return [(row["id"], row["text"], row["quotes"]) for row in rows]
     articles = {}
     with open(eval_dir / "summarization" / "dev.jsonl", encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             articles[row["id"]] = row["article"]
-    with open(eval_dir / "quotes" / "dev.jsonl", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f]
     return [(row["id"], articles[row["id"]], row["quotes"]) for row in rows]
 
 
@@ -106,24 +115,36 @@ def _ratio(hits: int, total: int) -> float:
     return hits / total if total else 0.0
 
 
-def score(eval_dir: Path = DEFAULT_EVAL_DIR) -> dict:
-    """Precision, recall, F1, speaker and verb accuracy, counts and timing on the dev gold."""
-    return _evaluate(eval_dir)[0]
+def score(eval_dir: Path = DEFAULT_EVAL_DIR, gold_set: str = "dev") -> dict:
+    """Precision, recall, F1, speaker and verb accuracy, counts and timing on a gold set; and for
+    the quotes a reply would show (``bot.core.compose.mark_shown``), their speaker accuracy and
+    the share of articles with an attributed gold quote that show one."""
+    return _evaluate(eval_dir, gold_set)[0]
 
 
-def _evaluate(eval_dir: Path) -> tuple[dict, list[tuple[str, str, str]]]:
+def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[str, str, str]]]:
     """``score``'s result, and (article id, gold speaker, predicted speaker) for every matched
     quote with the wrong speaker."""
-    n_gold = n_pred = n_matched = speaker_hits = verb_hits = 0
+    from bot.core.compose import mark_shown
+
+    n_gold = n_pred = n_matched = speaker_hits = verb_hits = verb_n = 0
+    shown_n = shown_hits = attributed_articles = showing_articles = 0
     timings: list[float] = []
     misses: list[tuple[str, str, str]] = []
-    for article_id, article, gold_rows in _load(eval_dir):
+    for article_id, article, gold_rows in _load(eval_dir, gold_set):
         best = float("inf")
         for _ in range(TIMING_RUNS):
             t0 = time.perf_counter()
             predicted = extract_quotes(article)
             best = min(best, time.perf_counter() - t0)
         timings.append(best * 1000)
+        shown = [q for q in mark_shown(predicted, SHOWN_QUOTES, article) if q.shown]
+        attributed = [g for g in gold_rows if g.get("speaker")]
+        attributed_articles += bool(attributed)
+        showing_articles += bool(attributed and shown)
+        for p, g in match(shown, gold_rows):
+            shown_n += 1
+            shown_hits += same_speaker(p.speaker, g["speaker"])
         predicted = [q for q in predicted if len(q.text.split()) >= MIN_WORDS]
         gold = [g for g in gold_rows if len(g["text"].split()) >= MIN_WORDS]
         pairs = match(predicted, gold)
@@ -132,7 +153,9 @@ def _evaluate(eval_dir: Path) -> tuple[dict, list[tuple[str, str, str]]]:
         n_matched += len(pairs)
         for p, g in pairs:
             speaker_hits += same_speaker(p.speaker, g["speaker"])
-            verb_hits += _same_verb(p.verb, g["verb"])
+            if "verb" in g:  # PolNeAR's rows name no verb
+                verb_hits += _same_verb(p.verb, g["verb"])
+                verb_n += 1
             if not same_speaker(p.speaker, g["speaker"]):
                 misses.append((article_id, g["speaker"] or "None", p.speaker or "None"))
     precision, recall = _ratio(n_matched, n_pred), _ratio(n_matched, n_gold)
@@ -142,7 +165,10 @@ def _evaluate(eval_dir: Path) -> tuple[dict, list[tuple[str, str, str]]]:
         "recall": recall,
         "f1": f1,
         "speaker_accuracy": _ratio(speaker_hits, n_matched),
-        "verb_accuracy": _ratio(verb_hits, n_matched),
+        "verb_accuracy": _ratio(verb_hits, verb_n) if verb_n else None,  # None: the gold names no verb
+        "shown_speaker_accuracy": _ratio(shown_hits, shown_n),
+        "shown_matched": shown_n,
+        "articles_showing_a_quote": _ratio(showing_articles, attributed_articles),
         "gold": n_gold,
         "predicted": n_pred,
         "matched": n_matched,
