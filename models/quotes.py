@@ -2,12 +2,12 @@
 
 Four passes over one article string (paragraph breaks may be newlines, or lost altogether):
 
-1. **Marks.** Each quotation-mark character is classified from its two neighbours as an opening
-   mark, a closing mark, "either" (a straight ``"`` between letters) or an apostrophe. The hard
-   part is British and Daily Mail text, where speech is in single quotes: a mark between letters
-   (don't, Locke's, O'Toole) or before a decade ('90s) is an apostrophe, and a mark after a plural
-   "s" followed by a noun (the bankers' bonus) is a *weak* close, taken only for a short label
-   with no real closing mark later in its sentence.
+1. **Marks.** Each quotation-mark character (and the New York Times' ``''``, read as a ``"``) is
+   classified from its two neighbours as an opening mark, a closing mark, "either" (a straight
+   ``"`` between letters) or an apostrophe. The hard part is British and Daily Mail text, where
+   speech is in single quotes: a mark between letters (don't, Locke's, O'Toole) or before a decade
+   ('90s) is an apostrophe, and a mark after a plural "s" followed by a noun (the bankers' bonus)
+   is a *weak* close, taken only for a short label with no real closing mark later in its sentence.
 2. **Spans.** Marks pair left to right within a family (double, single, guillemets); marks of
    another family inside an open quote belong to a nested quote, which is never separate. An
    opening mark of the same family before any close either starts the next paragraph of the same
@@ -75,7 +75,10 @@ _FAMILY = {
     "'": _SINGLE, "\u2018": _SINGLE, "\u2019": _SINGLE, "\u201a": _SINGLE, "\u201b": _SINGLE,
     "\u00ab": _GUILLEMET, "\u00bb": _GUILLEMET, "\u2039": _ANGLE, "\u203a": _ANGLE,
 }  # fmt: skip
-_MARK_RE = re.compile("[" + "".join(_FAMILY) + "]")
+# The New York Times archive's double quotation mark, read as a straight ``"``: ''We will win,'' he
+# said. Three apostrophes close a nested quote, then the outer one: ''He said, 'Go home,''' she said.
+_TWO_APOSTROPHES = "''"
+_MARK_RE = re.compile("(?<!'')''(?!')|[" + "".join(_FAMILY) + "]")
 _OPEN, _CLOSE, _EITHER, _WEAK = range(4)
 _OPENER_BEFORE = frozenset("([{<\u2014\u2013-/:;") | frozenset(_FAMILY)
 _CLOSER_AFTER = frozenset(".,;:!?)]}>\u2026\u2014\u2013-*") | frozenset(_FAMILY)
@@ -93,13 +96,17 @@ _FUNCTION_WORDS = frozenset(
 )
 
 
-def _classify(text: str, i: int) -> int | None:
-    """The role of the mark at ``text[i]``: open, close, either, weak close, or None (apostrophe)."""
-    c = text[i]
+def _classify(text: str, i: int, c: str) -> int | None:
+    """The role of the mark ``c`` at ``text[i]``: open, close, either, weak close, or None (apostrophe).
+
+    ``c`` is one character, or ``''`` (two apostrophes), which is read as a straight ``"``.
+    """
     p = text[i - 1] if i > 0 else " "
-    n = text[i + 1] if i + 1 < len(text) else " "
+    n = text[i + len(c)] if i + len(c) < len(text) else " "
     opener_ctx = (p.isspace() or p in _OPENER_BEFORE) and not n.isspace() and n not in ",.;:!?)]}"
     closer_ctx = not p.isspace() and (n.isspace() or n in _CLOSER_AFTER)
+    if c == _TWO_APOSTROPHES:
+        c = '"'
     fam = _FAMILY[c]
     if fam == _SINGLE:
         if p.isalnum() and n.isalnum():
@@ -146,14 +153,16 @@ class _Mark:
     pos: int
     family: int
     role: int
+    length: int = 1  # 2 for ``''``: the quote's text starts or ends outside both characters
 
 
 def _marks(text: str) -> list[_Mark]:
     marks = []
     for m in _MARK_RE.finditer(text):
-        role = _classify(text, m.start())
+        c = m.group()
+        role = _classify(text, m.start(), c)
         if role is not None:
-            marks.append(_Mark(m.start(), _FAMILY[m.group()], role))
+            marks.append(_Mark(m.start(), _FAMILY[c[0]] if len(c) == 1 else _DOUBLE, role, len(c)))
     return marks
 
 
@@ -207,9 +216,9 @@ def _spans(text: str) -> list[_Span]:
             i += 1
             continue
         deadline.check()
-        family, start, j = opening.family, opening.pos + 1, i + 1
+        family, start, j = opening.family, opening.pos + opening.length, i + 1
         while j < len(marks) and marks[j].pos == start and marks[j].family == family:
-            start, j = start + 1, j + 1  # a doubled opening mark: ''What
+            start, j = start + marks[j].length, j + 1  # a doubled opening mark: ‘’What
         paragraph, next_i, span = start, None, None
         while j < len(marks):
             mark = marks[j]
@@ -223,7 +232,7 @@ def _spans(text: str) -> list[_Span]:
             elif mark.role == _WEAK:
                 j += 1  # the bankers' bonus: an apostrophe inside speech
             elif (reopens := _reopens(text, paragraph, mark.pos)) and not _closes_instead(text, marks, j):
-                paragraph, j = mark.pos + 1, j + 1  # next paragraph of the same quotation
+                paragraph, j = mark.pos + mark.length, j + 1  # next paragraph of the same quotation
             elif reopens:  # a closing mark glued to the next paragraph
                 span, next_i = _Span(start, _rstrip_end(text, mark.pos), True, opening.pos), j + 1
                 break
@@ -292,7 +301,7 @@ def _closes_instead(text: str, marks: list[_Mark], j: int) -> bool:
             mark.role == _EITHER and not text[mark.pos - 1 : mark.pos].isspace()
         ):
             return False
-        between = text[pos + 1 : mark.pos]
+        between = text[pos + marks[j].length : mark.pos]
         intro = _INTRO_END.search(between)
         if intro and intro.group().strip() and not _ENDS_SENTENCE.search(between):
             return True  # "She added: "

@@ -62,6 +62,54 @@ def test_german_low_high_quotes() -> None:
     assert (q.text, q.speaker) == ("We will win the game tomorrow.", "Klaus Meyer")
 
 
+def test_new_york_times_double_apostrophes_with_he_said() -> None:
+    article = (
+        "Senator Ann Cole spoke in Ohio. ''The idea was the Democrats', not ours, and they know it,'' "
+        "she said."
+    )
+    q = only(article)
+    assert (q.text, q.speaker, q.verb) == (
+        "The idea was the Democrats', not ours, and they know it,",
+        "Ann Cole",
+        "said",
+    )
+    assert (q.start, q.end) == (article.index("The idea"), article.index(",''") + 1)
+    assert article[q.start : q.end] == q.text
+
+
+def test_new_york_times_double_apostrophes_with_said_before_the_name() -> None:
+    article = "''It's the owners' fault, not the players' union's,'' said Tom Reed, who leads it."
+    q = only(article)
+    assert (q.text, q.speaker, q.verb) == (
+        "It's the owners' fault, not the players' union's,",
+        "Tom Reed",
+        "said",
+    )
+    assert (q.start, q.end) == (2, article.index(",''") + 1)
+
+
+def test_three_apostrophes_close_a_nested_single_quote_then_the_double_apostrophe_quote() -> None:
+    article = "Ann Cole spoke in Ohio. ''The voters told me, 'We are tired of waiting,''' she said."
+    q = only(article)
+    assert (q.text, q.speaker, q.verb) == (
+        "The voters told me, 'We are tired of waiting,'",
+        "Ann Cole",
+        "said",
+    )
+    assert q.end == article.index("''' she") + 1
+
+
+def test_single_apostrophes_are_never_double_apostrophe_marks() -> None:
+    article = (
+        "It's over for the players' union in the Joneses' town. The '90s are gone. "
+        "Mr. Reed said ''the league's owners say 'tis the season to wait and see,'' and left."
+    )
+    q = only(article)
+    assert q.text == "the league's owners say 'tis the season to wait and see,"
+    assert (q.speaker, q.verb) == ("Reed", "said")
+    assert extract_quotes(article[: article.index(" Mr.")]) == []
+
+
 def test_doubled_opening_mark_starts_after_both() -> None:
     q = only("The captain joked: ‘’Who brought the umbrellas for the picnic?’")
     assert q.text == "Who brought the umbrellas for the picnic?"
@@ -99,6 +147,17 @@ def test_quote_over_several_paragraphs_is_one_quote() -> None:
     q = only(article)
     assert q.text == "The first paragraph ends here. 'The second paragraph goes on and finishes now."
     assert q.speaker == "Sarah Jones"
+
+
+def test_double_apostrophe_quote_over_several_paragraphs_is_one_quote() -> None:
+    article = (
+        "Sarah Jones said: ''The first paragraph ends here. ''The second paragraph goes on and "
+        "finishes now.'' The council did not respond."
+    )
+    q = only(article)
+    assert q.text == "The first paragraph ends here. ''The second paragraph goes on and finishes now."
+    assert (q.start, q.speaker) == (article.index("The first"), "Sarah Jones")
+    assert article[q.start : q.end] == q.text
 
 
 def test_paragraph_breaks_bound_quotes_and_keep_multi_paragraph_quotes_whole() -> None:
