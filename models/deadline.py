@@ -45,7 +45,7 @@ class Deadline:
     def check(self) -> None:
         """Raise ``Cancelled`` or ``TooSlow`` when the work must stop now."""
         if self._cancelled.is_set():
-            raise Cancelled("I'm restarting, so I stopped working on that: please ask again in a minute")
+            raise Cancelled()
         if self._ends is not None and time.monotonic() > self._ends:
             raise TooSlow(f"that took too long to summarize (over {self.seconds:g} s), so I gave up on it")
 

@@ -350,9 +350,8 @@ def _choose_tldr(
             continue
         if hints.title and repeats(hints.title, text[s:e]) and repeats(text[s:e], hints.title):
             continue  # the headline again, word for word: the title line says it already
-        pieces = shorten(text, (s, e), TLDR_MAX_WORDS) or shorten(text, (s, e), TLDR_MAX_WORDS, loose=True)
-        if pieces is not None:
-            return i, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
+        if (tldr := _shortened(text, (s, e))) is not None:
+            return i, tldr
     # No sentence passes every rule (a review, a listing, an odd page): the best one that is at
     # least a statement of some length, so there is always a TL;DR when there is text.
     for i in lede + rest:
@@ -360,10 +359,16 @@ def _choose_tldr(
         body = text[s:e]
         if body.rstrip().endswith("?") or is_boilerplate(body) or _bare_quotation(body):
             continue
-        pieces = shorten(text, (s, e), TLDR_MAX_WORDS) or shorten(text, (s, e), TLDR_MAX_WORDS, loose=True)
-        if pieces is not None:
-            return i, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
+        if (tldr := _shortened(text, (s, e))) is not None:
+            return i, tldr
     return None
+
+
+def _shortened(text: str, span: Span) -> KeyPoint | None:
+    """``text[span]`` as a TL;DR of at most ``TLDR_MAX_WORDS``: whole, or shortened by deletion
+    (the strict cuts first, the loose ones as a last resort); None when it cannot be."""
+    pieces = shorten(text, span, TLDR_MAX_WORDS) or shorten(text, span, TLDR_MAX_WORDS, loose=True)
+    return None if pieces is None else KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
 
 
 _SURNAME_START = re.compile(
@@ -441,22 +446,28 @@ def _point(text: str, candidates: Candidates, i: int) -> KeyPoint:
     return KeyPoint(text=text[s:e], spans=((s, e),))
 
 
-def postprocess(
+def _ranked(
     emb: np.ndarray, candidates: Candidates, text: str, n: int, hints: Hints, w: Scoring
-) -> KeyPointResult:
+) -> tuple[KeyPoint | None, list[int]]:
+    """The TL;DR and the indices of up to ``n`` points, best first. When nothing reads as a
+    TL;DR, the best point is the closest thing (shortened if it can be)."""
     if not candidates.spans:
-        return KeyPointResult((), None)
+        return None, []
     scored = _score(emb, candidates, text, hints, w)
     tldr = _choose_tldr(text, candidates, scored, hints)
     chosen = choose(text, candidates, scored, n if tldr else n + 1, tldr, hints, w)
-    if tldr is None and chosen:  # nothing reads as a TL;DR: the best point is the closest thing
+    if tldr is None and chosen:
         best = chosen.pop(0)
         span = candidates.spans[best]
-        pieces = shorten(text, span, TLDR_MAX_WORDS) or shorten(text, span, TLDR_MAX_WORDS, loose=True)
-        pieces = pieces or (span,)
-        tldr = best, KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
-    points = tuple(_point(text, candidates, i) for i in sorted(chosen))
-    return KeyPointResult(points, tldr[1] if tldr else None)
+        return _shortened(text, span) or KeyPoint(text[slice(*span)], (span,)), chosen
+    return (tldr[1] if tldr else None), chosen
+
+
+def postprocess(
+    emb: np.ndarray, candidates: Candidates, text: str, n: int, hints: Hints, w: Scoring
+) -> KeyPointResult:
+    tldr, chosen = _ranked(emb, candidates, text, n, hints, w)
+    return KeyPointResult(tuple(_point(text, candidates, i) for i in sorted(chosen)), tldr)
 
 
 def select_key_points(
@@ -490,11 +501,5 @@ def rank_key_points(
     hints = hints or Hints(title=title)
     candidates = preprocess(text, n + 1)
     emb = forward(encoder, text, candidates, hints)
-    if not candidates.spans:
-        return None, ()
-    scored = _score(emb, candidates, text, hints, scoring)
-    tldr = _choose_tldr(text, candidates, scored, hints)
-    points = tuple(
-        _point(text, candidates, i) for i in choose(text, candidates, scored, n, tldr, hints, scoring)
-    )
-    return (tldr[1] if tldr else None), points
+    tldr, chosen = _ranked(emb, candidates, text, n, hints, scoring)
+    return tldr, tuple(_point(text, candidates, i) for i in chosen)

@@ -48,7 +48,7 @@ from itertools import chain
 from bot.core.types import Quote
 from models import deadline
 
-__all__ = ["extract_quotes", "select_notable"]
+__all__ = ["extract_quotes"]
 
 # --- tuning thresholds -------------------------------------------------------------------------
 
@@ -62,7 +62,6 @@ PRONOUN_LOOKBACK_SENTENCES = 4  # "he said" looks this many sentences back for i
 NESTED_MAX_CHARS = 300  # a quote nested in speech ('Why me?') closes this soon after it opens
 NARRATION_WORDS = 60  # a "reopened paragraph" this long with no I/we/you is prose, not speech
 SCARE_MAX_WORDS = 5  # "the 'power of the press'": scare quotes are short noun phrases
-NOTABLE_MIN_WORDS = 8  # select_notable prefers quotes at least this long: short ones are fragments
 NAME_MAX_TOKENS = 12  # a name is never longer: a longer capitalized run is a headline, its name at the end
 FUZZY_MAX_NAMES = 50  # names of one ending and length tried against a misspelt one: articles have a few
 SENTENCE_WINDOW = 1000  # chars of a sentence read around a quote: clauses and subjects sit closer than this
@@ -1766,35 +1765,3 @@ def _context_speaker(
     if first in ("the", "this") and (_head(phrase) in _TITLES or _head(phrase) in names.roles):
         return names.resolve_role(phrase, pos, speakers)
     return None
-
-
-# --- selection -----------------------------------------------------------------------------------
-
-
-def select_notable(quotes: Sequence[Quote], k: int = 3) -> list[Quote]:
-    """The ``k`` most notable quotes, grouped by speaker (speakers in order of first appearance),
-    in article order within a speaker.
-
-    Notable: attributed to someone, a full statement rather than a fragment, and not the same
-    words again (Daily Mail captions repeat quotes). Ties go to the earlier quote: news puts the
-    most important voice first.
-    """
-    if k <= 0:
-        return []
-    seen: set[str] = set()
-    unique = []
-    for q in quotes:
-        key = re.sub(r"\W+", " ", q.text.lower()).strip()
-        if key not in seen:
-            seen.add(key)
-            unique.append(q)
-
-    def rank(item: tuple[int, Quote]) -> tuple[bool, bool, bool, int]:
-        index, q = item
-        return (q.speaker is None, len(q.text.split()) < NOTABLE_MIN_WORDS, q.text[:1].islower(), index)
-
-    chosen = sorted(enumerate(unique), key=rank)[:k]
-    order: dict[str | None, int] = {}
-    for q in unique:
-        order.setdefault(q.speaker, len(order))
-    return [q for _, q in sorted(chosen, key=lambda item: (order[item[1].speaker], item[0]))]

@@ -101,6 +101,22 @@ def _without_asides(text: str, start: int, end: int) -> list[Span]:
     return [(a, b) for a, b in pieces if b > a]
 
 
+def _still_a_sentence(text: str, body: str, rest: int) -> bool:
+    """Whether ``body``, the part kept before a cut (what followed began at ``rest``), still reads
+    as a sentence: balanced quotes, ``MIN_WORDS`` or more, a predicate of its own, not a
+    subordinate clause, no reporting verb left without what was said, no verb left behind."""
+    relative = _RELATIVE.search(body)
+    main = body[: relative.start()] if relative else body
+    return (
+        _balanced(body)
+        and _word_count(body) >= MIN_WORDS
+        and _PREDICATE.search(main) is not None
+        and not _SUBORDINATE.match(body.lstrip())  # only the subordinate clause was kept
+        and not _REPORTED_END.search(body)  # "... Transfield Services said the employees."
+        and not _VERB_NEXT.match(text, rest)  # "Sondland, the witness, | is likely to...": verb went
+    )
+
+
 def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tuple[Span, ...] | None:
     """Pieces of ``text[span]`` that read as a sentence of at most ``max_words`` words (the whole
     span when it fits already), or None when deletion cannot get it there. ``loose`` also cuts at
@@ -114,10 +130,11 @@ def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tu
     pieces = _without_asides(text, start, end)
     if _word_count(_joined(text, pieces)) <= max_words:
         return tuple(pieces)
-    stop = _END.search(text, start, end) if not glued else None
     if glued:
-        stop = re.compile(r"\.").search(text, end - 1, end)
-    if stop is None:
+        stop = end - 1  # the full stop the two sentences share
+    elif (final := _END.search(text, start, end)) is not None:
+        stop = final.start()
+    else:
         return None
     # The latest clause boundary that brings it under the limit keeps the most of the sentence.
     best: list[Span] | None = None
@@ -125,16 +142,6 @@ def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tu
         kept = [(a, min(b, m.start())) for a, b in pieces if a < m.start()]
         kept = [(a, b) for a, b in kept if b > a]
         body = _joined(text, kept)
-        relative = _RELATIVE.search(body)
-        main = body[: relative.start()] if relative else body
-        if not _balanced(body) or _word_count(body) < MIN_WORDS or not _PREDICATE.search(main):
-            continue
-        if _SUBORDINATE.match(body.lstrip()):
-            continue
-        if _REPORTED_END.search(body):  # "... Transfield Services said the employees": what was said went
-            continue
-        if _VERB_NEXT.match(text, m.end()):  # "Sondland, the witness, | is likely to...": the verb went
-            continue
-        if _word_count(body) <= max_words:
-            best = [*kept, (stop.start(), stop.start() + 1)]
+        if _word_count(body) <= max_words and _still_a_sentence(text, body, m.end()):
+            best = [*kept, (stop, stop + 1)]
     return tuple(best) if best else None

@@ -275,3 +275,15 @@ def test_a_point_never_opens_on_someone_the_reader_has_not_met() -> None:
     texts = [p.text for p in result.points]
     assert not any(t.startswith("King, who") for t in texts)
     assert any(t.startswith("Police said") for t in texts)  # a common noun is no stranger
+
+
+def test_the_same_words_are_shown_once_and_statements_before_fragments() -> None:
+    """Which quotes the reply shows (``compose.mark_shown``, which took over from the quote
+    module's ``select_notable``): a caption repeating a quote is not shown twice."""
+    article = "x" * 1000
+    a = Quote("We will be back next season stronger than ever.", "Ann", "said", 0, 48)
+    b = Quote("We will be back next season, stronger than ever", "Ann", None, 500, 547)
+    c = Quote("The board has our full support and always will.", "Bob", "said", 900, 948)
+    fragment = Quote("a disgrace", "Cy", "said", 100, 110)
+    shown = [q for q in mark_shown([a, fragment, b, c], 2, article) if q.shown]
+    assert [q.start for q in shown] == [0, 900]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.types import Quote
-from models.quotes import extract_quotes, select_notable
+from models.quotes import extract_quotes
 
 EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
@@ -399,35 +399,6 @@ def test_unattributed_quote_has_no_speaker() -> None:
 def test_indefinite_description_is_kept_when_never_named() -> None:
     q = only("A police spokesman said: 'Enquiries are continuing and we urge witnesses to come forward.'")
     assert (q.speaker, q.verb) == ("a police spokesman", "said")
-
-
-# --- select_notable ------------------------------------------------------------------------------
-
-
-def test_select_notable_groups_by_speaker_in_first_appearance_order() -> None:
-    def quote(i: int, speaker: str | None, words: int) -> Quote:
-        text = " ".join(["word"] * (words - 1) + [f"q{i}"])
-        return Quote(text, speaker, "said", i * 100, i * 100 + len(text))
-
-    quotes = [
-        quote(0, "Ann", 12),
-        quote(1, "Bob", 12),
-        quote(2, "Ann", 12),
-        quote(3, None, 20),  # unattributed: ranked last
-        quote(4, "Bob", 5),  # a fragment: ranked after full statements
-        quote(5, "Cy", 12),
-    ]
-    chosen = select_notable(quotes, k=3)
-    assert [q.text.split()[-1] for q in chosen] == ["q0", "q2", "q1"]
-    assert select_notable(quotes, k=0) == []
-    assert [q.speaker for q in select_notable(quotes, k=4)] == ["Ann", "Ann", "Bob", "Cy"]
-
-
-def test_select_notable_skips_repeated_words() -> None:
-    a = Quote("We will be back next season stronger than ever.", "Ann", "said", 0, 48)
-    b = Quote("We will be back next season, stronger than ever", "Ann", None, 500, 547)
-    c = Quote("The board has our full support and always will.", "Bob", "said", 900, 948)
-    assert select_notable([a, b, c], k=2) == [a, c]
 
 
 # --- the dev gold --------------------------------------------------------------------------------

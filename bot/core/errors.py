@@ -182,7 +182,14 @@ class ArticleExpired(ServiceError):
 
 
 class Cancelled(ServiceError):
+    """What the person whose request was stopped reads (the deadline's cancel, the pool's drop)."""
+
     code = "cancelled"
+
+    def __init__(
+        self, message: str = "I'm restarting, so I stopped working on that: please ask again in a minute."
+    ) -> None:
+        super().__init__(message)
 
 
 class StoreError(ServiceError):

@@ -229,28 +229,32 @@ def _counted(element: lxml.html.HtmlElement) -> bool:
 
 
 def _text_chars(doc: lxml.html.HtmlElement) -> int:
-    """Characters of text in ``doc``, as ``_pruned`` counts them."""
+    """Characters of text in ``doc``, as ``_pruned`` counts them (for checking a cut)."""
     return sum(len(e.tail or "") + (len(e.text or "") if _counted(e) else 0) for e in doc.iter())
 
 
-def _pruned(doc: lxml.html.HtmlElement, budget: int = MAX_PAGE_TEXT_CHARS) -> bool:
+def _pruned(doc: lxml.html.HtmlElement, budget: int = MAX_PAGE_TEXT_CHARS) -> int:
     """Cut ``doc`` after its first ``budget`` characters of text, in document order (an element's
-    text when it opens, its tail when it closes; script and style not counted). True when
-    anything was cut."""
+    text when it opens, its tail when it closes; script and style not counted). Returns the
+    page's whole text length when anything was cut, else 0. One walk: the cut is made after it."""
+    total, cut = 0, None
     for event, element in etree.iterwalk(doc, events=("start", "end")):
         inside = event == "start"
         if inside and not _counted(element):
             continue
-        value = (element.text if inside else element.tail) or ""
-        if len(value) >= budget:
-            if inside:
-                element.text = value[:budget]
-            else:
-                element.tail = value[:budget]
-            _cut_after(element, inside=inside)
-            return True
-        budget -= len(value)
-    return False
+        size = len((element.text if inside else element.tail) or "")
+        if cut is None and total + size >= budget:
+            cut = element, inside, budget - total
+        total += size
+    if cut is None:
+        return 0
+    element, inside, keep = cut
+    if inside:
+        element.text = (element.text or "")[:keep]
+    else:
+        element.tail = (element.tail or "")[:keep]
+    _cut_after(element, inside=inside)
+    return total
 
 
 def _trafilatura(html: str | lxml.html.HtmlElement, url: str | None) -> tuple[str, dict[str, str | None]]:
@@ -634,8 +638,8 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     # An ordinary page goes to trafilatura as it came; a huge one as its pruned tree (a copy:
     # trafilatura cleans the tree it is given, and the fallback and metadata read ``doc``).
     source: str | lxml.html.HtmlElement = html
-    page_chars = _text_chars(doc) if len(html) > MAX_PAGE_TEXT_CHARS else 0
-    if page_chars > MAX_PAGE_TEXT_CHARS and _pruned(doc):
+    page_chars = _pruned(doc) if len(html) > MAX_PAGE_TEXT_CHARS else 0
+    if page_chars:
         source = copy.deepcopy(doc)
     text, meta = _trafilatura(source, url)
     extractor = "trafilatura"
@@ -788,16 +792,16 @@ def _gate(
         # Words alone ("Already a subscriber?" in a site's header) are weaker than markup: a page
         # whose only paywall sign is a login prompt, and whose text reads as a complete short
         # article, is a free brief. A teaser stays refused: it says "continue reading".
+        complete = words >= options.min_article_words and _reads_as_article(article.text)
         worded = _PAYWALL_PHRASES.search(page_text) is not None
         if worded and not paywalled and not _TEASER_PHRASES.search(page_text):
-            worded = not (words >= options.min_article_words and _reads_as_article(article.text))
+            worded = not complete
         if (paywalled or worded) and words < PAYWALL_TEASER_WORDS:
             raise TooLittleText(
                 f"that page is paywalled: only {words} words were visible", reason="paywall", words=words
             )
         # A wire brief passes on fewer words, if its text is a complete article, not a wall's wording.
-        short = words < options.min_page_words
-        if short and not (words >= options.min_article_words and _reads_as_article(article.text)):
+        if words < options.min_page_words and not complete:
             title = (
                 (article.meta.title or "")
                 + " "

@@ -51,6 +51,7 @@ from bot.core.errors import (
     TooLarge,
     TooManyRedirects,
 )
+from bot.core.urls import shown_host, shown_url
 
 __all__ = [
     "FetchLimits",
@@ -205,22 +206,6 @@ class _Allowlist:
         return any(addr in net for addr in candidates for net in self.networks)
 
 
-# An address quoted back to a person is cut to this many characters: a 100 kB link is not a message.
-SHOWN_URL_CHARS = 80
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= SHOWN_URL_CHARS else f"{text[: SHOWN_URL_CHARS - 1]}…"
-
-
-def _shown(url: str) -> str:
-    """``url`` fit to quote in a message: cut, with its length said, when it is long."""
-    text = repr(url)
-    return (
-        text if len(text) <= SHOWN_URL_CHARS else f"{text[: SHOWN_URL_CHARS - 1]}… ({len(url):,} characters)"
-    )
-
-
 def check_url(url: str, allow_private: frozenset[str] = frozenset()) -> None:
     """Refuse ``url`` unless it is http(s) and its host is not a non-public IP literal.
 
@@ -230,20 +215,20 @@ def check_url(url: str, allow_private: frozenset[str] = frozenset()) -> None:
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise RefusedAddress(f"that is not a valid web address: {_shown(url)}") from exc
+        raise RefusedAddress(f"that is not a valid web address: {shown_url(url)!r}") from exc
     if parsed.scheme not in ("http", "https"):
         shown = f"{parsed.scheme}:" if parsed.scheme else "a link without one"
         raise RefusedAddress(f"only http and https links can be read, not {shown}")
     host = parsed.host
     if not host:
-        raise RefusedAddress(f"that link has no host: {_shown(url)}")
+        raise RefusedAddress(f"that link has no host: {shown_url(url)!r}")
     if parsed.port is not None and not 0 < parsed.port < 65536:
         raise RefusedAddress(f"that link's port ({parsed.port}) is not a valid port")
     ip = _literal_ip(host)
     if ip is None or _Allowlist.parse(allow_private).permits(host, ip):
         return
     if not is_public_address(ip):
-        raise RefusedAddress(f"refused to fetch {_cut(host)}: {ip} is not a public address")
+        raise RefusedAddress(f"refused to fetch {shown_host(host)}: {ip} is not a public address")
 
 
 # --- the network layer: check the address actually connected to ----------------------
@@ -297,13 +282,13 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
                 answers = await self._resolver(host, port)
                 ips = [ipaddress.ip_address(answer) for answer in answers]
             except (OSError, ValueError) as exc:
-                raise ConnectError(f"could not resolve {_cut(host)}: {_reason(exc)}") from exc
+                raise ConnectError(f"could not resolve {shown_host(host)}: {_reason(exc)}") from exc
             if not ips:
-                raise ConnectError(f"could not resolve {_cut(host)}: no addresses")
+                raise ConnectError(f"could not resolve {shown_host(host)}: no addresses")
         for ip in ips:
             if not (self._allow.permits(host, ip) or is_public_address(ip)):
                 raise RefusedAddress(
-                    f"refused to fetch {_cut(host)}: it resolves to {ip}, which is not a public address"
+                    f"refused to fetch {shown_host(host)}: it resolves to {ip}, which is not a public address"
                 )
         return [str(ip) for ip in ips]
 
@@ -602,7 +587,7 @@ class Fetcher:
     async def _follow(self, url: str, started: float) -> FetchedPage:
         for _ in range(self._limits.max_redirects + 1):
             check_url(url, self._limits.allow_private)
-            host = _cut(httpx.URL(url).host)
+            host = shown_host(httpx.URL(url).host)
             try:
                 async with self._client.stream("GET", url) as response:
                     location = _redirect_target(response)

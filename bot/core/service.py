@@ -73,11 +73,14 @@ from bot.core.types import (
     SourceKind,
     Timings,
 )
-from bot.core.urls import canonical_url, domain_matches, host_of, normalize_domain, redact_url
+from bot.core.urls import canonical_url, domain_matches, host_of, normalize_domain, redact_url, shown_host
 from models.deadline import Deadline
 
 __all__ = [
     "MAX_POINTS",
+    "SHUTDOWN_GRACE_S",
+    "STOP_GRACE_S",
+    "TELL_TIMEOUT_S",
     "ChannelSettings",
     "DigestRequest",
     "DigestService",
@@ -104,15 +107,18 @@ MAX_POINTS = 8
 LEASE_S = 60.0
 # How often a process waiting on another's lease looks for the result in the cache.
 LEASE_POLL_S = 0.05
-# Shutting down (``DigestService.drain``): how long callers of stopped work get to tell their
-# users before the process goes on closing.
-RESTARTING = "I'm restarting: try again in a minute"
+# Shutting down (SIGTERM), the same for every adapter, within 10 s in all: digests in flight get
+# SHUTDOWN_GRACE_S to be posted; then the model work left is stopped (``DigestService.drain``) and
+# its callers get DRAIN_ANSWER_S to say so; handlers still running after STOP_GRACE_S more are
+# cancelled, each telling its user within TELL_TIMEOUT_S.
+SHUTDOWN_GRACE_S = 5.0
 DRAIN_ANSWER_S = 2.0
+STOP_GRACE_S = 1.0
+TELL_TIMEOUT_S = 1.5
+RESTARTING = "I'm restarting: try again in a minute"
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
 CACHE_FORMAT = 3  # 2: the TL;DR's spans, the quotes a reply shows; 3: quote confidence
 SQLITE_FILE = "precis.sqlite3"
-# A host named back to a person is cut to this: a 100 kB host name is not a message.
-SHOWN_HOST_CHARS = 80
 
 _BOOL_WORDS = {
     "on": True,
@@ -429,7 +435,7 @@ class _WorkPool:
             task = asyncio.current_task()
             cancelling = task is not None and task.cancelling() > 0
             if future.cancelled() and self._closed and not cancelling:  # dropped by shutdown, not our caller
-                raise Cancelled(RESTARTING) from None
+                raise Cancelled() from None
             raise
         return result, waited[0]
 
@@ -619,7 +625,7 @@ class DigestService:
         host = host_of(url)
         if host is None:
             return  # not a web address: the fetcher refuses it with the reason
-        shown = host if len(host) <= SHOWN_HOST_CHARS else host[: SHOWN_HOST_CHARS - 1] + "…"
+        shown = shown_host(host)
         if settings.blocked_domains and domain_matches(host, settings.blocked_domains):
             raise DomainNotAllowed(f"links to {shown} aren't summarized in this channel")
         if settings.allowed_domains and not domain_matches(host, settings.allowed_domains):

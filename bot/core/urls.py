@@ -13,9 +13,17 @@ import re
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["canonical_url", "domain_matches", "host_of", "normalize_domain", "redact_url", "shown_url"]
+__all__ = [
+    "canonical_url",
+    "domain_matches",
+    "host_of",
+    "normalize_domain",
+    "redact_url",
+    "shown_host",
+    "shown_url",
+]
 
-# A link quoted back to a person is at most this long: a 100 kB address is not a message.
+# A link or host quoted back to a person is at most this long: a 100 kB address is not a message.
 SHOWN_URL_CHARS = 100
 
 # Query parameters that say how a link travelled, never which page it is.
@@ -131,3 +139,8 @@ def shown_url(url: str) -> str:
     if len(url) <= SHOWN_URL_CHARS:
         return url
     return f"{url[: SHOWN_URL_CHARS - 1]}… ({len(url):,} characters)"
+
+
+def shown_host(host: str) -> str:
+    """A host name fit to quote in a reply: cut with "…" past ``SHOWN_URL_CHARS``."""
+    return host if len(host) <= SHOWN_URL_CHARS else f"{host[: SHOWN_URL_CHARS - 1]}…"

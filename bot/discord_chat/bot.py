@@ -38,6 +38,7 @@ from bot.config import Settings
 from bot.core.errors import (
     BadInput,
     Busy,
+    Cancelled,
     DomainNotAllowed,
     ModelError,
     NotAnArticle,
@@ -46,6 +47,9 @@ from bot.core.errors import (
 )
 from bot.core.service import (
     MAX_POINTS,
+    SHUTDOWN_GRACE_S,
+    STOP_GRACE_S,
+    TELL_TIMEOUT_S,
     ChannelSettings,
     DigestRequest,
     DigestService,
@@ -376,9 +380,7 @@ class PrecisBot(discord.AutoShardedClient):
             with self._tracked():
                 await self._on_message(message)
         except asyncio.CancelledError:  # shutdown: say so, briefly, and stop
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                payload = notice_payload(RESTARTING_TEXT)
-                await asyncio.wait_for(message.reply(**_send_kwargs(payload, None)), TELL_TIMEOUT_S)
+            await _say_stopped(message.reply)
             raise
         except Exception as exc:
             text = user_message(exc)
@@ -575,11 +577,7 @@ class PrecisBot(discord.AutoShardedClient):
             with self._tracked():
                 await self._summarize_interaction(interaction, sources, points=points, quotes=quotes)
         except asyncio.CancelledError:  # shutdown: the "thinking…" becomes a clear answer
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                payload = notice_payload(RESTARTING_TEXT)
-                await asyncio.wait_for(
-                    interaction.followup.send(**_send_kwargs(payload, None)), TELL_TIMEOUT_S
-                )
+            await _say_stopped(interaction.followup.send)
             raise
 
     async def _summarize_interaction(
@@ -767,13 +765,12 @@ def build_client(
     )
 
 
-# SIGTERM: digests in flight get this long to be posted, then the model work left is stopped and
-# its users told (``DigestService.drain``), then the connection closes: within 10 s in all.
-SHUTDOWN_GRACE_S = 5.0
-# ...then the handlers get this long to post what they have, and cancelled ones this long to say so.
-STOP_GRACE_S = 1.0
-TELL_TIMEOUT_S = 1.5
-RESTARTING_TEXT = "I'm restarting, so I stopped working on that: please ask again in a minute."
+async def _say_stopped(send: Callable[..., Awaitable[Any]]) -> None:
+    """Tell the person whose request shutdown cancelled, within ``TELL_TIMEOUT_S``, or give up."""
+    with contextlib.suppress(Exception, asyncio.CancelledError):
+        await asyncio.wait_for(
+            send(**_send_kwargs(notice_payload(Cancelled().message), None)), TELL_TIMEOUT_S
+        )
 
 
 async def shut_down(client: PrecisBot, service: DigestService, grace_s: float = SHUTDOWN_GRACE_S) -> None:

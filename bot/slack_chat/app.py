@@ -54,8 +54,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
-from bot.core.errors import BadInput, ModelError, PrecisError
+from bot.core.errors import BadInput, Cancelled, ModelError, PrecisError
 from bot.core.service import (
+    SHUTDOWN_GRACE_S,
+    STOP_GRACE_S,
+    TELL_TIMEOUT_S,
     ChannelSettings,
     DigestRequest,
     DigestService,
@@ -105,13 +108,6 @@ EVENTS_PATH = "/slack/events"
 COMMAND = "/summarize"
 SHORTCUT_ID = "summarize"
 HTTP_HOST = "0.0.0.0"  # Slack calls in from the internet (or a proxy in front of us)
-# Shutdown (SIGTERM) ends within 10 s: digests in flight get SHUTDOWN_GRACE_S to be posted; then
-# the model work left is stopped and its users told (DigestService.drain), and any task still
-# running after STOP_GRACE_S more is cancelled, its user told within TELL_TIMEOUT_S.
-SHUTDOWN_GRACE_S = 5.0
-STOP_GRACE_S = 1.0
-TELL_TIMEOUT_S = 1.5
-_RESTARTING_TEXT = "I'm restarting, so I stopped working on that: please ask again in a minute."
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KiB; a bigger body is refused, unread
 # Slack sends its few KiB at once: a body still arriving after this is a slow client, not Slack.
 BODY_READ_TIMEOUT_S = 5.0
@@ -359,7 +355,7 @@ class SlackBot:
         except asyncio.CancelledError:  # shutdown: the person who asked hears so, briefly
             log.info("slack: request of %s in %s cancelled by shutdown", reply.user, reply.channel)
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._tell(reply, _RESTARTING_TEXT), TELL_TIMEOUT_S)
+                await asyncio.wait_for(self._tell(reply, Cancelled().message), TELL_TIMEOUT_S)
             raise
 
     # -- errors ---------------------------------------------------------------------------------
