@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.reader import offline_digester
 from bot.core.pipeline import Digester
 from bot.core.service import DigestRequest, DigestService, Requester, ServiceLimits
 from bot.core.store import SqliteStore
@@ -54,16 +55,6 @@ def _page(articles: list[str], size: int, *, one_paragraph: bool) -> str:
             f"<p>{html.escape('. '.join(sentences[j : j + 4]))}.</p>" for j in range(0, len(sentences), 4)
         )
     return f"<html><head><title>Bench</title></head><body><article>{inner}</article></body></html>"
-
-
-def _digester() -> Digester:
-    from models.encoder import EncoderOptions
-    from models.quotes import extract_quotes
-    from models.summarizer import LazyExtractiveSummarizer
-
-    summarizer = LazyExtractiveSummarizer(EncoderOptions())
-    summarizer.load()
-    return Digester(None, summarizer, extract_quotes)
 
 
 async def _engine_ms(digester: Digester, page: str) -> dict[str, float | bool]:
@@ -118,7 +109,7 @@ async def _meanwhile(digester: Digester, articles: list[str]) -> dict[str, float
 
 
 async def _measure(eval_dir: Path) -> dict[str, object]:
-    digester = _digester()
+    digester = offline_digester()
     articles = _articles(eval_dir)
     await _engine_ms(digester, _page(articles, SIZES[0], one_paragraph=False))  # imports, caches
     curve = []

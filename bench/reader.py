@@ -25,7 +25,15 @@ from bot.core.errors import PrecisError
 from bot.core.pipeline import Digester
 from bot.core.types import Digest, DigestOptions, Source
 
-__all__ = ["PanelItem", "digest_items", "measure", "panel_items", "print_report", "write_panel"]
+__all__ = [
+    "PanelItem",
+    "digest_items",
+    "measure",
+    "offline_digester",
+    "panel_items",
+    "print_report",
+    "write_panel",
+]
 
 # A fixed, spread sample: this many English pages, CNN/DM and XSum stories.
 PANEL_PAGES = 18
@@ -170,7 +178,8 @@ def print_report(result: dict[str, object]) -> None:
     )  # type: ignore[arg-type]
 
 
-def _digester() -> Digester:
+def offline_digester() -> Digester:
+    """The default engine with no fetcher (the benches feed it text and HTML)."""
     from models.encoder import EncoderOptions
     from models.quotes import extract_quotes
     from models.summarizer import LazyExtractiveSummarizer
@@ -181,7 +190,7 @@ def _digester() -> Digester:
 def digest_items(
     items: list[PanelItem], options: DigestOptions = DigestOptions()
 ) -> list[Digest | PrecisError]:
-    digester = _digester()
+    digester = offline_digester()
 
     async def run() -> list[Digest | PrecisError]:
         out: list[Digest | PrecisError] = []

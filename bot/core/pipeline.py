@@ -118,8 +118,7 @@ class Digester:
             quotes: tuple[Quote, ...] = ()
             if options.quotes and self._find_quotes is not None:
                 found = self._find_quotes(article.text)
-                shown = self.shown_quotes if options.shown_quotes is None else options.shown_quotes
-                quotes = mark_shown(found, shown, article.text)
+                quotes = mark_shown(found, self.shown_quotes, article.text)
             quotes_ms = _ms(started)
             deadline.check()
             started = time.perf_counter()
@@ -130,7 +129,7 @@ class Digester:
             )
             # A wire brief gets a TL;DR and at most two points: more would be most of it again.
             points = options.points if article.words >= SHORT_ARTICLE_WORDS else min(options.points, 2)
-            result = self._summarizer.summarize(article.text, points, title=article.meta.title, hints=hints)
+            result = self._summarizer.summarize(article.text, points, hints=hints)
             summarize_ms = _ms(started)
             deadline.check()
         tldr = result.tldr

@@ -119,8 +119,6 @@ class DigestOptions:
     points: int = 3
     """Key points beside the TL;DR (1 to 8)."""
     quotes: bool = True
-    shown_quotes: int | None = None
-    """At most this many quotes in the reply (all are in the JSON); None: the digester's setting."""
 
 
 @dataclass(frozen=True, slots=True)
