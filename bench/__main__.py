@@ -152,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             report[f"quotes_{gold_set}"] = result
             print(f"Quotes against {label} (shared/eval/quotes)")
             for key, value in result.items():
-                print(f"  {key:<24} {value:.3f}" if isinstance(value, float) else f"  {key:<24} {value}")
+                if key == "calibration":  # accuracy per confidence bucket
+                    for bucket, v in value.items():
+                        print(f"  {'confidence ' + bucket:<24} {v['accuracy']:.3f} of {v['quotes']}")
+                else:
+                    print(f"  {key:<24} {value:.3f}" if isinstance(value, float) else f"  {key:<24} {value}")
 
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -95,14 +95,34 @@ def match(predicted: Sequence[Quote], gold: Sequence[dict]) -> list[tuple[Quote,
 GOLD_SETS = {"dev": "dev.jsonl", "polnear": "polnear-dev.jsonl"}
 
 
+def _polnear_parts(quotes: Sequence[dict]) -> list[dict]:
+    """PolNeAR's gold as its README scores it: one gold quote per quoted part (the words inside
+    the marks, not the annotated content span around them), carrying its attribution's speaker.
+    ``scored`` is False when the speaker came from automatic coreference (or is missing): such a
+    part counts for extraction but not for speaker accuracy."""
+    parts = []
+    for q in quotes:
+        for part in q.get("quoted_parts") or ():
+            parts.append(
+                {
+                    "text": part["text"],
+                    "start": part["start"],
+                    "end": part["end"],
+                    "speaker": q.get("speaker"),
+                    "scored": q.get("speaker_resolved_by") == "span",
+                }
+            )
+    return parts
+
+
 def _load(eval_dir: Path, gold_set: str = "dev") -> list[tuple[str, str, list[dict]]]:
     """(article id, text, gold quotes): our dev gold joins the summarization articles on ``id``;
-    the PolNeAR rows carry their own ``text``."""
+    the PolNeAR rows carry their own ``text``, and their gold is the quoted parts."""
     path = eval_dir / "quotes" / GOLD_SETS[gold_set]
     with open(path, encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
     if all("text" in row for row in rows):
-        return [(row["id"], row["text"], row["quotes"]) for row in rows]
+        return [(row["id"], row["text"], _polnear_parts(row["quotes"])) for row in rows]
     articles = {}
     with open(eval_dir / "summarization" / "dev.jsonl", encoding="utf-8") as f:
         for line in f:
@@ -127,7 +147,8 @@ def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[s
     quote with the wrong speaker."""
     from bot.core.compose import mark_shown
 
-    n_gold = n_pred = n_matched = speaker_hits = verb_hits = verb_n = 0
+    n_gold = n_pred = n_matched = speaker_hits = speaker_n = verb_hits = verb_n = 0
+    buckets: dict[str, list[int]] = {}
     shown_n = shown_hits = attributed_articles = showing_articles = 0
     timings: list[float] = []
     misses: list[tuple[str, str, str]] = []
@@ -143,8 +164,9 @@ def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[s
         attributed_articles += bool(attributed)
         showing_articles += bool(attributed and shown)
         for p, g in match(shown, gold_rows):
-            shown_n += 1
-            shown_hits += same_speaker(p.speaker, g["speaker"])
+            if g.get("scored", True):
+                shown_n += 1
+                shown_hits += same_speaker(p.speaker, g["speaker"])
         predicted = [q for q in predicted if len(q.text.split()) >= MIN_WORDS]
         gold = [g for g in gold_rows if len(g["text"].split()) >= MIN_WORDS]
         pairs = match(predicted, gold)
@@ -152,7 +174,14 @@ def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[s
         n_pred += len(predicted)
         n_matched += len(pairs)
         for p, g in pairs:
-            speaker_hits += same_speaker(p.speaker, g["speaker"])
+            if not g.get("scored", True):  # a speaker from automatic coreference: not gold
+                continue
+            speaker_n += 1
+            hit = same_speaker(p.speaker, g["speaker"])
+            speaker_hits += hit
+            bucket = buckets.setdefault(_bucket(p.confidence or 0.0), [0, 0])
+            bucket[0] += hit
+            bucket[1] += 1
             if "verb" in g:  # PolNeAR's rows name no verb
                 verb_hits += _same_verb(p.verb, g["verb"])
                 verb_n += 1
@@ -164,7 +193,11 @@ def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[s
         "precision": precision,
         "recall": recall,
         "f1": f1,
-        "speaker_accuracy": _ratio(speaker_hits, n_matched),
+        "speaker_accuracy": _ratio(speaker_hits, speaker_n),
+        "speaker_scored": speaker_n,
+        "calibration": {
+            k: {"accuracy": _ratio(hits, n), "quotes": n} for k, (hits, n) in sorted(buckets.items())
+        },
         "verb_accuracy": _ratio(verb_hits, verb_n) if verb_n else None,  # None: the gold names no verb
         "shown_speaker_accuracy": _ratio(shown_hits, shown_n),
         "shown_matched": shown_n,
@@ -177,6 +210,14 @@ def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[s
         "ms_mean": statistics.fmean(timings) if timings else 0.0,
     }
     return result, misses
+
+
+def _bucket(confidence: float) -> str:
+    """Confidence buckets for calibration: the rule's levels fall into these."""
+    for low in (0.9, 0.8, 0.6, 0.4):
+        if confidence >= low:
+            return f">={low}"
+    return "<0.4"
 
 
 def _same_verb(predicted: str | None, gold: str | None) -> bool:
@@ -194,12 +235,15 @@ def _table(rows: Iterable[tuple[str, str]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
+    parser.add_argument("--gold", choices=sorted(GOLD_SETS), default="dev")
     parser.add_argument("--misses", action="store_true", help="list speaker misses too")
     args = parser.parse_args(argv)
-    if not (args.eval_dir / "quotes" / "dev.jsonl").is_file():
+    if not (args.eval_dir / "quotes" / GOLD_SETS[args.gold]).is_file():
         print(f"no quote gold under {args.eval_dir}", file=sys.stderr)
         return 2
-    result, misses = _evaluate(args.eval_dir)
+    result, misses = _evaluate(args.eval_dir, args.gold)
+    verb = result["verb_accuracy"]
+    shown = f"{result['shown_speaker_accuracy']:.3f} of {result['shown_matched']}"
     print(
         _table(
             [
@@ -207,13 +251,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("recall", f"{result['recall']:.3f}"),
                 ("f1", f"{result['f1']:.3f}"),
                 ("speaker accuracy", f"{result['speaker_accuracy']:.3f}"),
-                ("verb accuracy", f"{result['verb_accuracy']:.3f}"),
+                ("verb accuracy", "n/a" if verb is None else f"{verb:.3f}"),
+                ("shown speaker accuracy", shown),
+                ("articles showing a quote", f"{result['articles_showing_a_quote']:.3f}"),
                 ("gold / predicted / matched", f"{result['gold']}/{result['predicted']}/{result['matched']}"),
                 ("ms per article p50", f"{result['ms_p50']:.2f}"),
                 ("ms per article mean", f"{result['ms_mean']:.2f}"),
             ]
         )
     )
+    for k, v in result["calibration"].items():
+        print(f"  confidence {k:<6} accuracy {v['accuracy']:.3f} of {v['quotes']}")
     if args.misses:
         for article_id, gold, predicted in misses:
             print(f"  {article_id[:20]}  gold={gold!r}  predicted={predicted!r}")
