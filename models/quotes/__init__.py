@@ -1,0 +1,130 @@
+"""Direct quotations, verbatim, with who said them: pure rules over the text, no model.
+
+Four passes over one article string (paragraph breaks may be newlines, or lost altogether):
+
+1. **Marks.** Each quotation-mark character (and the New York Times' ``''``, read as a ``"``) is
+   classified from its two neighbours as an opening mark, a closing mark, "either" (a straight
+   ``"`` between letters) or an apostrophe. The hard part is British and Daily Mail text, where
+   speech is in single quotes: a mark between letters (don't, Locke's, O'Toole) or before a decade
+   ('90s) is an apostrophe, and a mark after a plural "s" followed by a noun (the bankers' bonus)
+   is a *weak* close, taken only for a short label with no real closing mark later in its sentence.
+2. **Spans.** Marks pair left to right within a family (double, single, guillemets); marks of
+   another family inside an open quote belong to a nested quote, which is never separate. An
+   opening mark of the same family before any close either starts the next paragraph of the same
+   quotation (the text before it ends a sentence: one multi-paragraph quote) or shows the first
+   quote was never closed (it then ends at its first sentence end, as does a quote open at the
+   end). Text that lost its line breaks glues closing marks to the next paragraph (``represent.
+   "She added: "We ...``); a "reopening" followed by an attribution or by prose is read that way.
+3. **Statements.** Spans under ``min_words`` words, titles (Title Case, no sentence punctuation),
+   terms introduced by "dubbed", "known as", "the phrase"..., and scare quotes (a short lowercase
+   phrase after "the"/"a" in a sentence where nobody says anything) are dropped.
+4. **Attribution**, on a copy of the text with quoted words masked, so names inside quotes are
+   never speakers. A clause right after the closing mark ("he said", "said Locke", "X told CNN",
+   "according to X") is used unless a verb ends the sentence right before the opening mark
+   ("The teenager texted Barnes: '..."); otherwise the last reporting verb before the quote in its
+   sentence ("NASA said Tuesday that controllers had '..."). Its subject is resolved: a name to
+   the fullest form the article uses, titles dropped ("Locke" -> "Gary Locke"); "he"/"she" to a
+   person in the same sentence, else to the speaker, reporter or subject of a recent sentence;
+   a role noun ("the spokesman", "the 39-year-old") to the person the article described with it,
+   else the last person named; a document ("the memo", "a statement from X") to the body that
+   wrote it; a description never tied to a name ("a police spokesman", ",' wrote the user") is
+   kept, and one tied to another name ("Putin's spokesman", "the mother of X") is never that
+   name. A quote with no clause of its own goes to the previous speaker (keeping the verb only
+   when nothing but that attribution separates them, ``"X," he said. "Y."``), else to the
+   subject of its sentence or the one before; else null.
+
+Every returned quote satisfies ``article[start:end] == text``; candidates that do not are dropped.
+
+The passes are modules, each importing only from those before it:
+
+``marks``        quotation marks and the spans they quote (passes 1 and 2)
+``words``        the word classes and noun-phrase readers the later modules share
+``statements``   which spans are statements (pass 3); the masked text and its sentence starts
+``names``        the article's names, and whom a pronoun or a role refers to (pass 4)
+``attribution``  reporting clauses, speakers, continuations and confidence (pass 4)
+
+This module runs them over one article: ``extract_quotes``.
+"""
+
+from __future__ import annotations
+
+from bot.core.types import Quote
+from models import deadline
+from models.quotes.attribution import (
+    ACCORDING_TO_CONFIDENCE,
+    CONTINUATION_CONFIDENCE,
+    NAMED_CONFIDENCE,
+    ODD_NAME_CONFIDENCE,
+    RESOLVED_CONFIDENCE,
+    _after_attribution,
+    _Attribution,
+    _before_attribution,
+    _confidence,
+    _continuation,
+    _name_tails,
+    _Resolved,
+    _speaker,
+)
+from models.quotes.marks import _Span, _spans
+from models.quotes.names import _Names
+from models.quotes.statements import _is_scare_quote, _is_statement, _mask, _sentence_starts
+
+__all__ = [
+    "ACCORDING_TO_CONFIDENCE",
+    "CONTINUATION_CONFIDENCE",
+    "NAMED_CONFIDENCE",
+    "ODD_NAME_CONFIDENCE",
+    "RESOLVED_CONFIDENCE",
+    "extract_quotes",
+]
+
+
+def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
+    """All direct quotations that are statements, in article order, with speaker and verb."""
+    spans = _spans(text)
+    masked = _mask(text, spans)
+    starts = _sentence_starts(text, spans)
+    names = _Names(text, masked, starts)
+    tails = _name_tails(text)
+    speakers: list[tuple[int, str]] = []  # (where it was said, who)
+    quotes: list[Quote] = []
+    previous: _Span | None = None
+    previous_after: _Attribution | None = None
+    previous_resolved: _Resolved | None = None
+    reported: dict[tuple[int, int], bool] = {}  # sentence -> has a reporting verb
+    for span in spans:
+        deadline.check()
+        if not _is_statement(text, span, min_words):
+            continue
+        s = names.sentence_of(span.mark_start)
+        sentence = (starts[s], starts[s + 1] if s + 1 < len(starts) else len(text))
+        if _is_scare_quote(text, masked, span, sentence, reported):
+            continue
+        after = _after_attribution(text, masked, span)
+        before = _before_attribution(masked, span, starts[s])
+        attribution = before if before and (before.tight or not after) else after
+        if attribution is not None:
+            resolved = _Resolved(
+                _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb
+            )
+            confidence = _confidence(tails, resolved, attribution.subject)
+        else:
+            resolved = _continuation(
+                names, masked, span, previous, previous_after, previous_resolved, speakers, starts[s]
+            )
+            confidence = min(_confidence(tails, resolved, None), CONTINUATION_CONFIDENCE)
+        if resolved.speaker:
+            speakers.append((span.mark_start, resolved.speaker))
+        quote = Quote(
+            text[span.start : span.end],
+            resolved.speaker,
+            resolved.verb,
+            span.start,
+            span.end,
+            confidence=confidence,
+        )
+        if quote.text.strip() and text[quote.start : quote.end] == quote.text:
+            quotes.append(quote)
+        previous, previous_resolved = span, resolved
+        previous_after = after if attribution is after else None
+    return quotes

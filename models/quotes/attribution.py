@@ -1,0 +1,589 @@
+"""Attribution (pass 4 of ``models.quotes``): who said each quote, with which verb, how surely.
+
+A reporting clause is read right after the closing mark (``_after_attribution``: "he said", "said
+Locke", "according to X") or before the opening mark (``_before_attribution``: "He said: '",
+"NASA said Tuesday that ... had '"), on the masked text. ``_speaker`` turns its subject phrase
+into the fullest name the article uses, through ``_Names``, or keeps a description never tied to
+a name. A quote with no clause of its own continues the previous speaker or goes to the subject of
+a nearby sentence (``_continuation``). ``_confidence`` says how the speaker was found (the
+``*_CONFIDENCE`` constants).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from models.quotes.marks import _FAMILY, SENTENCE_WINDOW, _Span
+from models.quotes.names import (
+    _CAP_RUN,
+    _DOCUMENT_NOUNS,
+    _LOCATIVE,
+    _ORG_NOUNS,
+    _TITLES,
+    CONTINUATION_CHARS,
+    _clean_token,
+    _head,
+    _is_title,
+    _Names,
+)
+from models.quotes.words import (
+    _ACCORDING,
+    _CLAUSE_WORDS,
+    _DETERMINERS,
+    _PERSONAL,
+    _PREPOSITIONS,
+    _QUANTIFIERS,
+    _VERB_RE,
+    _is_verbish,
+    _np_prefix,
+    _np_suffix,
+)
+
+# --- tuning thresholds -------------------------------------------------------------------------
+
+AFTER_WINDOW = 200  # chars after a closing mark searched for "he said": attributions are short
+SUBJECT_MAX_WORDS = 12  # a subject phrase longer than this is narration, not "X, the spokesman,"
+
+# --- attribution ---------------------------------------------------------------------------------
+
+_TELL_OBJECT = re.compile(
+    r"\s+(?:(?:me|him|her|us|them|you|reporters|journalists|police|officers|friends)\b"
+    r"|the (?:court|jury|newspaper|paper|magazine|station|website|programme|program|show|BBC)\b"
+    r"|(?:[Tt]he\s+)?[A-Z][\w'\u2019.&-]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019.&-]*)*)"
+)
+_ADVERBS = re.compile(
+    r"(?:\s+(?:also|then|later|previously|earlier|once|recently|reportedly|allegedly|simply|just|"
+    r"quickly|patiently|angrily|calmly|finally|now|today|yesterday|can\s+(?:be|he)\s+heard|"
+    r"(?!(?:family|rally|ally|belly|bully|jelly|assembly|supply|italy|sicily|emily|kelly|holly|"
+    r"lily|molly|polly|sally|billy|dolly|reilly|daly|kiely|bradley|ely)\b)[a-z]{3,}ly))+\s*$"
+)
+_INTRO = re.compile(
+    r"^(?:and|but|so|then|now|finally|meanwhile|however|also|yet|later|earlier|today|yesterday|"
+    r"in|on|at|after|before|when|while|as|among|amid|speaking|asked|quoting|writing|since|during|"
+    r"though|although|if|once|last|this|of course|for|with|without|despite|like|unlike|instead|"
+    r"here|there|indeed|still|sadly|thankfully|fortunately|unfortunately|overall|again|then)\b",
+    re.I,
+)
+_PARTICIPLE_INTRO = re.compile(r"^[A-Z]?[a-z]+ing\s+\S")  # "Announcing the deal, ..."
+_CAPTION_WORDS = frozenset("left right centre center pictured above below top bottom inset".split())
+
+
+@dataclass(frozen=True, slots=True)
+class _Attribution:
+    subject: str  # the raw subject phrase: "he", "Cardiff CEO Ken Choo", "a police spokesman"
+    verb: str
+    pos: int  # where the subject phrase sits in the text
+    clause_end: int  # end of the attribution clause
+    tight: bool = False  # the verb sits right before the opening mark: "He said: '"
+
+
+def _verb_phrase(source: str, m: re.Match[str]) -> str:
+    """The verb as reported, with the object of "told": "told CNN", "told the New York Post"."""
+    verb = m.group()
+    if verb.split()[-1] in ("told", "tells", "telling"):
+        obj = _TELL_OBJECT.match(source, m.end())
+        if obj:
+            verb += obj.group().rstrip(".")
+    return re.sub(r"\s+", " ", verb)
+
+
+def _role_only(part: str) -> bool:
+    words = re.findall(r"[\w'-]+", part.lower())
+    return bool(words) and all(
+        w in _TITLES or w in _CAPTION_WORDS or w in ("and", "of", "the") for w in words
+    )
+
+
+def _subject_phrase(left: str) -> tuple[str, int] | None:
+    """The subject of a verb, given the sentence up to it: (phrase, offset into ``left``)."""
+    left = _ADVERBS.sub("", left).rstrip(" ,;:\u2014\u2013-")
+    parts: list[tuple[int, str]] = []
+    pos = 0
+    for piece in left.split(","):
+        parts.append((pos, piece))
+        pos += len(piece) + 1
+    last = len(parts) - 1
+    tail_word = re.search(r"(\w+)\W*$", parts[last][1])
+    if tail_word and tail_word.group(1).lower() in _PERSONAL:
+        return tail_word.group(1), parts[last][0] + tail_word.start(1)
+    k, relative = last, False
+    while k >= 0:
+        off, piece = parts[k]
+        st = piece.strip()
+        lead = off + len(piece) - len(piece.lstrip())
+        if not st:
+            k -= 1
+            continue
+        first = st.split()[0].lower()
+        if first in ("who", "which", "whose"):
+            relative = relative or len(st.split()) == 1
+            k -= 1
+            continue
+        if k > 0 and parts[k - 1][1].strip() and _role_only(parts[k - 1][1]):
+            k -= 2  # "Mark Diffley, Director, Ipsos MORI Scotland said"
+            continue
+        if k > 0 and (_role_only(st) or re.fullmatch(r"\d{1,3}", st)):
+            k -= 1  # ", 85," ", left,"
+            continue
+        previous = parts[k - 1][1].strip() if k > 0 else ""
+        if (
+            previous
+            and not _INTRO.match(previous)
+            and first not in _PERSONAL
+            and (
+                (st[0].islower() and first not in ("the", "a", "an"))
+                or (
+                    (first in ("the", "a", "an") or _possessive_role(st))
+                    and re.search(r"[A-Z][\w'\u2019-]*\W*$", previous)
+                )
+            )
+        ):
+            k -= 1  # "Simon Danczuk, the Labour politician who ..., said", "Peskov, Putin's spokesman, said"
+            continue
+        if (_INTRO.match(st) or _PARTICIPLE_INTRO.match(st)) and k < last and not relative:
+            return None
+        words = st.split()
+        if words[-1].lower() in ("and", "but"):
+            return _shift(_np_prefix(st), lead)
+        if relative:
+            runs = list(_CAP_RUN.finditer(st))
+            return (runs[-1].group(), lead + runs[-1].start()) if runs else None
+        busy = any(
+            _is_verbish(w)
+            or w.lower().strip(",.") in _CLAUSE_WORDS
+            or re.fullmatch(r"[A-Za-z][a-z]{3,}ing", w)
+            for w in words
+        )
+        if not busy and len(words) <= SUBJECT_MAX_WORDS and not _INTRO.match(st):
+            return st, lead
+        found = _np_suffix(st)
+        ahead = re.search(r"(\w+)\s*$", st[: found[1]]) if found else None
+        lead_np = _np_prefix(st) if ahead and ahead.group(1).lower() in _PREPOSITIONS - {"by"} else None
+        lead_words = lead_np[0].split() if lead_np else []
+        if (
+            lead_words[1:]
+            and lead_words[0].lower() in _DETERMINERS | _QUANTIFIERS
+            and lead_words[1].islower()
+        ):
+            found = lead_np  # "The man held in London said": not London ("prepared by X" is X)
+        return _shift(found, lead)
+    return None
+
+
+_POSSESSIVE_LEAD = re.compile(r"[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*['\u2019]s?\s+(?=[a-z])")
+
+
+def _possessive_role(piece: str) -> bool:
+    """A description owned by a name, with no verb: "Putin's spokesman", "Britain's top diplomat"."""
+    lead = _POSSESSIVE_LEAD.match(piece)
+    return bool(lead) and not any(_is_verbish(w) for w in piece[lead.end() :].split())
+
+
+def _participle_subject(left: str) -> tuple[str, int] | None:
+    """The subject a trailing participle ("..., saying: '") hangs on: that of the clause before it."""
+    offsets, pos = [], 0
+    for piece in left.split(","):
+        offsets.append((pos, piece))
+        pos += len(piece) + 1
+    for off, piece in reversed(offsets):
+        st = piece.strip()
+        if not st:
+            continue
+        first = st.split()[0].lower()
+        if _INTRO.match(st) or first in ("who", "which", "whose") or _is_verbish(first):
+            continue
+        found = _np_prefix(piece)
+        if found:
+            return found[0], off + found[1]
+    return None
+
+
+def _shift(found: tuple[str, int] | None, by: int) -> tuple[str, int] | None:
+    return (found[0], found[1] + by) if found else None
+
+
+def _valid_subject(phrase: str) -> bool:
+    words = phrase.split()
+    if not words or len(words) > SUBJECT_MAX_WORDS:
+        return False
+    first = words[0].lower()
+    if first in _PERSONAL:
+        return True
+    if first in _PREPOSITIONS or first in _CLAUSE_WORDS:
+        return False
+    return bool(re.search(r"[A-Z]", phrase)) or first in _DETERMINERS or first in _QUANTIFIERS
+
+
+_DESCRIBED_AFTER = re.compile(
+    r"\s*((?:the|a|an|one|another|some|several|two|three)\s+[a-z0-9][^,]*?)"
+    r"(?=\s+(?:while|who|as|after|before|when|in|on|at|from|during|outside|to)\b|,|$)"
+)  # an inverted attribution to a description with no name: ",' tweeted the company."
+
+
+def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | None:
+    """ ",' he said." / ",' said Locke while ..." / ",' according to Claire Putnam, ..."."""
+    if not span.closed:
+        return None
+    at = span.end + 1
+    while at < len(masked) and masked[at] in _FAMILY:
+        at += 1
+    window = masked[at : at + AFTER_WINDOW]
+    lead = re.match(r"\s*[,\u2014\u2013-]?\s*", window)
+    body = lead.end() if lead else 0
+    clause_all = window[body:]
+    if not clause_all or not (clause_all[0].isalpha() or clause_all[0].isdigit()):
+        return None
+    ending = text[span.start : span.end].rstrip()[-1:]
+    lower_start = clause_all[0].islower()
+    if ending == "." and not lower_start:
+        return None  # "'... preferred.' Cardiff City Supporters Club Chairman Clive Francis said, '"
+    if ending not in ",?!\u2014\u2013-\u2026" and ending != "." and not lower_start:
+        return None  # a caption or a new sentence follows an unpunctuated quote
+    stop = re.search(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]", clause_all)
+    clause = clause_all[: stop.start()] if stop else clause_all
+    begin = at + body
+    acc = _ACCORDING.match(clause)
+    if acc:
+        np = re.match(r"\s*([^,]+)", clause[acc.end() :])
+        if np:
+            return _Attribution(
+                np.group(1).strip(), "according to", begin + acc.end() + np.start(1), begin + len(clause)
+            )
+    verb = _VERB_RE.search(clause)
+    if not verb:
+        return None
+    before = clause[: verb.start()].strip()
+    if before:  # "he said", "Cardiff CEO Ken Choo said in a statement"
+        if not _valid_subject(before) or re.search(r"\b(?:that|and|but|who|which|because)\b", before):
+            return None
+        rest = clause[verb.end() :]
+        if re.match(
+            r"\s+(?:that|it|he|she|they|we|the|a|an|his|her|their)\b", rest
+        ) and not verb.group().startswith(("told", "tell", "ask")):
+            return None  # "Julia said she ...": reported speech; "she asked the jury" is not
+        found = _subject_phrase(clause[: verb.start()])
+        if found is None:
+            return None
+        return _Attribution(found[0], _verb_phrase(clause, verb), begin + found[1], begin + len(clause))
+    # "said Locke while ...", "added Evelyn Mazzocco, General Manager ...", "said Myer ..., Daniel Bracken."
+    after_verb = clause[verb.end() :]
+    if verb.group().split()[-1] in ("told", "tells"):
+        return None
+    np = re.match(
+        r"\s*((?:[a-z][\w-]*\s+){0,3}[A-Z0-9][^,]*?)(?=\s+(?:while|who|as|after|before|when|in|on|at|of|from|during|outside|to)\b|,|$)",
+        after_verb,
+    )
+    if np and not _valid_subject(np.group(1)):
+        np = None
+    np = np or _DESCRIBED_AFTER.match(after_verb)  # "wrote the user", "said a spokesman for the police"
+    if not np:
+        return None
+    phrase = np.group(1).strip()
+    named = re.match(
+        r"\s*,\s*([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})\s*(?:,|$)", after_verb[np.end() :]
+    )
+    offset = verb.end() + np.start(1)
+    if named and any(_is_title(t) for t in phrase.split()):
+        phrase = named.group(1)  # "said Myer Chief Merchandise Officer, Daniel Bracken"
+        offset = verb.end() + np.end() + named.start(1)
+    return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
+
+
+def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attribution | None:
+    """ "He said: '", "X, the spokesman, said '", "NASA said Tuesday that ... had '", "According to X, '".
+
+    Read from the sentence start, or from a word start ``SENTENCE_WINDOW`` characters back when
+    the "sentence" is longer (a run of quotes with no sentence end between them)."""
+    lo = _window_start(masked, sentence_start, span.mark_start)
+    pre = masked[lo : span.mark_start]
+    if not pre.strip():
+        return None
+    verbs = list(_VERB_RE.finditer(pre))
+    accs = list(_ACCORDING.finditer(pre))
+    if accs and (not verbs or accs[-1].start() > verbs[-1].start()):
+        acc = accs[-1]
+        np = re.match(r"\s*([^,]+)", pre[acc.end() :])
+        if np and np.group(1).strip():
+            return _Attribution(
+                np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start
+            )
+    if not verbs:
+        return None
+    verb = verbs[-1]
+    verb_text = _verb_phrase(pre, verb)
+    tight = bool(re.fullmatch(r"[^.?!'\"]{0,50}?[:,]?\s*", pre[verb.end() :])) and pre.rstrip()[-1:] in ":,"
+    left = pre[: verb.start()]
+    if verb.group().endswith("ing") and left.rstrip().endswith(","):
+        found = _participle_subject(left)  # "The royal, who ..., introduced ..., saying: '"
+    else:
+        found = _subject_phrase(left)
+    if found is None or not _valid_subject(found[0]):
+        return None
+    return _Attribution(found[0], verb_text, lo + found[1], span.mark_start, tight)
+
+
+def _window_start(text: str, start: int, end: int) -> int:
+    """Where to read the text before ``end`` from: ``start``, or the first word start in the last
+    ``SENTENCE_WINDOW`` characters when ``start`` lies further back."""
+    lo = end - SENTENCE_WINDOW
+    if lo <= start:
+        return start
+    word = _WORD_START.search(text, lo, end)
+    return word.start() if word else lo
+
+
+_WORD_START = re.compile(r"(?<!\S)\S")
+_DOCUMENT_SOURCE = re.compile(r"\s+(?:issued\s+|released\s+|sent\s+)?(?:from|by)\s+(.+)")  # its author
+_OF_ROLE = re.compile(r"(?:the|a|an)\s+(?:[a-z][\w'\u2019-]*\s+){0,2}?([a-z][\w-]*)\s+(?:of|to|for)\s+\S")
+_OWNED_LEAD = re.compile(r"(?:the|a|an|his|her|its|their)\s+[a-z][\w-]*['\u2019]s?\s+")  # "the magazine's"
+# People named by their tie to someone else ("Smith's wife", "an aide to X"): never that someone.
+_RELATION_NOUNS = frozenset(
+    """mother wife husband son daughter family friend partner girlfriend boyfriend fiancee fiance
+    widow widower uncle aunt cousin niece nephew neighbour neighbor aide adviser advisor diplomat
+    envoy ally colleague teammate""".split()
+)
+
+
+def _owned_role(phrase: str, core: str) -> str:
+    """The role noun of a person described by a tie to someone or something else, or "".
+
+    "Putin's spokesman", "the mother of Tom Price", "a spokesman for the police" and "the
+    magazine's columnist" are none of Putin, Tom Price, the police or the magazine; but
+    "Kaiser Permanente's form" is Kaiser Permanente's.
+    """
+    head = _head(core)
+    of_role = _OF_ROLE.match(phrase)
+    if of_role:
+        role = of_role.group(1)
+        return role if role in _TITLES or role in _RELATION_NOUNS else ""
+    if not core.split()[-1][:1].islower():
+        return ""
+    if _POSSESSIVE_LEAD.match(core):
+        return head if head in _TITLES or head in _RELATION_NOUNS else ""
+    return head if _OWNED_LEAD.match(core) and head not in _DOCUMENT_NOUNS else ""
+
+
+def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
+    """Turn a subject phrase into the speaker's fullest name, or the description used."""
+    phrase = re.sub(r"\s+", " ", phrase.strip(" ,;:"))
+    words = phrase.split()
+    if not words:
+        return None
+    low = phrase.lower()
+    if low in _PERSONAL:
+        return names.resolve_pronoun(low, pos, speakers)
+    core = _cut_at_preposition(phrase)
+    source = _DOCUMENT_SOURCE.match(phrase, len(core)) if _head(core) in _DOCUMENT_NOUNS else None
+    if source and (
+        names.in_range(pos + source.start(1), pos + len(phrase) + 1) or _head(source.group(1)) in _ORG_NOUNS
+    ):  # "a statement from the Home Office": the body that issued it
+        return _speaker(names, source.group(1), pos + source.start(1), speakers)
+    runs = names.in_range(pos, pos + len(core) + 1)
+    first = words[0].lower()
+    head_word = core.split()[-1] if core.split() else ""
+    role = _owned_role(phrase, core)
+    if role:  # "Putin's spokesman", "the mother of X", "the magazine's columnist": not X, not anyone
+        owners = {names.fullest_tokens(m.tokens) for m in names.in_range(pos, pos + len(phrase) + 1)}
+        described = names.last_described(role, pos, owners)  # someone described so earlier, never the owner
+        return names.name_of(described) if described else _describe(phrase)
+    head_is_name = bool(runs) and head_word[:1].isupper()
+    if head_is_name:
+        chosen = runs[-1]
+        if (
+            len(runs) >= 2
+            and chosen.org
+            and names.is_person(runs[-2])
+            and re.fullmatch(r"\s+of\s+(?:the\s+)?", names.masked[runs[-2].end : chosen.start])
+        ):
+            chosen = runs[-2]  # "Tom Price of Leeds United": the person, not where they are from
+        single = len(chosen.tokens) == 1
+        if single and (
+            _is_title(chosen.tokens[0])
+            or (
+                first in ("the", "a", "an")
+                and not chosen.tokens[0].isupper()
+                and chosen.tokens not in names.persons
+            )
+        ):
+            return names.resolve_role(core, pos, speakers) or _describe(phrase)
+        return names.name_of(chosen)
+    people = [m for m in runs if names.is_person(m)]
+    if people:
+        return names.name_of(people[-1])  # "Abu Ibrahim Raqqawi one of the group's founders"
+    if runs and runs[0].start == pos and first not in _DETERMINERS and first not in _QUANTIFIERS:
+        return names.name_of(runs[0])  # "NASA information on ...", "Kaiser Permanente's form"
+    if first in ("a", "an", "another") or first in _QUANTIFIERS:
+        if _head(core) in _DOCUMENT_NOUNS:
+            return names.resolve_role(core, pos, speakers)
+        return _describe(phrase)
+    if first in _DETERMINERS:
+        return names.resolve_role(core, pos, speakers) or _describe(phrase)
+    if len(words) == 1 and words[0][:1].isupper():  # "May said": a word the name pass took for a month
+        return names.fullest((_clean_token(words[0]),))
+    return phrase
+
+
+def _describe(phrase: str) -> str:
+    """A description as the speaker: "A Sandown spokesman" -> "a Sandown spokesman"."""
+    first = phrase.split()[0]
+    if first in ("A", "An", "One", "Two", "Three", "Some", "Several", "Another", "The"):
+        return first.lower() + phrase[len(first) :]
+    return phrase
+
+
+def _cut_at_preposition(phrase: str) -> str:
+    """The head noun phrase: "The memo for members of Congress" -> "The memo"."""
+    words = phrase.split()
+    for k, w in enumerate(words[1:], start=1):
+        lw = w.lower()
+        if lw in _PREPOSITIONS and not (
+            lw == "of"
+            and ((k + 1 < len(words) and words[k + 1][:1].isupper()) or words[k - 1].lower() in _QUANTIFIERS)
+        ):
+            return " ".join(words[:k])
+    return phrase
+
+
+# --- confidence and continuation -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    speaker: str | None
+    verb: str | None
+
+
+# How sure the speaker is, by how the attribution named them. A name in the attribution clause
+# itself ("said Harriet Blake") is as sure as these rules get; a pronoun or a role noun resolved to
+# someone earlier, or a quote with no clause of its own, is a guess a reader may not be shown.
+NAMED_CONFIDENCE = 0.95
+RESOLVED_CONFIDENCE = 0.6
+CONTINUATION_CONFIDENCE = 0.5
+# "according to X": X may be the outlet that reported someone else's words.
+ACCORDING_TO_CONFIDENCE = 0.6
+# A speaker that does not look like a name as a reader knows it ("Yep", "EXPERT VERDICT").
+ODD_NAME_CONFIDENCE = 0.3
+_DETERMINER_START = re.compile(r"^(?:the|a|an|his|her|its|their|our|one|two|three|another|some)\b", re.I)
+
+
+_NAME_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
+
+
+def _name_tails(text: str) -> frozenset[str]:
+    """Every word that follows another capitalised word somewhere in ``text``: a surname named in
+    full ("Harriet Blake") makes "Blake" alone a name. One pass over the text."""
+    return frozenset(w for m in _NAME_RUN.finditer(text) for w in m.group().split()[1:])
+
+
+def _looks_like_a_name(tails: frozenset[str], speaker: str) -> bool:
+    """Two or more capitalised words, not shouted; or one that the article also uses inside a
+    longer name (a surname named in full earlier). A description ("the mother") passes too."""
+    if _DETERMINER_START.match(speaker):
+        return True
+    words = speaker.split()
+    if any(len(w) > 2 and w.isupper() for w in words):
+        return False
+    capitalised = [w for w in words if w[:1].isupper()]
+    if len(capitalised) >= 2:
+        return True
+    if len(capitalised) == 1:
+        return capitalised[0] in tails
+    return False
+
+
+def _confidence(tails: frozenset[str], resolved: _Resolved, subject: str | None) -> float:
+    """0-1: how likely the quote's speaker is right (see the constants above)."""
+    if not resolved.speaker:
+        return 0.0
+    if subject is None:
+        score = CONTINUATION_CONFIDENCE
+    else:
+        phrase = subject.strip(" ,;:").lower()
+        resolved_elsewhere = phrase in _PERSONAL or _DETERMINER_START.match(phrase) is not None
+        score = RESOLVED_CONFIDENCE if resolved_elsewhere else NAMED_CONFIDENCE
+    if resolved.verb and resolved.verb.lower().startswith("according"):
+        score = min(score, ACCORDING_TO_CONFIDENCE)
+    if not _looks_like_a_name(tails, resolved.speaker):
+        score = min(score, ODD_NAME_CONFIDENCE)
+    return score
+
+
+def _continuation(
+    names: _Names,
+    masked: str,
+    span: _Span,
+    previous: _Span | None,
+    previous_after: _Attribution | None,
+    previous_resolved: _Resolved | None,
+    speakers: list[tuple[int, str]],
+    sentence_start: int,
+) -> _Resolved:
+    """A quote with no attribution clause of its own: whose is it?"""
+    if previous is not None and previous_resolved is not None:
+        gap_from = previous_after.clause_end if previous_after else previous.end + 1
+        gap = masked[gap_from : span.mark_start]
+        if not re.sub(r"[\s.,;:\"'\u2018\u2019\u201c\u201d\u2014\u2013-]", "", gap):
+            if "\n" in gap:  # a new paragraph: same speaker, but no attribution clause of its own
+                return _Resolved(previous_resolved.speaker, None)
+            return previous_resolved  # "'X,' he said. 'Y.'", or two quotes back to back
+    if names.text[span.start : span.start + 1].islower():  # a fragment worked into a sentence
+        head = masked[sentence_start : min(span.mark_start, sentence_start + SENTENCE_WINDOW)]
+        found = _np_prefix(_strip_intro(head))
+        if found and _valid_subject(found[0]):
+            offset = head.find(found[0])
+            speaker = _context_speaker(
+                names, found[0], sentence_start + max(offset, 0), speakers, any_name=True
+            )
+            if speaker:
+                return _Resolved(speaker, None)
+    if (
+        previous is not None
+        and previous_resolved is not None
+        and previous_resolved.speaker
+        and (span.start - previous.end < CONTINUATION_CHARS)
+    ):
+        return _Resolved(previous_resolved.speaker, None)
+    s = names.sentence_of(span.mark_start)
+    for lo, hi in ((sentence_start, span.mark_start), (names.starts[s - 1] if s > 0 else 0, sentence_start)):
+        if hi <= lo:
+            continue
+        head = masked[lo : min(hi, lo + SENTENCE_WINDOW)]  # its subject opens it
+        stripped = _strip_intro(head)
+        found = _np_prefix(stripped)
+        if found and _valid_subject(found[0]):
+            speaker = _context_speaker(
+                names, found[0], lo + len(head) - len(stripped) + found[1], speakers, any_name=False
+            )
+            if speaker:
+                return _Resolved(speaker, None)
+    return _Resolved(None, None)
+
+
+def _strip_intro(head: str) -> str:
+    """Drop introductory comma-phrases: "Among the highlights, as caught on tape: " -> ""."""
+    parts = head.split(",")
+    k = 0
+    while k < len(parts) - 1 and (_INTRO.match(parts[k].strip()) or not parts[k].strip()):
+        k += 1
+    rest = ",".join(parts[k:])
+    return "" if _INTRO.match(rest.strip()) and ":" in rest else rest
+
+
+def _context_speaker(
+    names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str]], *, any_name: bool
+) -> str | None:
+    """A speaker taken from the subject of a nearby sentence, only when it names someone."""
+    words = phrase.split()
+    first = words[0].lower()
+    if first in ("he", "she", "they"):
+        return names.resolve_pronoun(first, pos, speakers)
+    runs = names.in_range(pos, pos + len(phrase) + 1)
+    if any(
+        names.is_person(m) or (any_name and not _LOCATIVE.search(names.masked, max(0, m.start - 16), m.start))
+        for m in runs
+    ):
+        return _speaker(names, phrase, pos, speakers)
+    if first in ("the", "this") and (_head(phrase) in _TITLES or _head(phrase) in names.roles):
+        return names.resolve_role(phrase, pos, speakers)
+    return None

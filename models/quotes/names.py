@@ -1,0 +1,554 @@
+"""The names an article mentions, and whom a pronoun or a role refers to: for attribution.
+
+``_Names`` reads every capitalized run of the masked text once into ``_Mention``s: titles, roles
+and trailing honours dropped ("Deputy First Minister John Swinney" -> "John Swinney"), days and
+months told from names ("May 5", "Theresa May"), organisations and places marked (never "he" or
+"she"), the roles and ages the article describes each with, and whether each is the subject of a
+verb or of a reporting verb. It then answers attribution's questions: the fullest form of a name
+("Locke" -> "Gary Locke", a misspelt "Khoo" -> "Ken Choo"), whom "he", "she", "it" or "they"
+refers to at a position, and whom a role ("the spokesman", "the 39-year-old", "the agency", "a
+statement") stands for.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import cached_property
+
+from models import deadline
+from models.quotes.marks import SENTENCE_WINDOW
+from models.quotes.statements import _ABBREVIATIONS
+from models.quotes.words import (
+    _PREPOSITIONS,
+    _PRONOUN_KIND,
+    _STOPWORDS,
+    _VERB_FORMS,
+    _WORD_RE,
+    _is_content,
+    _is_verbish,
+    _np_prefix,
+)
+
+# --- tuning thresholds -------------------------------------------------------------------------
+
+APPOSITIVE_MAX_WORDS = 25  # "Danczuk, the Labour politician who exposed ..., said" fits in this
+CONTINUATION_CHARS = 1500  # an unattributed quote this close to the last one continues its speaker
+PRONOUN_LOOKBACK_SENTENCES = 4  # "he said" looks this many sentences back for its subject
+NAME_MAX_TOKENS = 12  # a name is never longer: a longer capitalized run is a headline, its name at the end
+FUZZY_MAX_NAMES = 50  # names of one ending and length tried against a misspelt one: articles have a few
+
+# --- names ---------------------------------------------------------------------------------------
+
+_TITLES = frozenset(
+    """mr mrs ms miss mx dr prof professor sir lady lord dame prince princess king queen duke
+    duchess earl baroness baron sister brother father fr rev reverend pastor rabbi imam bishop
+    archbishop cardinal pope saint gen general maj major col colonel capt captain lt lieutenant
+    sgt sergeant cpl corporal pte private spc adm admiral cmdr commander det detective insp
+    inspector supt superintendent constable pc president vice senator sen rep representative
+    congressman congresswoman gov governor mayor judge justice chancellor premier sheriff
+    ambassador minister secretary deputy chief first officer director chairman chairwoman chair
+    ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
+    agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
+    grandmother grandfather leader prime""".split()
+)
+_TRAILING_TITLES = frozenset("mp mep qc kc jr sr obe mbe cbe phd md".split())
+_ORG_WORDS = frozenset(
+    """agency administration association army navy bank board bureau centre center church city
+    club college command commission committee company corp corporation council court department
+    office federation force foundation government group hospital house inc institute league ltd
+    ministry museum news organisation organization party police post press school service society
+    times trust union united university journal daily network airlines airways stadium park road
+    street avenue square hall palace airport station channel radio online magazine media telegraph
+    guardian mail express herald tribune gazette review reports report authority authorities fc
+    rovers athletic wanderers town county state states republic kingdom nations festival show
+    championship cup tour open games olympics plc llc studios records township village""".split()
+)
+_CALENDAR = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december""".split()
+)
+_NAME_MONTHS = frozenset("april may june august".split())  # also names: Theresa May, June Smith
+_MONTH_CUES = _PREPOSITIONS | {"last", "next", "this", "early", "late", "mid", "every", "each"}  # "in May"
+_CAP_RUN = re.compile(
+    r"(?<![\w'\u2019-])(?:[A-Z][\w'\u2019&.@-]*)"
+    r"(?:[ \t\u00a0]+(?:(?:of|van|von|de|der|den|da|di|du|la|le|bin|al|el|y|&)[ \t\u00a0]+)?"
+    r"[A-Z][\w'\u2019&.@-]*)*"
+)
+_POSSESSIVE_END = re.compile(r"['\u2019]s?$")
+_DIGIT_NEXT = re.compile(r"\s*\d")  # "May 5"
+# The role a name is described with just after it: "X, the director,".
+_ROLE_AFTER = re.compile(r"\s*,\s*(?:the|a|an|his|her|its|their)?\s*([^,.;:]{1,80}?)\s*[,.]")
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|from|near|across|outside|inside|into|towards?|around|through)\s+(?:the\s+)?$", re.I
+)
+_DESCRIPTOR_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z0-9][\w-]*\s+){0,3}$")
+_AGE_AFTER = re.compile(r"\s*,\s*(\d{1,3})\s*,")
+_ORG_NOUNS = frozenset(
+    """agency administration company firm club group organisation organization department ministry
+    government council police force team party union board authority service network channel
+    station newspaper paper magazine website airline carrier bank charity""".split()
+)
+_DOCUMENT_NOUNS = frozenset(
+    "statement letter memo document report note email message affidavit release filing briefing".split()
+)
+_AUTHOR = re.compile(
+    r"\b(?:prepared|written|drawn up|compiled|issued|published|produced|authored|signed)\s+by\s+"
+    r"(?:the\s+)?([A-Z][\w'\u2019&.-]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019&.-]*)*)"
+)
+
+
+@dataclass(slots=True)
+class _Mention:
+    start: int
+    end: int
+    tokens: tuple[str, ...]  # the name, titles and descriptors dropped
+    org: bool  # an organisation or a place: never the referent of "he" or "she"
+    titled: bool  # a personal title or role word came before it: Mr, Dr, Prince, spokesman X
+    subject: bool = False  # it is the subject of a verb, perhaps after an appositive
+    reporter: bool = False  # ... of a reporting verb: "Jassem, told the group"
+    modifier: bool = False  # it modifies a noun: "French Maid outfits", "NASA information"
+    age: str | None = None  # "69" from "Pat Ingles, 69,"
+
+
+def _clean_token(tok: str) -> str:
+    if not re.fullmatch(r"(?:[A-Z]\.)+", tok):
+        tok = tok.rstrip(".")
+    return _POSSESSIVE_END.sub("", tok)
+
+
+def _is_title(tok: str) -> bool:
+    return tok.lower().rstrip(".") in _TITLES
+
+
+def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
+    """Clean a capitalized run into (name tokens, is_org, had_title), reading its last
+    ``NAME_MAX_TOKENS`` tokens once."""
+    toks = raw[-NAME_MAX_TOKENS:]
+    lo, hi, titled = 0, len(toks), False
+    # "Scotland's Deputy First Minister John Swinney": keep what follows the last title or role
+    # that a name follows (the first word after it that is no title is not "of" or "&")
+    follows: str | None = None  # the first token after ``k`` that is not a title
+    for k in range(len(toks) - 1, -1, -1):
+        if k < len(toks) - 1 and follows not in (None, "of", "&") and _is_title(toks[k]):
+            lo, titled = k + 1, True
+            break
+        if not _is_title(toks[k]):
+            follows = toks[k]
+    while lo < hi and (
+        toks[lo].lower().rstrip(".") in _STOPWORDS
+        or _is_title(toks[lo])
+        or re.search(r"-[a-z]", toks[lo])
+        or toks[lo] in ("of", "&")
+    ):
+        titled = titled or _is_title(toks[lo])
+        lo += 1
+    while hi - lo > 1 and _POSSESSIVE_END.search(toks[lo]):
+        lo += 1  # "ESPN's Britt McHenry"
+    while hi > lo and (toks[hi - 1].lower().rstrip(".") in _TRAILING_TITLES or toks[hi - 1] in ("of", "&")):
+        hi -= 1
+    toks = toks[lo:hi]
+    org = any(
+        t.lower().rstrip(".'\u2019s") in _ORG_WORDS or t.lower().rstrip(".") in _ORG_WORDS for t in toks
+    ) or (len(toks) == 1 and len(toks[0]) > 1 and toks[0].rstrip(".'\u2019s").isupper())
+    cleaned = [_clean_token(t) for t in toks]
+    return [t for t in cleaned if t], org, titled
+
+
+def _near(a: str, b: str) -> bool:
+    """Edit distance at most one, for misspelt second mentions ("Khoo" for "Choo")."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 4:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:k] + long_[k + 1 :] == short for k in range(len(long_)))
+
+
+class _Names:
+    """The capitalized names of one article, with salience and resolution helpers."""
+
+    def __init__(self, text: str, masked: str, starts: list[int]) -> None:
+        self.text, self.masked, self.starts = text, masked, starts
+        self.lower_words = set(re.findall(r"(?<![\w'\u2019-])[a-z][a-z'\u2019-]*", masked))
+        self.mentions: list[_Mention] = []
+        self.roles: dict[str, list[tuple[int, _Mention]]] = {}  # role word -> (position, mention)
+        sentence_starts = set(starts)
+        for m in _CAP_RUN.finditer(masked):
+            deadline.check()
+            at_start = (
+                m.start() in sentence_starts
+                or not masked[max(0, m.start() - 3) : m.start()].strip(" :")
+                or masked[max(0, m.start() - 2) : m.start()].strip() in (":",)
+            )
+            raw = [(t.group(), m.start() + t.start()) for t in _WORD_RE.finditer(m.group())]
+            if (
+                at_start
+                and raw
+                and not _is_title(raw[0][0])
+                and ((self._common(raw[0][0]) and not self._name_month(raw)) or raw[0][0].endswith("ing"))
+            ):
+                raw = raw[1:]  # "The", "Among", "Announcing" opening a sentence; "Judge" is a title
+            raw = [(t, p) for k, (t, p) in enumerate(raw) if not self._calendar(raw, k)]
+            if not raw or all(self._common(t) for t, _ in raw):
+                continue
+            for chunk in self._breaks(raw):
+                for piece in self._split(chunk):
+                    self._add(piece, m.end())
+        self._index()
+        self.persons = self._person_names()
+
+    def _calendar(self, raw: list[tuple[str, int]], k: int) -> bool:
+        """A day or month, not part of a name: "Tuesday", "May 5", "in June Smith", but not
+        "Theresa May", "Mrs May" or "June Smith"."""
+        tok, pos = raw[k]
+        low = tok.lower().rstrip(".")
+        if low not in _CALENDAR:
+            return False
+        if low not in _NAME_MONTHS or _DIGIT_NEXT.match(self.masked, pos + len(tok)):
+            return True
+        if k == 0:
+            if len(raw) < 2 or raw[1][0].lower().rstrip(".") in _CALENDAR or raw[1][0] in ("of", "&"):
+                return True
+            word = re.search(r"([\w-]+)\W*$", self.masked[max(0, pos - 20) : pos])
+            return bool(word) and (word.group(1).lower() in _MONTH_CUES or word.group(1).isdigit())
+        before = raw[k - 1][0].lower().rstrip(".")
+        return before in _CALENDAR or before in _STOPWORDS
+
+    def _name_month(self, raw: list[tuple[str, int]]) -> bool:
+        """The run opens with a month used as a first name: "June Smith"."""
+        return raw[0][0].lower() in _NAME_MONTHS and not self._calendar(raw, 0)
+
+    def _common(self, tok: str) -> bool:
+        low = tok.lower().rstrip(".")
+        return low in _STOPWORDS or low in _CALENDAR or _POSSESSIVE_END.sub("", low) in self.lower_words
+
+    @staticmethod
+    def _breaks(raw: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+        """Cut a run where a sentence or caption ends inside it: "Armenia. Turkey", "Menorca While Pat"."""
+        chunks: list[list[tuple[str, int]]] = [[]]
+        for k, (tok, pos) in enumerate(raw):
+            joins = tok in ("of", "&") and k + 1 < len(raw) and chunks[-1][-1:]
+            if joins and chunks[-1][-1][0].lower().rstrip(".") in _ORG_WORDS:
+                chunks[-1].append((tok, pos))  # "Bank of England", "University of Leeds": one name
+                continue
+            if chunks[-1] and tok.lower() in _STOPWORDS:
+                chunks.append([])
+                continue
+            chunks[-1].append((tok, pos))
+            bare = tok.rstrip(".").lower()
+            if tok.endswith(".") and not (bare in _ABBREVIATIONS or len(bare) == 1 or "." in bare):
+                chunks.append([])
+        return [c for c in chunks if c]
+
+    @staticmethod
+    def _split(raw: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+        """ "United Nations Samantha Power" -> an organisation, then a person."""
+        words = [t.lower().rstrip(".") for t, _ in raw]
+        org_at = [k for k, w in enumerate(words) if w in _ORG_WORDS]
+        if org_at and len(raw) >= 4 and 2 <= len(raw) - org_at[-1] - 1 <= 3:
+            k = org_at[-1] + 1
+            if raw[k][0] not in ("of", "&"):
+                return [raw[:k], raw[k:]]
+        return [raw]
+
+    def _add(self, raw: list[tuple[str, int]], run_end: int) -> None:
+        tokens, org, titled = _name_tokens([t for t, _ in raw])
+        if not tokens or (len(tokens) == 1 and self._common(tokens[0]) and not titled):
+            return
+        start = raw[0][1]
+        end = raw[-1][1] + len(raw[-1][0])
+        if (
+            len(tokens) == 1
+            and len(raw) == 1
+            and not tokens[0].isupper()
+            and _DESCRIPTOR_BEFORE.search(self.masked, max(0, start - 40), start)
+        ):
+            return  # "the 19-year-old Scot", "the Spaniard": a description, not a name
+        mention = _Mention(start, end, tuple(tokens), org, titled)
+        age = _AGE_AFTER.match(self.masked, end)
+        if age:
+            mention.age = age.group(1)
+        if _LOCATIVE.search(self.masked, max(0, start - 16), start) or (
+            self.mentions
+            and self.mentions[-1].org
+            and re.fullmatch(r",\s*", self.masked[self.mentions[-1].end : start])
+            and _LOCATIVE.search(self.masked, max(0, self.mentions[-1].start - 16), self.mentions[-1].start)
+        ):
+            mention.org = True  # "in Santa Monica, Los Angeles": a place, never the referent of "he"
+        mention.subject, mention.reporter = self._subject_after(end)
+        nxt = re.match(r"\s+([a-z][\w-]*)", self.masked[end : end + 40])
+        mention.modifier = bool(nxt and _is_content(nxt.group(1)) and end == run_end)
+        self.mentions.append(mention)
+        self._register_roles(mention, [t for t, _ in raw])
+
+    def _subject_after(self, end: int) -> tuple[bool, bool]:
+        """Is the name ending at ``end`` followed (after appositives) by a verb? A reporting verb?"""
+        rest = self.masked[end : end + 600]
+        pos, participle = 0, False
+        for _ in range(4):
+            peek = re.match(r"\s*,\s*([a-z][a-z'\u2019]*)", rest[pos:])
+            if peek and _is_verbish(peek.group(1)):
+                if not peek.group(1).endswith("ed"):
+                    break  # ", enjoys pole dancing": the verb itself, not an appositive
+                participle = True  # ", whipped out his iPad": a verb, or "pictured left": an appositive
+            m = re.match(r"\s*(?:\([^)]{0,40}\)\s*)?,([^,.;:?!\"\u201c\u201d]{0,240})(?=,)", rest[pos:])
+            if not m or len(m.group(1).split()) > APPOSITIVE_MAX_WORDS:
+                break
+            words = m.group(1).split()
+            if (
+                words
+                and words[0].lower() not in ("who", "which", "whose")
+                and any(_is_verbish(w) and not w.lower().endswith("ed") for w in words[1:])
+            ):
+                break  # ", the prince got his audience ...": a clause, not an appositive
+            pos += m.end()
+        nxt = re.match(
+            r"\s*,?\s*(?:\([^)]{0,40}\)\s*)?(?:(?:also|then|later|previously|earlier|once|recently|"
+            r"reportedly|allegedly|has|have|had|quickly|immediately|now|still|never)\s+)*([a-z][a-z'\u2019]*)",
+            rest[pos:],
+        )
+        if not nxt:
+            return participle, False
+        word = nxt.group(1)
+        return participle or _is_verbish(word), word in _VERB_FORMS
+
+    def _register_roles(self, mention: _Mention, raw: list[str]) -> None:
+        """The role nouns the article uses for a name: "spokesman X", "X, the director,", "X, 39,"."""
+        words = {t.lower().rstrip(".") for t in raw} - {t.lower() for t in mention.tokens}
+        before = re.search(
+            r"([a-z][a-z-]*)\s*,?\s*$", self.masked[max(0, mention.start - 30) : mention.start]
+        )
+        if before and before.group(1) not in _STOPWORDS and before.group(1) not in _PREPOSITIONS:
+            words.add(before.group(1))
+        after = _ROLE_AFTER.match(self.masked, mention.end)
+        if after and len(after.group(1).split()) <= 8:
+            words.update(w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after.group(1)))
+        if mention.age:
+            words.add(f"{mention.age}-year-old")
+        for w in words - _STOPWORDS:
+            self.roles.setdefault(w, []).append((mention.start, mention))
+
+    def _person_names(self) -> set[tuple[str, ...]]:
+        """Names with evidence of a person: a title, an age, a first name, a reporting verb."""
+        persons: set[tuple[str, ...]] = set()
+        for m in self.mentions:
+            deadline.check()
+            if m.org:
+                continue
+            if m.titled or m.age or m.reporter or (len(m.tokens) >= 2 and not m.modifier):
+                persons.add(self.fullest_tokens(m.tokens))
+        return persons
+
+    def is_person(self, mention: _Mention) -> bool:
+        return not mention.org and self.fullest_tokens(mention.tokens) in self.persons
+
+    def _index(self) -> None:
+        """Counts, first positions and lookup tables for ``fullest_tokens``; built once."""
+        self._starts = [m.start for m in self.mentions]
+        self._count: dict[tuple[str, ...], int] = {}
+        self._first: dict[tuple[str, ...], int] = {}
+        self._by_token: dict[str, list[tuple[str, ...]]] = {}
+        self._by_initials: dict[str, list[tuple[str, ...]]] = {}
+        self._by_tail: dict[tuple[str, int], list[tuple[str, ...]]] = {}  # (ending, length) of the last name
+        self._fullest: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._passing: dict[str, list[int]] = {}  # a test's name -> the mentions that pass it
+        self._casts: dict[tuple[int, str], tuple[_Mention | None, _Mention | None]] = {}
+        self._openings: dict[int, tuple[str, int] | None] = {}
+        for m in self.mentions:
+            if m.tokens not in self._count:
+                self._first[m.tokens] = m.start
+                if 2 <= len(m.tokens) <= 4:
+                    for t in set(m.tokens):
+                        self._by_token.setdefault(t, []).append(m.tokens)
+                    initials = "".join(w[0] for w in m.tokens if w[0].isupper())
+                    self._by_initials.setdefault(initials, []).append(m.tokens)
+                    last = m.tokens[-1]
+                    alike = self._by_tail.setdefault((last[-3:].lower(), len(last)), [])
+                    if len(alike) < FUZZY_MAX_NAMES:
+                        alike.append(m.tokens)
+            self._count[m.tokens] = self._count.get(m.tokens, 0) + 1
+
+    def fullest_tokens(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """The fullest form of a name in the article: "Locke" -> "Gary Locke", "TSA" -> ..."""
+        if len(tokens) != 1:
+            return tokens
+        cached = self._fullest.get(tokens)
+        if cached is not None:
+            return cached
+        tok = tokens[0]
+        ranked: list[tuple[int, int, int, tuple[str, ...]]] = []
+        for cand in self._by_token.get(tok, ()):
+            ranked.append((3 if cand[-1] == tok else 2, self._count[cand], -self._first[cand], cand))
+        if tok.isupper() and len(tok) >= 2:
+            for cand in self._by_initials.get(tok, ()):
+                ranked.append((2, self._count[cand], -self._first[cand], cand))
+        if not ranked and self._count.get(tokens, 0) <= 2:  # "Khoo", a misspelt "Ken Choo"
+            for size in (len(tok) - 1, len(tok), len(tok) + 1):  # one edit away: a length at most one off
+                for cand in self._by_tail.get((tok[-3:].lower(), size), ()):
+                    if _near(tok, cand[-1]):
+                        ranked.append((1, self._count[cand], -self._first[cand], cand))
+        chosen = max(ranked)[3] if ranked else tokens
+        self._fullest[tokens] = chosen
+        return chosen
+
+    def fullest(self, tokens: tuple[str, ...]) -> str:
+        return " ".join(self.fullest_tokens(tokens))
+
+    def name_of(self, mention: _Mention) -> str:
+        """The speaker name for a mention; a known person at the end of a run-on wins."""
+        toks = mention.tokens
+        if len(toks) >= 3 and self.fullest_tokens(toks) not in self.persons:
+            for k in (1, 2):
+                tail = self.fullest_tokens(toks[-k:])
+                if len(tail) >= 2 and tail in self.persons and tail != toks:
+                    return " ".join(tail)
+        return self.fullest(toks)
+
+    def sentence_of(self, pos: int) -> int:
+        return bisect_right(self.starts, pos) - 1
+
+    def in_range(self, lo: int, hi: int) -> list[_Mention]:
+        found = []
+        for k in range(bisect_left(self._starts, lo), len(self.mentions)):
+            m = self.mentions[k]
+            if m.start >= hi:
+                break
+            if m.end <= hi:
+                found.append(m)
+        return found
+
+    def last_before(self, pos: int, test: str, wanted: Callable[[_Mention], bool]) -> _Mention | None:
+        """The nearest mention before ``pos`` that satisfies ``wanted``, a test named ``test``: the
+        mentions that pass are found once per test, then each lookup is a bisection."""
+        passing = self._passing.get(test)
+        if passing is None:
+            passing = self._passing[test] = [k for k, m in enumerate(self.mentions) if wanted(m)]
+        k = bisect_left(passing, bisect_left(self._starts, pos)) - 1
+        return self.mentions[passing[k]] if k >= 0 else None
+
+    def last_described(
+        self, role: str, pos: int, unless: Collection[tuple[str, ...]] = ()
+    ) -> _Mention | None:
+        """The last mention before ``pos`` that the article described as ``role``, skipping the
+        names in ``unless``."""
+        described = self.roles.get(role, [])
+        for k in range(bisect_left(described, pos, key=lambda entry: entry[0]) - 1, -1, -1):
+            mention = described[k][1]
+            if self.fullest_tokens(mention.tokens) not in unless:
+                return mention
+        return None
+
+    def _fits(self, m: _Mention, kind: str) -> bool:
+        """Can a pronoun of ``kind`` ("person", "org" or "any") refer to ``m``?"""
+        if kind == "person":
+            return self.is_person(m)
+        if kind == "org":
+            return m.org or m.tokens[0].isupper()
+        return m.org or self.is_person(m)
+
+    def _cast(self, k: int, kind: str) -> tuple[_Mention | None, _Mention | None]:
+        """Sentence ``k``'s last reporter (else last subject) and first mention that a pronoun of
+        ``kind`` can refer to; read once per sentence and kind."""
+        key = (k, kind)
+        if key not in self._casts:
+            inside = [m for m in self.in_range(self.starts[k], self.starts[k + 1]) if self._fits(m, kind)]
+            reporters = [m for m in inside if m.reporter]
+            subjects = [m for m in inside if m.subject]
+            told = reporters[-1] if reporters else subjects[-1] if subjects else None
+            self._casts[key] = (told, inside[0] if inside else None)
+        return self._casts[key]
+
+    def _opening_phrase(self, k: int) -> tuple[str, int] | None:
+        """The noun phrase sentence ``k`` opens with, found once."""
+        if k not in self._openings:
+            self._openings[k] = _np_prefix(self.masked[self.starts[k] : self.starts[k + 1]])
+        return self._openings[k]
+
+    def resolve_pronoun(self, pronoun: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
+        """The referent of "he", "she", "it", "they" at ``pos``."""
+        kind = _PRONOUN_KIND.get(pronoun.lower(), "any")
+        s = self.sentence_of(pos)
+        lo = max(self.starts[s], pos - SENTENCE_WINDOW)
+        same = [m for m in self.in_range(lo, pos) if self._fits(m, kind)]
+        if same:
+            subjects = [m for m in same if m.subject]
+            return self.name_of(subjects[0] if subjects else same[-1])
+        for k in range(s - 1, max(-1, s - 1 - PRONOUN_LOOKBACK_SENTENCES), -1):
+            said = _said_between(speakers, self.starts[k], self.starts[k + 1])
+            if said:
+                return said
+            told, first = self._cast(k, kind)
+            if told:
+                return self.name_of(told)
+            if kind != "org":
+                subj = self._opening_phrase(k)
+                if (
+                    subj
+                    and subj[0].split()[0].lower() in ("the", "this")
+                    and _head(subj[0]) not in _ORG_NOUNS
+                ):
+                    role = self.resolve_role(subj[0], self.starts[k] + subj[1], speakers)
+                    if role:
+                        return role
+            if k == s - 1 and first:
+                return self.name_of(first)
+        before = self.last_before(pos, f"fits {kind}", lambda m: self._fits(m, kind))
+        if before:
+            return self.name_of(before)
+        return speakers[-1][1] if speakers else None
+
+    @cached_property
+    def _author(self) -> re.Match[str] | None:
+        """Who the article says wrote its document ("a memo prepared by X"), searched for once."""
+        return _AUTHOR.search(self.masked)
+
+    def resolve_role(self, phrase: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
+        """ "the spokesman", "the 39-year-old", "the agency", "a statement" -> a name."""
+        head = _head(phrase)
+        if head in _DOCUMENT_NOUNS:
+            author = self._author
+            if author:
+                found = self.in_range(author.start(1), author.end(1))
+                return self.name_of(found[0]) if found else author.group(1)
+        if head in _DOCUMENT_NOUNS or head in _ORG_NOUNS:
+            recent = speakers and pos - speakers[-1][0] < CONTINUATION_CHARS
+            if recent and (head in _DOCUMENT_NOUNS or tuple(speakers[-1][1].split()) not in self.persons):
+                return speakers[-1][1]  # "the agency" is not the passenger quoted just before
+
+            def named_org(m: _Mention) -> bool:
+                return m.org and not _LOCATIVE.search(self.masked, max(0, m.start - 16), m.start)
+
+            def called(m: _Mention) -> bool:  # "the council" after "Wandsworth Council"
+                return named_org(m) and head in (t.lower() for t in m.tokens)
+
+            org = (
+                self.last_before(pos, f"called {head}", called)
+                or self.last_before(pos, "subject org", lambda m: named_org(m) and m.subject)
+                or self.last_before(pos, "org", named_org)
+            )
+            return self.name_of(org) if org else None
+        registered = self.last_described(head, pos)
+        if registered:
+            return self.name_of(registered)
+        person = self.last_before(
+            pos,
+            "salient person",
+            lambda m: self.is_person(m) and bool(m.subject or m.titled or m.reporter or m.age),
+        ) or self.last_before(pos, "person", self.is_person)
+        return self.name_of(person) if person else None
+
+
+def _said_between(speakers: list[tuple[int, str]], lo: int, hi: int) -> str | None:
+    """The last speaker quoted in ``[lo, hi)``; ``speakers`` is in text order."""
+    k = bisect_left(speakers, hi, key=lambda said: said[0]) - 1
+    return speakers[k][1] if k >= 0 and speakers[k][0] >= lo else None
+
+
+def _head(phrase: str) -> str:
+    words = re.findall(r"[\w-]+", phrase.lower())
+    return words[-1] if words else ""
