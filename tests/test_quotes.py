@@ -401,6 +401,86 @@ def test_indefinite_description_is_kept_when_never_named() -> None:
     assert (q.speaker, q.verb) == ("a police spokesman", "said")
 
 
+# --- attribution forms of US political news (PolNeAR dev) --------------------------------------
+
+
+def test_a_title_with_a_full_stop_does_not_end_the_attribution() -> None:
+    q = only("Intro.\n\n''The American people are like a great composer,'' Mr. Clinton said.")
+    assert (q.speaker, q.verb) == ("Clinton", "said")
+    assert q.confidence is not None and q.confidence >= 0.8  # "Mr. Clinton" makes "Clinton" a name
+
+
+def test_an_abbreviated_title_and_a_party_label_before_said() -> None:
+    q = only("“We will not pass this bill in its current form,” Sen. Ted Cruz (R-Texas) said Tuesday.")
+    assert (q.speaker, q.verb) == ("Ted Cruz", "said")
+
+
+@pytest.mark.parametrize("verb", ["answered", "pressed", "retorted", "cautioned"])
+def test_more_reporting_verbs_after_the_quote(verb: str) -> None:
+    q = only(
+        f"Donald Trump spoke.\n\n“Would it be negotiable about the 11 million people?” Sean Hannity {verb}."
+    )
+    assert (q.speaker, q.verb) == ("Sean Hannity", verb)
+
+
+def test_a_nested_closing_mark_with_a_space_before_the_outer_one() -> None:
+    article = "“I had my hands thrown up, sort of, ‘Don’t hit me, please,' ” Jack Nicklaus said Sunday."
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Jack Nicklaus", "said")
+
+
+def test_a_progressive_reporting_verb_after_is() -> None:
+    article = (
+        "“We need every one of you at the polls,” said Tim Kaine.\n\n"
+        "Hillary Clinton is telling customers at a popular breakfast spot that “I need you tomorrow.”"
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Tim Kaine", "Hillary Clinton"]
+
+
+def test_a_leading_as_or_but_is_not_part_of_the_name() -> None:
+    q = only("As Michael Dell said last week in Tel Aviv, “Israel is the center of the digital future.”")
+    assert q.speaker == "Michael Dell"
+
+
+def test_narration_that_leads_into_a_quote_names_its_speaker_over_the_last_speaker() -> None:
+    article = (
+        "“We will fight for every vote in this state,” said Peter Thiel.\n\n"
+        "When Donald Trump later took the stage, he turned to the crowd, “We will protect our citizens.”"
+    )
+    first, second = extract_quotes(article)
+    assert first.speaker == "Peter Thiel"
+    assert second.speaker == "Donald Trump"
+
+
+def test_a_dash_credit_after_the_quote_names_the_speaker() -> None:
+    article = (
+        "“His hateful words make me afraid for the future of us all.” ― Krystal Correa\n"
+        "“He can not even answer a question without scaring people.” ― Esther Tapia\n\n"
+        'Intro.\n\n"Great speech. She is tested. She is ready."\n\n-President Barack Obama, tweeting after.\n'
+    )
+    assert [(q.speaker, q.verb) for q in extract_quotes(article)] == [
+        ("Krystal Correa", None),
+        ("Esther Tapia", None),
+        ("Barack Obama", None),
+    ]
+
+
+def test_a_dash_after_a_quote_with_narration_is_not_a_credit() -> None:
+    q = only('"We will win this one for sure," - and then he left the room.')
+    assert q.speaker is None
+
+
+def test_a_transcript_line_names_its_speaker_and_a_name_inside_narration_is_not_shown() -> None:
+    article = (
+        'Intro.\n\nRep. Trey Gowdy (R-S.C.):"I have not heard anyone other than you cite that figure."\n\n'
+        "The timing does not surprise Republican pollster Daron Shaw: “Lesser-known candidates win early.”"
+    )
+    transcript, narrated = extract_quotes(article)
+    assert (transcript.speaker, transcript.confidence) == ("Trey Gowdy", 0.95)
+    assert narrated.speaker == "Daron Shaw"
+    assert narrated.confidence is not None and narrated.confidence < 0.8  # may be who is addressed
+
+
 # --- the dev gold --------------------------------------------------------------------------------
 
 needs_eval = pytest.mark.skipif(

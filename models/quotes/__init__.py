@@ -108,6 +108,8 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
                 _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb
             )
             confidence = _confidence(tails, resolved, attribution.subject)
+            if not attribution.sure:
+                confidence = min(confidence, RESOLVED_CONFIDENCE)
         else:
             resolved = _continuation(
                 names, masked, span, previous, previous_after, previous_resolved, speakers, starts[s]

@@ -27,6 +27,7 @@ from models.quotes.names import (
     _is_title,
     _Names,
 )
+from models.quotes.statements import _ABBREVIATIONS
 from models.quotes.words import (
     _ACCORDING,
     _CLAUSE_WORDS,
@@ -72,10 +73,11 @@ _CAPTION_WORDS = frozenset("left right centre center pictured above below top bo
 @dataclass(frozen=True, slots=True)
 class _Attribution:
     subject: str  # the raw subject phrase: "he", "Cardiff CEO Ken Choo", "a police spokesman"
-    verb: str
+    verb: str | None
     pos: int  # where the subject phrase sits in the text
     clause_end: int  # end of the attribution clause
     tight: bool = False  # the verb sits right before the opening mark: "He said: '"
+    sure: bool = True  # False: a name before a colon inside narration, which may be who is addressed
 
 
 def _verb_phrase(source: str, m: re.Match[str]) -> str:
@@ -221,27 +223,52 @@ _DESCRIBED_AFTER = re.compile(
 )  # an inverted attribution to a description with no name: ",' tweeted the company."
 
 
+# A credit line: a dash, then a name and nothing else up to a comma or the line end.
+_DASH_CREDIT = re.compile(
+    r"[ \t]*(?:\n\s*)?[\u2015\u2014\u2013-]{1,2}[ \t]*"
+    r"((?:[A-Z][\w.'\u2019-]*[ \t]+){0,4}[A-Z][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
+)
+_MARKS_AFTER = re.compile("(?: ?[" + "".join(_FAMILY) + "])*")  # "please,' ” Nicklaus": nested closes
+_CLAUSE_STOP = re.compile(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]")
+_ABBREVIATED = re.compile(r"(?:^|[\s(])([A-Za-z][A-Za-z.]*)$")
+
+
+def _clause_stop(clause: str) -> int:
+    """Where an attribution clause ends: at a sentence stop or a quotation mark, but not at the
+    full stop of an abbreviation ("Mr. King", "Sen. Ted Cruz (R-Texas)") or an initial ("John F.
+    Kennedy")."""
+    for stop in _CLAUSE_STOP.finditer(clause):
+        if stop.group() == ".":
+            word = _ABBREVIATED.search(clause, 0, stop.start())
+            abbreviation = word.group(1) if word else ""
+            if abbreviation.lower() in _ABBREVIATIONS or (len(abbreviation) == 1 and abbreviation.isupper()):
+                continue
+        return stop.start()
+    return len(clause)
+
+
 def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | None:
     """ ",' he said." / ",' said Locke while ..." / ",' according to Claire Putnam, ..."."""
     if not span.closed:
         return None
-    at = span.end + 1
-    while at < len(masked) and masked[at] in _FAMILY:
-        at += 1
+    at = _MARKS_AFTER.match(masked, span.end + 1).end()
     window = masked[at : at + AFTER_WINDOW]
+    credit = _DASH_CREDIT.match(window)
+    if credit:  # '" ― Krystal Correa' / '"\n\n-President Obama, tweeting after ...'
+        return _Attribution(credit.group(1), None, at + credit.start(1), at + credit.end(1))
     lead = re.match(r"\s*[,\u2014\u2013-]?\s*", window)
     body = lead.end() if lead else 0
     clause_all = window[body:]
     if not clause_all or not (clause_all[0].isalpha() or clause_all[0].isdigit()):
         return None
-    ending = text[span.start : span.end].rstrip()[-1:]
+    ending = text[span.start : span.end].rstrip(" " + "".join(_FAMILY))[-1:]  # "please,'": the comma
     lower_start = clause_all[0].islower()
     if ending == "." and not lower_start:
         return None  # "'... preferred.' Cardiff City Supporters Club Chairman Clive Francis said, '"
     if ending not in ",?!\u2014\u2013-\u2026" and ending != "." and not lower_start:
         return None  # a caption or a new sentence follows an unpunctuated quote
-    stop = re.search(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]", clause_all)
-    clause = clause_all[: stop.start()] if stop else clause_all
+    stop = _clause_stop(clause_all)
+    clause = clause_all[:stop]
     begin = at + body
     acc = _ACCORDING.match(clause)
     if acc:
@@ -290,6 +317,14 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
 
 
+_LEAD_WORD = re.compile(  # "As Michael Dell said", "But Mr. Kerry said": not part of the name
+    r"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Ss]till|[Mm]eanwhile|[Hh]owever)\s+(?=[A-Z])"
+)
+_NAME_COLON = re.compile(  # "... surprise Republican pollster Daron Shaw: '", "Rep. Trey Gowdy (R-S.C.):'"
+    r"([A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){1,3})[ \t]*(?:\([^()\n]{1,20}\))?[ \t]*:[ \t]*$"
+)
+
+
 def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attribution | None:
     """ "He said: '", "X, the spokesman, said '", "NASA said Tuesday that ... had '", "According to X, '".
 
@@ -309,7 +344,11 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
                 np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start
             )
     if not verbs:
-        return None
+        named = _NAME_COLON.search(pre)
+        if named is None or not _valid_subject(named.group(1)):
+            return None
+        alone = not pre[: named.start(1)].strip()  # "Rep. Trey Gowdy (R-S.C.): '": a transcript line
+        return _Attribution(named.group(1), None, lo + named.start(1), span.mark_start, True, alone)
     verb = verbs[-1]
     verb_text = _verb_phrase(pre, verb)
     tight = bool(re.fullmatch(r"[^.?!'\"]{0,50}?[:,]?\s*", pre[verb.end() :])) and pre.rstrip()[-1:] in ":,"
@@ -318,6 +357,8 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
         found = _participle_subject(left)  # "The royal, who ..., introduced ..., saying: '"
     else:
         found = _subject_phrase(left)
+    if found is not None and (lead := _LEAD_WORD.match(found[0])):
+        found = (found[0][lead.end() :], found[1] + lead.end())
     if found is None or not _valid_subject(found[0]):
         return None
     return _Attribution(found[0], verb_text, lo + found[1], span.mark_start, tight)
@@ -470,10 +511,14 @@ _DETERMINER_START = re.compile(r"^(?:the|a|an|his|her|its|their|our|one|two|thre
 _NAME_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
 
 
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Prof|Rev)\.?\s+([A-Z][\w'’-]+)")  # "Mr. Clinton"
+
+
 def _name_tails(text: str) -> frozenset[str]:
-    """Every word that follows another capitalised word somewhere in ``text``: a surname named in
-    full ("Harriet Blake") makes "Blake" alone a name. One pass over the text."""
-    return frozenset(w for m in _NAME_RUN.finditer(text) for w in m.group().split()[1:])
+    """Every word that follows another capitalised word or a title somewhere in ``text``: a surname
+    named in full ("Harriet Blake") or with a title ("Mr. Blake") makes "Blake" alone a name."""
+    tails = {w for m in _NAME_RUN.finditer(text) for w in m.group().split()[1:]}
+    return frozenset(tails | {m.group(1) for m in _TITLED.finditer(text)})
 
 
 def _looks_like_a_name(tails: frozenset[str], speaker: str) -> bool:
@@ -509,6 +554,9 @@ def _confidence(tails: frozenset[str], resolved: _Resolved, subject: str | None)
     return score
 
 
+_LEADS_IN = re.compile(r"(?:[:,]|\bthat)\s*$")  # narration that leads into the quote it ends on
+
+
 def _continuation(
     names: _Names,
     masked: str,
@@ -535,6 +583,15 @@ def _continuation(
             speaker = _context_speaker(
                 names, found[0], sentence_start + max(offset, 0), speakers, any_name=True
             )
+            if speaker:
+                return _Resolved(speaker, None)
+    head = masked[max(sentence_start, span.mark_start - SENTENCE_WINDOW) : span.mark_start]
+    if _LEADS_IN.search(head):  # "X is telling customers that '", "X thanked them, '": X, if named
+        stripped = _strip_intro(head)
+        found = _np_prefix(stripped)
+        if found and _valid_subject(found[0]):
+            at = span.mark_start - len(head) + len(head) - len(stripped) + found[1]
+            speaker = _context_speaker(names, found[0], at, speakers, any_name=False)
             if speaker:
                 return _Resolved(speaker, None)
     if (

@@ -28,7 +28,9 @@ _VERB_FORMS = frozenset(
     pleaded pleads begged begs demanded demands muttered mutters recommended recommends stressed
     stresses maintained maintains asserted asserts reported reports testified testifies emailed
     messaged wondered wonders describes described mused muses countered counters interjected
-    blasted slammed raged fumed gushed""".split()
+    blasted slammed raged fumed gushed answered answers pressed presses cautioned cautions
+    contended contends emphasized emphasizes emphasised emphasises reiterated reiterates retorted
+    retorts observed observes scoffed snapped""".split()
 )
 
 _PHRASAL = r"(?:fires back|fired back|hit back|hits back|pointed out|points out|went on|goes on)"
@@ -44,7 +46,7 @@ def _by_first_letter(words: frozenset[str]) -> str:
 
 
 _VERB_RE = re.compile(
-    r"\b(?:(?:had|has|have)\s+)?(?:"
+    r"\b(?:(?:had|has|have)\s+|(?:is|was|are|were)\s+(?=[a-z]+ing\b))?(?:"
     + _PHRASAL
     + "|"
     + _by_first_letter(_VERB_FORMS)
