@@ -481,6 +481,51 @@ def test_a_transcript_line_names_its_speaker_and_a_name_inside_narration_is_not_
     assert narrated.confidence is not None and narrated.confidence < 0.8  # may be who is addressed
 
 
+def test_a_title_and_office_before_the_name_are_not_the_name() -> None:
+    article = (
+        "Secretary of State John Kerry spoke first.\n\n"
+        "“We will keep talking to all the parties,” Mr. Kerry said.\n\n"
+        "“We will not give up on a ceasefire,” said Secretary of State John Kerry."
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["John Kerry", "John Kerry"]
+
+
+def test_an_abbreviated_title_starts_the_subject_of_a_participle() -> None:
+    q = only(
+        "Mr. Cruz seemed to mock his vague talk, saying at one point, “The answer is not simply to yell.”"
+    )
+    assert (q.speaker, q.verb) == ("Cruz", "saying")
+    q = only("Ohio Gov. John Kasich quit Wednesday, telling supporters that “the Lord will show me the way.”")
+    assert q.speaker == "John Kasich"
+
+
+def test_a_person_of_a_place_is_the_person() -> None:
+    q = only("“We will keep talking to all the parties,” Tom Smith of North Carolina said.")
+    assert q.speaker == "Tom Smith"
+
+
+def test_a_plural_noun_before_an_auxiliary_is_not_a_reporting_verb() -> None:
+    article = (
+        "Cruz said Thursday in Buffalo, New York, that states can pass such laws because “men should not go.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Cruz", "said")
+
+
+def test_an_attribution_that_closes_the_sentence_covers_its_quotes() -> None:
+    article = (
+        "Guns are “the ultimate public health crisis” and “stunt the growth of our children,” "
+        "Howard Dean, the former governor of Vermont, proclaimed to a cheering crowd."
+    )
+    assert [(q.speaker, q.verb) for q in extract_quotes(article)] == [("Howard Dean", "proclaimed")] * 2
+
+
+def test_a_closing_clause_needs_a_reporting_verb_set_off_by_a_comma() -> None:
+    q = only("The crowd chanted “lock her up right now” as Jones waved and Smith said nothing to them.")
+    assert q.verb is None
+    assert q.speaker not in ("Jones", "Smith")
+
+
 # --- the dev gold --------------------------------------------------------------------------------
 
 needs_eval = pytest.mark.skipif(

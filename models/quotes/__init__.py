@@ -59,6 +59,7 @@ from models.quotes.attribution import (
     _after_attribution,
     _Attribution,
     _before_attribution,
+    _closing_attribution,
     _confidence,
     _continuation,
     _name_tails,
@@ -103,6 +104,7 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
         after = _after_attribution(text, masked, span)
         before = _before_attribution(masked, span, starts[s])
         attribution = before if before and (before.tight or not after) else after
+        attribution = attribution or _closing_attribution(masked, span, sentence[1])
         if attribution is not None:
             resolved = _Resolved(
                 _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb

@@ -27,8 +27,8 @@ from models.quotes.names import (
     _is_title,
     _Names,
 )
-from models.quotes.statements import _ABBREVIATIONS
 from models.quotes.words import (
+    _ABBREVIATIONS,
     _ACCORDING,
     _CLAUSE_WORDS,
     _DETERMINERS,
@@ -217,6 +217,8 @@ def _valid_subject(phrase: str) -> bool:
     return bool(re.search(r"[A-Z]", phrase)) or first in _DETERMINERS or first in _QUANTIFIERS
 
 
+# "Secretary" + " of State John Kerry": the office and the name after a title
+_TITLE_OF = re.compile(r"\s+of\s+(?:[A-Z][\w.'\u2019-]*\s+)*[A-Z][\w.'\u2019-]*")
 _DESCRIBED_AFTER = re.compile(
     r"\s*((?:the|a|an|one|another|some|several|two|three)\s+[a-z0-9][^,]*?)"
     r"(?=\s+(?:while|who|as|after|before|when|in|on|at|from|during|outside|to)\b|,|$)"
@@ -306,23 +308,52 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     np = np or _DESCRIBED_AFTER.match(after_verb)  # "wrote the user", "said a spokesman for the police"
     if not np:
         return None
-    phrase = np.group(1).strip()
+    phrase, phrase_end = np.group(1).strip(), np.end()
+    office = _TITLE_OF.match(after_verb, phrase_end) if _is_title(phrase.split()[-1]) else None
+    if office:  # "said Secretary of State John Kerry"
+        phrase, phrase_end = after_verb[np.start(1) : office.end()].strip(), office.end()
     named = re.match(
-        r"\s*,\s*([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})\s*(?:,|$)", after_verb[np.end() :]
+        r"\s*,\s*([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})\s*(?:,|$)", after_verb[phrase_end:]
     )
     offset = verb.end() + np.start(1)
     if named and any(_is_title(t) for t in phrase.split()):
         phrase = named.group(1)  # "said Myer Chief Merchandise Officer, Daniel Bracken"
-        offset = verb.end() + np.end() + named.start(1)
+        offset = verb.end() + phrase_end + named.start(1)
     return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
 
 
+# A "verb" followed by an auxiliary is a noun ("that states can pass such laws", "reports have").
+_SUBJECT_NOUN = re.compile(
+    r"\s+(?:can|could|will|would|must|should|may|might|shall|have|had|are|were|do|did)\b"
+)
 _LEAD_WORD = re.compile(  # "As Michael Dell said", "But Mr. Kerry said": not part of the name
     r"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Ss]till|[Mm]eanwhile|[Hh]owever)\s+(?=[A-Z])"
 )
 _NAME_COLON = re.compile(  # "... surprise Republican pollster Daron Shaw: '", "Rep. Trey Gowdy (R-S.C.):'"
     r"([A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){1,3})[ \t]*(?:\([^()\n]{1,20}\))?[ \t]*:[ \t]*$"
 )
+
+
+# What may follow the verb of a sentence-closing attribution: "... proclaimed to a cheering crowd."
+_CLOSING_TAIL = re.compile(r"[^,;:\"\u201c\u201d]{0,100}?[.?!]?[\s\"'\u2019\u201d]*")
+
+
+def _closing_attribution(masked: str, span: _Span, sentence_end: int) -> _Attribution | None:
+    """The clause that closes the quote's sentence: '"X" and "Y," Howard Dean, the former
+    governor, proclaimed.' / '"were stiff" in comparison to Obama, Gingrich said.'"""
+    at = _MARKS_AFTER.match(masked, span.end + 1).end()
+    rest = masked[at : min(sentence_end, at + 2 * AFTER_WINDOW)]
+    verbs = [v for v in _VERB_RE.finditer(rest) if not _SUBJECT_NOUN.match(rest, v.end())]
+    if not verbs or not _CLOSING_TAIL.fullmatch(rest, verbs[-1].end()):
+        return None
+    verb = verbs[-1]
+    left = rest[: verb.start()]
+    if "," not in left:
+        return None
+    found = _subject_phrase(left)
+    if found is None or not _valid_subject(found[0]) or found[1] <= left.find(","):
+        return None  # the subject must be set off by the comma, not the narration before it
+    return _Attribution(found[0], _verb_phrase(rest, verb), at + found[1], at + verb.end())
 
 
 def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attribution | None:
@@ -334,7 +365,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     pre = masked[lo : span.mark_start]
     if not pre.strip():
         return None
-    verbs = list(_VERB_RE.finditer(pre))
+    verbs = [v for v in _VERB_RE.finditer(pre) if not _SUBJECT_NOUN.match(pre, v.end())]
     accs = list(_ACCORDING.finditer(pre))
     if accs and (not verbs or accs[-1].start() > verbs[-1].start()):
         acc = accs[-1]
@@ -433,11 +464,11 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
         chosen = runs[-1]
         if (
             len(runs) >= 2
-            and chosen.org
+            and (chosen.org or (not chosen.titled and len(runs[-2].tokens) >= 2))
             and names.is_person(runs[-2])
             and re.fullmatch(r"\s+of\s+(?:the\s+)?", names.masked[runs[-2].end : chosen.start])
         ):
-            chosen = runs[-2]  # "Tom Price of Leeds United": the person, not where they are from
+            chosen = runs[-2]  # "Tom Price of Leeds United", "G.K. Butterfield of North Carolina"
         single = len(chosen.tokens) == 1
         if single and (
             _is_title(chosen.tokens[0])

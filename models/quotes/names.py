@@ -20,8 +20,8 @@ from functools import cached_property
 
 from models import deadline
 from models.quotes.marks import SENTENCE_WINDOW
-from models.quotes.statements import _ABBREVIATIONS
 from models.quotes.words import (
+    _ABBREVIATIONS,
     _PREPOSITIONS,
     _PRONOUN_KIND,
     _STOPWORDS,
@@ -53,6 +53,11 @@ _TITLES = frozenset(
     ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
     agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
     grandmother grandfather leader prime""".split()
+)
+_OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the name
+    """state defense defence treasury justice health energy commerce labor labour education
+    agriculture interior transportation transport homeland security housing veterans affairs
+    foreign home war the""".split()
 )
 _TRAILING_TITLES = frozenset("mp mep qc kc jr sr obe mbe cbe phd md".split())
 _ORG_WORDS = frozenset(
@@ -145,6 +150,9 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
     ):
         titled = titled or _is_title(toks[lo])
         lo += 1
+    if titled and lo > 0 and toks[lo - 1] == "of":  # "Secretary of State John Kerry", not "State John Kerry"
+        while hi - lo > 2 and toks[lo].lower() in _OFFICE_WORDS:
+            lo += 1
     while hi - lo > 1 and _POSSESSIVE_END.search(toks[lo]):
         lo += 1  # "ESPN's Britt McHenry"
     while hi > lo and (toks[hi - 1].lower().rstrip(".") in _TRAILING_TITLES or toks[hi - 1] in ("of", "&")):
@@ -233,8 +241,9 @@ class _Names:
         chunks: list[list[tuple[str, int]]] = [[]]
         for k, (tok, pos) in enumerate(raw):
             joins = tok in ("of", "&") and k + 1 < len(raw) and chunks[-1][-1:]
-            if joins and chunks[-1][-1][0].lower().rstrip(".") in _ORG_WORDS:
-                chunks[-1].append((tok, pos))  # "Bank of England", "University of Leeds": one name
+            joined = chunks[-1][-1][0] if joins else ""
+            if joined and (joined.lower().rstrip(".") in _ORG_WORDS or _is_title(joined)):
+                chunks[-1].append((tok, pos))  # "Bank of England", "Secretary of State John Kerry": one run
                 continue
             if chunks[-1] and tok.lower() in _STOPWORDS:
                 chunks.append([])

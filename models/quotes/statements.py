@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from models.quotes.marks import _Span
-from models.quotes.words import _ACCORDING, _VERB_RE
+from models.quotes.words import _ABBREVIATIONS, _ACCORDING, _VERB_RE
 
 # --- tuning thresholds -------------------------------------------------------------------------
 
@@ -73,10 +73,6 @@ def _is_scare_quote(
 
 # --- sentences and masking -----------------------------------------------------------------------
 
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr st sr jr prof gen maj col capt lt sgt sen rep gov rev no vs etc inc ltd co corp
-    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m""".split()
-)
 _BOUNDARY = re.compile(r"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=['\"\u2018\u201c(]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"\n\s*(?=\S)")
 _DATELINE = re.compile(r"^[^.]{0,60}?\((?:CNN|AP|Reuters|AFP)\)\s*(?:--\s*)?")

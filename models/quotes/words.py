@@ -15,6 +15,18 @@ from itertools import chain
 
 # --- words ---------------------------------------------------------------------------------------
 
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr st sr jr prof gen maj col capt lt sgt sen rep gov rev no vs etc inc ltd co corp
+    jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m""".split()
+)
+_INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "G.K", "F"
+
+
+def _abbreviated(core: str) -> bool:
+    """A word whose full stop is not a sentence end: "Mr", "Gov", "U.S", an initial."""
+    return core.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(core))
+
+
 _VERB_FORMS = frozenset(
     """said says say saying told tells telling added adds adding wrote writes writing explained
     explains continued continues concluded concludes admitted admits insisted insists declared
@@ -30,7 +42,7 @@ _VERB_FORMS = frozenset(
     messaged wondered wonders describes described mused muses countered counters interjected
     blasted slammed raged fumed gushed answered answers pressed presses cautioned cautions
     contended contends emphasized emphasizes emphasised emphasises reiterated reiterates retorted
-    retorts observed observes scoffed snapped""".split()
+    retorts observed observes scoffed snapped proclaimed proclaims""".split()
 )
 
 _PHRASAL = r"(?:fires back|fired back|hit back|hits back|pointed out|points out|went on|goes on)"
@@ -208,7 +220,7 @@ def _np_prefix(part: str) -> tuple[str, int] | None:
             last = (w, at)
         else:
             break
-        if w[-1:] in ",;:.":
+        if w[-1:] in ",;:" or (w[-1:] == "." and not _abbreviated(core)):
             break
         previous = w
     if last is None:
