@@ -227,6 +227,8 @@ def test_the_json_and_markdown_show_the_new_shape() -> None:
     assert data["tldr"] == digest.tldr and data["tldr_spans"]
     assert data["stats"]["digest_words"] == digest_words(digest)
     assert {q["shown"] for q in data["quotes"]} <= {True, False}
+    roles = {q["speaker"]: q["speaker_role"] for q in data["quotes"]}
+    assert roles == {"Harriet Blake": "the council's leader", "Tomasz Nowak": "a marine ecologist"}
     markdown = digest_to_markdown(digest)
     assert markdown.count("\n- ") == len(digest.key_points)
     for q in digest.quotes:

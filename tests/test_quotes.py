@@ -526,6 +526,59 @@ def test_a_closing_clause_needs_a_reporting_verb_set_off_by_a_comma() -> None:
     assert q.speaker not in ("Jones", "Smith")
 
 
+# --- speaker roles -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("article", "speaker", "role"),
+    [
+        (
+            "Secretary of State John Kerry arrived.\n\n“We will keep talking to them,” Mr. Kerry said.",
+            "John Kerry",
+            "Secretary of State",
+        ),
+        (
+            "“This is a very critical week for us,” said GOP strategist Keith Nahigian.",
+            "Keith Nahigian",
+            "GOP strategist",
+        ),
+        (
+            "“Their strategy is clear,” Michael McFaul, a senior fellow at the Hoover Institution, said.",
+            "Michael McFaul",
+            "a senior fellow at the Hoover Institution",
+        ),
+        (
+            "“We have a duty to act,” said James Acton, a physicist who is co-director of the program.",
+            "James Acton",
+            "a physicist",
+        ),
+        (
+            "Ohio Gov. John Kasich quit, telling supporters that “the Lord will show me the way.”",
+            "John Kasich",
+            "Ohio Gov.",
+        ),
+    ],
+)
+def test_the_speakers_role_is_the_articles_own_words(article: str, speaker: str, role: str) -> None:
+    q = only(article)
+    assert (q.speaker, q.speaker_role) == (speaker, role)
+    assert role in article
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        "“Their strategy is very clear to us,” said Mr. Smith.",  # a form of address is no role
+        "“We will keep talking to all the parties,” said Donald Trump, who won the state.",
+        "“We will keep talking to all the parties,” said Donald Trump, appearing after the debate.",
+        "Voters asked whether Donald Trump would go.\n\n“We will keep talking to all of them,” Trump said.",
+        "“They are not welcome here at all,” said Pat Ingles, 69, from Leeds.",
+    ],
+)
+def test_no_role_when_the_text_gives_none(article: str) -> None:
+    assert only(article).speaker_role is None
+
+
 # --- the dev gold --------------------------------------------------------------------------------
 
 needs_eval = pytest.mark.skipif(

@@ -43,6 +43,7 @@ def digest_to_json(digest: Digest, *, item_id: Any = None) -> dict[str, Any]:
                 {
                     "text": q.text,
                     "speaker": q.speaker,
+                    "speaker_role": q.speaker_role,  # as the article words it, or null
                     "verb": q.verb,
                     "start": q.start,
                     "end": q.end,

@@ -109,6 +109,10 @@ class Quote:
     confidence: float | None = None
     """0-1: how likely ``speaker`` is right (None: the finder does not say)."""
 
+    speaker_role: str | None = None
+    """The speaker's role as the article words it at the name ("Secretary of State", "a senior
+    fellow at the Hoover Institution"), verbatim; None when the text gives none."""
+
     @property
     def shown(self) -> bool:
         return bool(self.shown_spans)

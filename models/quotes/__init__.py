@@ -126,6 +126,7 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
             span.start,
             span.end,
             confidence=confidence,
+            speaker_role=names.role_of(resolved.speaker) if resolved.speaker else None,
         )
         if quote.text.strip() and text[quote.start : quote.end] == quote.text:
             quotes.append(quote)

@@ -22,11 +22,15 @@ from models import deadline
 from models.quotes.marks import SENTENCE_WINDOW
 from models.quotes.words import (
     _ABBREVIATIONS,
+    _CLAUSE_WORDS,
+    _DETERMINERS,
+    _PERSONAL,
     _PREPOSITIONS,
     _PRONOUN_KIND,
     _STOPWORDS,
     _VERB_FORMS,
     _WORD_RE,
+    _abbreviated,
     _is_content,
     _is_verbish,
     _np_prefix,
@@ -59,6 +63,57 @@ _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the n
     agriculture interior transportation transport homeland security housing veterans affairs
     foreign home war the""".split()
 )
+_HONORIFICS = frozenset("mr mrs ms miss mx dr".split())  # a form of address, not a role
+_ROLE_WORD = re.compile(r"[A-Za-z0-9][\w.&'\u2019-]*")
+_NOT_APPOSITIVE = re.compile(r"\d|(?:who|which|whose|where|when|said|says|and|but|he|she|they|it)\b")
+_QUOTED = re.compile("[\"\u201c\u201d\u2018]|''|x{3,}")  # a role is narration, never quoted words
+_RELATIVE = re.compile(r"\s+(?:who|which|that)\s+")  # "a physicist who is co-director ...": "a physicist"
+_ROLE_SUFFIXES = (  # the endings of the nouns that name what someone does
+    "er",
+    "or",
+    "ist",
+    "ian",
+    "ant",
+    "ent",
+    "man",
+    "woman",
+    "person",
+    "ee",
+    "host",
+    "official",
+    "chief",
+    "head",
+    "nominee",
+    "candidate",
+    "leader",
+    "aide",
+    "expert",
+    "envoy",
+    "governor",
+)
+
+
+_NOT_ROLE_NOUNS = frozenset(
+    """whether after over under other never rather either neither later ever however together
+    former latter per better lower higher sooner further another whatever whenever""".split()
+)
+
+
+def _role_noun(word: str) -> bool:
+    """A lower-case singular noun for what someone does: "strategist", "spokeswoman", "host"."""
+    return (
+        word.isalpha()
+        and word.islower()
+        and len(word) > 3
+        and word.endswith(_ROLE_SUFFIXES)
+        and word not in _NOT_ROLE_NOUNS
+    )
+
+
+_APPOSITIVE = re.compile(  # ", the former governor of Vermont," / ", a senior fellow at X and ...,"
+    r"\s*,\s*((?:the|a|an|his|her|their|its|[a-z][\w-]*)\b[^,;:()\"\u201c\u201d]{2,120}?)\s*[,.;]"
+)
+_NOT_ROLE = (_STOPWORDS | _PREPOSITIONS | _DETERMINERS | _CLAUSE_WORDS | _PERSONAL) - {"of"}
 _TRAILING_TITLES = frozenset("mp mep qc kc jr sr obe mbe cbe phd md".split())
 _ORG_WORDS = frozenset(
     """agency administration association army navy bank board bureau centre center church city
@@ -185,6 +240,7 @@ class _Names:
         self.lower_words = set(re.findall(r"(?<![\w'\u2019-])[a-z][a-z'\u2019-]*", masked))
         self.mentions: list[_Mention] = []
         self.roles: dict[str, list[tuple[int, _Mention]]] = {}  # role word -> (position, mention)
+        self._roles_of: dict[str, str | None] = {}  # speaker -> role (role_of), found once
         sentence_starts = set(starts)
         for m in _CAP_RUN.finditer(masked):
             deadline.check()
@@ -341,6 +397,55 @@ class _Names:
             words.add(f"{mention.age}-year-old")
         for w in words - _STOPWORDS:
             self.roles.setdefault(w, []).append((mention.start, mention))
+
+    def role_of(self, speaker: str) -> str | None:
+        """The role the article gives ``speaker`` at the first mention that gives one, verbatim:
+        the title or description right before the name ("Secretary of State John Kerry", "GOP
+        strategist Keith Nahigian"), else an appositive after it ("Michael Kofman, an expert on
+        Russia,"). None for a description ("a police spokesman") or when no mention gives one."""
+        if speaker not in self._roles_of:
+            self._roles_of[speaker] = next(
+                (
+                    role
+                    for m in self.mentions
+                    if not m.org and self.fullest(m.tokens) == speaker
+                    if (role := self._role_at(m))
+                ),
+                None,
+            )
+        return self._roles_of[speaker]
+
+    def _role_at(self, mention: _Mention) -> str | None:
+        name_at = self.masked.find(mention.tokens[0], mention.start, mention.end)
+        name_at = mention.start if name_at < 0 else name_at
+        lo = max(0, name_at - 80, self.starts[self.sentence_of(mention.start)])
+        kept: list[tuple[str, int]] = []  # the words right before the name that describe it
+        edge = name_at
+        for w in reversed(list(_ROLE_WORD.finditer(self.masked, lo, name_at))):
+            word, low = w.group(), w.group().lower().rstrip(".")
+            gap = self.masked[w.end() : edge].strip()
+            if gap or low in _NOT_ROLE or _is_verbish(low) or low.endswith(("ing", "'s", "\u2019s")):
+                break
+            kept.append((word, w.start()))
+            edge = w.start()
+        while kept and kept[-1][0] == "of":
+            kept.pop()
+        if kept and kept[0][0].lower().rstrip(".") not in _HONORIFICS | {"of"}:
+            role = self.text[kept[-1][1] : name_at].strip()
+            if (_role_noun(kept[0][0]) or any(_is_title(w) for w, _ in kept)) and not _QUOTED.search(role):
+                return role
+        after = _APPOSITIVE.match(self.masked, mention.end)
+        if after is None or _NOT_APPOSITIVE.match(after.group(1)):
+            return None
+        if after.group().endswith(".") and _abbreviated(after.group(1).split()[-1]):
+            return None  # cut at "Mr." or an initial: where it really ends is not known
+        role = _RELATIVE.split(after.group(1), maxsplit=1)[0]
+        words = role.split()
+        head = [w for w in words[:4] if w.lower() not in _DETERMINERS]
+        narrated = any(_is_verbish(w.lower()) or w.endswith("ing") for w in words[:4])
+        if narrated or _QUOTED.search(role) or not any(_role_noun(w) or _is_title(w) for w in head[:3]):
+            return None  # "saying at a church ...", "in an opinion article ...": no description
+        return self.text[after.start(1) : after.start(1) + len(role)]
 
     def _person_names(self) -> set[tuple[str, ...]]:
         """Names with evidence of a person: a title, an age, a first name, a reporting verb."""
