@@ -160,7 +160,7 @@ def test_double_apostrophe_quote_over_several_paragraphs_is_one_quote() -> None:
     assert article[q.start : q.end] == q.text
 
 
-def test_paragraph_breaks_bound_quotes_and_keep_multi_paragraph_quotes_whole() -> None:
+def test_paragraph_breaks_bound_quotes_and_split_a_multi_paragraph_quote() -> None:
     article = (
         "Fire chief Mark Evans spoke at dawn.\n\n"
         "\u201cThe first paragraph ends here.\n\n"
@@ -168,12 +168,11 @@ def test_paragraph_breaks_bound_quotes_and_keep_multi_paragraph_quotes_whole() -
         "\u201cThis one never closes.\n\n"
         "The council did not respond to questions on Monday."
     )
-    first, second = extract_quotes(article)
-    assert (
-        first.text == "The first paragraph ends here.\n\n\u201cThe second paragraph goes on and finishes now,"
-    )
-    assert (first.speaker, first.verb) == ("Mark Evans", "said")
-    assert (second.text, second.speaker, second.verb) == ("This one never closes.", "Mark Evans", None)
+    assert [(q.text, q.speaker, q.verb) for q in extract_quotes(article)] == [
+        ("The first paragraph ends here.", "Mark Evans", "said"),
+        ("The second paragraph goes on and finishes now,", "Mark Evans", None),
+        ("This one never closes.", "Mark Evans", None),
+    ]
 
 
 def test_nested_quote_is_not_separate() -> None:
@@ -524,6 +523,21 @@ def test_a_closing_clause_needs_a_reporting_verb_set_off_by_a_comma() -> None:
     q = only("The crowd chanted “lock her up right now” as Jones waved and Smith said nothing to them.")
     assert q.verb is None
     assert q.speaker not in ("Jones", "Smith")
+
+
+def test_a_quote_over_paragraphs_is_one_quote_per_paragraph() -> None:
+    article = (
+        "Intro.\n\n"
+        "“We were never told what the council had planned for the harbour,” said Harriet Blake.\n\n"
+        "Later she added: “I came here to fish, and my father fished here before me.\n\n"
+        "“Nobody asked us, and nobody will ask us now.”\n\nThe council declined to comment."
+    )
+    quotes = extract_quotes(article)
+    assert [(q.text, q.speaker, q.verb) for q in quotes[1:]] == [
+        ("I came here to fish, and my father fished here before me.", "Harriet Blake", "added"),
+        ("Nobody asked us, and nobody will ask us now.", "Harriet Blake", None),
+    ]
+    assert all(article[q.start : q.end] == q.text for q in quotes)
 
 
 # --- speaker roles -------------------------------------------------------------------------------

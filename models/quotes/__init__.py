@@ -48,6 +48,9 @@ This module runs them over one article: ``extract_quotes``.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from bot.core.types import Quote
 from models import deadline
 from models.quotes.attribution import (
@@ -66,7 +69,7 @@ from models.quotes.attribution import (
     _Resolved,
     _speaker,
 )
-from models.quotes.marks import _Span, _spans
+from models.quotes.marks import _FAMILY, _Span, _spans
 from models.quotes.names import _Names
 from models.quotes.statements import _is_scare_quote, _is_statement, _mask, _sentence_starts
 
@@ -129,7 +132,30 @@ def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
             speaker_role=names.role_of(resolved.speaker) if resolved.speaker else None,
         )
         if quote.text.strip() and text[quote.start : quote.end] == quote.text:
-            quotes.append(quote)
+            quotes.extend(_by_paragraph(text, quote, min_words))
         previous, previous_resolved = span, resolved
         previous_after = after if attribution is after else None
     return quotes
+
+
+_REOPENED = re.compile(r"[ \t]*\n\s*(?:" + "|".join(map(re.escape, sorted(_FAMILY))) + r"|'')+")
+
+
+def _by_paragraph(text: str, quote: Quote, min_words: int) -> list[Quote]:
+    """A quote that runs over paragraphs (each new one re-opened with a mark) as one quote per
+    paragraph: the same speaker, the verb on the first. Pieces shorter than a statement go."""
+    pieces, at = [], quote.start
+    for reopen in _REOPENED.finditer(text, quote.start, quote.end):
+        pieces.append((at, reopen.start()))
+        at = reopen.end()
+    if not pieces:
+        return [quote]
+    pieces.append((at, quote.end))
+    out = []
+    for k, (start, end) in enumerate(pieces):
+        piece = text[start:end]
+        end -= len(piece) - len(piece.rstrip())
+        if len(text[start:end].split()) >= min_words:
+            verb = quote.verb if k == 0 else None
+            out.append(replace(quote, text=text[start:end], start=start, end=end, verb=verb))
+    return out
