@@ -159,7 +159,8 @@ def _evaluate(eval_dir: Path, gold_set: str = "dev") -> tuple[dict, list[tuple[s
             predicted = extract_quotes(article)
             best = min(best, time.perf_counter() - t0)
         timings.append(best * 1000)
-        shown = [q for q in mark_shown(predicted, SHOWN_QUOTES, article) if q.shown]
+        headline = article.split("\n", 1)[0] if "\n" in article[:300] else ""  # PolNeAR's first line
+        shown = [q for q in mark_shown(predicted, SHOWN_QUOTES, article, headline) if q.shown]
         attributed = [g for g in gold_rows if g.get("speaker")]
         attributed_articles += bool(attributed)
         showing_articles += bool(attributed and shown)

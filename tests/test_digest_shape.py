@@ -192,6 +192,27 @@ def test_quotes_without_a_speaker_are_not_shown_and_one_per_speaker() -> None:
     assert [q.speaker for q in shown] == ["Blake", "Nowak"]
 
 
+def test_the_voices_the_headline_names_are_shown_before_earlier_ones() -> None:
+    article = (
+        '"The weather this morning was lovely for the whole crowd," said Ann Lee. '
+        '"We will vote against the budget because it cuts the harbour fund," said Tom Baker. '
+        '"nobody in this town will accept a harbour without its fishermen," said Mia Park.'
+    )
+    quotes = [
+        _quote("The weather this morning was lovely for the whole crowd,", article, "Ann Lee"),
+        _quote("We will vote against the budget because it cuts the harbour fund,", article, "Tom Baker"),
+        _quote("nobody in this town will accept a harbour without its fishermen,", article, "Mia Park"),
+    ]
+
+    def first_shown(context: str) -> list[str | None]:
+        return [q.speaker for q in mark_shown(quotes, 1, article, context) if q.shown]
+
+    assert first_shown("Baker leads revolt over harbour budget") == ["Tom Baker"]
+    # the headline's quote is shown, though it starts lower-case
+    assert first_shown("'Accept a harbour without its fishermen'? Not this town") == ["Mia Park"]
+    assert first_shown("") == ["Ann Lee"]  # no headline: news puts the first voice first
+
+
 # -- length and shape ---------------------------------------------------------------------------
 
 

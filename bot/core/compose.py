@@ -42,6 +42,9 @@ WORDS_PER_EXTRA_POINT = 35
 # A quote shorter than this is a fragment worked into a sentence, rarely a statement worth showing.
 NOTABLE_MIN_WORDS = 8
 
+# Words of a speaker's name that say nothing about who it is ("the", "police", "a spokesman").
+_NOT_A_NAME = frozenset("the and for from police spokesman spokeswoman official officials".split())
+
 _SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)")
 _TRAILING = " \t\n,;:\u2014\u2013-"
 
@@ -74,9 +77,28 @@ def shown_text(quote: Quote, text: str) -> str:
     return out + " …" if text[last : quote.end].strip(_TRAILING) else out
 
 
-def _notable_order(quotes: Sequence[Quote]) -> list[Quote]:
+def _words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+(?:['\u2019][a-z]+)?", text.lower())
+
+
+def _carries_story(quote: Quote, context: str) -> bool:
+    """Does ``quote`` carry the story the headline and standfirst (``context``) tell: its speaker
+    is named there, or it shares three words in a row with them (the headline's quote)?"""
+    if not context or not quote.speaker:
+        return False
+    told = _words_of(context)
+    names = {w for w in _words_of(quote.speaker) if len(w) > 2 and w not in _NOT_A_NAME}
+    if names & set(told):
+        return True
+    said = _words_of(quote.text)
+    trigrams = {tuple(said[k : k + 3]) for k in range(len(said) - 2)}
+    return any(tuple(told[k : k + 3]) in trigrams for k in range(len(told) - 2))
+
+
+def _notable_order(quotes: Sequence[Quote], context: str = "") -> list[Quote]:
     """Attributed quotes, the same words only once (captions repeat quotes), statements before
-    fragments, earlier before later (news puts the most important voice first)."""
+    fragments, then those that carry the story (``_carries_story``), then earlier before later
+    (news puts the most important voice first). A lower-case start is no reason to skip one."""
     seen: set[str] = set()
     unique = []
     for q in quotes:
@@ -85,12 +107,15 @@ def _notable_order(quotes: Sequence[Quote]) -> list[Quote]:
         if q.speaker and sure and key not in seen:
             seen.add(key)
             unique.append(q)
-    return sorted(unique, key=lambda q: (_words(q.text) < NOTABLE_MIN_WORDS, q.start))
+    return sorted(
+        unique, key=lambda q: (_words(q.text) < NOTABLE_MIN_WORDS, not _carries_story(q, context), q.start)
+    )
 
 
-def mark_shown(quotes: Sequence[Quote], k: int, text: str) -> tuple[Quote, ...]:
-    """``quotes`` with up to ``k`` of them marked shown (see the module docstring)."""
-    ranked = _notable_order(quotes)
+def mark_shown(quotes: Sequence[Quote], k: int, text: str, context: str = "") -> tuple[Quote, ...]:
+    """``quotes`` with up to ``k`` of them marked shown (see the module docstring); ``context`` is
+    the headline and standfirst, whose people and words make a quote the one to show."""
+    ranked = _notable_order(quotes, context)
     speakers = {q.speaker for q in ranked}
     chosen: dict[int, tuple[Span, ...]] = {}
     used: set[str | None] = set()

@@ -118,7 +118,8 @@ class Digester:
             quotes: tuple[Quote, ...] = ()
             if options.quotes and self._find_quotes is not None:
                 found = self._find_quotes(article.text)
-                quotes = mark_shown(found, self.shown_quotes, article.text)
+                context = " ".join(filter(None, (article.meta.title, article.meta.description)))
+                quotes = mark_shown(found, self.shown_quotes, article.text, context)
             quotes_ms = _ms(started)
             deadline.check()
             started = time.perf_counter()
