@@ -213,6 +213,27 @@ def test_the_voices_the_headline_names_are_shown_before_earlier_ones() -> None:
     assert first_shown("") == ["Ann Lee"]  # no headline: news puts the first voice first
 
 
+def test_a_pasted_post_with_a_handle_or_link_is_not_shown() -> None:
+    article = (
+        '"Great speech tonight, she is ready to lead us all @HillaryClinton https://t.co/x1," wrote Ann Lee. '
+        '"We will vote against the budget because it cuts the harbour fund," said Tom Baker.'
+    )
+    quotes = [
+        _quote(
+            "Great speech tonight, she is ready to lead us all @HillaryClinton https://t.co/x1,",
+            article,
+            "Ann Lee",
+        ),
+        _quote("We will vote against the budget because it cuts the harbour fund,", article, "Tom Baker"),
+    ]
+    assert [q.speaker for q in mark_shown(quotes, 2, article) if q.shown] == ["Tom Baker"]
+    email = '"Write to me at ann@example.org about the harbour plan," said Ann Lee.'
+    (quote,) = mark_shown(
+        [_quote("Write to me at ann@example.org about the harbour plan,", email, "Ann Lee")], 2, email
+    )
+    assert quote.shown  # an address is not a handle
+
+
 # -- length and shape ---------------------------------------------------------------------------
 
 

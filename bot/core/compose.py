@@ -45,6 +45,9 @@ NOTABLE_MIN_WORDS = 8
 # Words of a speaker's name that say nothing about who it is ("the", "police", "a spokesman").
 _NOT_A_NAME = frozenset("the and for from police spokesman spokeswoman official officials".split())
 
+# A handle, a link or a tweet's byline inside a "quote": pasted social media, not a statement.
+_PASTED = re.compile(r"(?<![\w.])@\w{2,}|https?://|pic\.twitter\.com|\bwww\.\w")
+
 _SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)")
 _TRAILING = " \t\n,;:\u2014\u2013-"
 
@@ -96,15 +99,16 @@ def _carries_story(quote: Quote, context: str) -> bool:
 
 
 def _notable_order(quotes: Sequence[Quote], context: str = "") -> list[Quote]:
-    """Attributed quotes, the same words only once (captions repeat quotes), statements before
-    fragments, then those that carry the story (``_carries_story``), then earlier before later
-    (news puts the most important voice first). A lower-case start is no reason to skip one."""
+    """Attributed quotes, the same words only once (captions repeat quotes), no pasted posts
+    (``_PASTED``); statements before fragments, then those that carry the story
+    (``_carries_story``), then earlier before later (news puts the most important voice first).
+    A lower-case start is no reason to skip one."""
     seen: set[str] = set()
     unique = []
     for q in quotes:
         key = re.sub(r"\W+", " ", q.text.lower()).strip()
         sure = q.confidence is None or q.confidence >= SHOWN_CONFIDENCE
-        if q.speaker and sure and key not in seen:
+        if q.speaker and sure and key not in seen and not _PASTED.search(q.text):
             seen.add(key)
             unique.append(q)
     return sorted(
