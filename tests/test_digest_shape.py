@@ -234,6 +234,13 @@ def test_a_pasted_post_with_a_handle_or_link_is_not_shown() -> None:
     assert quote.shown  # an address is not a handle
 
 
+def test_a_quote_reopened_inside_is_shown_up_to_the_stray_mark() -> None:
+    said = "The coaches have done a fantastic job in helping me. 'You cannot do all of it by yourself."
+    article = f"'{said}' said Gary Locke."
+    (quote,) = mark_shown([_quote(said, article, "Gary Locke")], 2, article)
+    assert shown_text(quote, article) == "The coaches have done a fantastic job in helping me. …"
+
+
 # -- length and shape ---------------------------------------------------------------------------
 
 

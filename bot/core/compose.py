@@ -48,6 +48,9 @@ _NOT_A_NAME = frozenset("the and for from police spokesman spokeswoman official 
 # A handle, a link or a tweet's byline inside a "quote": pasted social media, not a statement.
 _PASTED = re.compile(r"(?<![\w.])@\w{2,}|https?://|pic\.twitter\.com|\bwww\.\w")
 
+# A sentence end, then an opening mark: where a quote running over paragraphs re-opened in a text
+# with no paragraph breaks ("... me now. 'Whatever time ..."); shown, the mark reads as a stray.
+_REOPENED = re.compile("[.!?\u2026][ \t]+[\"'\u2018\u201c](?=[A-Z(])")
 _SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)")
 _TRAILING = " \t\n,;:\u2014\u2013-"
 
@@ -58,8 +61,12 @@ def _words(text: str) -> int:
 
 def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:
     """The piece of ``quote`` the reply shows: all of it without a trailing comma, or its start up
-    to the last sentence end within ``SHOWN_QUOTE_MAX_WORDS`` words; None if it has no such end."""
+    to the last sentence end within ``SHOWN_QUOTE_MAX_WORDS`` words; None if it has no such end.
+    A quote that re-opens a paragraph inside it is shown up to there."""
     start, end = quote.start, quote.end
+    reopened = _REOPENED.search(text, start, end)
+    if reopened:  # a paragraph re-opened inside it: show the first paragraph's statement
+        end = reopened.start() + 1
     while end > start and text[end - 1] in _TRAILING:
         end -= 1
     if _words(text[start:end]) <= SHOWN_QUOTE_MAX_WORDS:
