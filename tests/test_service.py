@@ -679,5 +679,6 @@ async def test_open_service_on_redis_keeps_the_password_out_of_logs(
     settings = Settings(_env_file=None, redis_url=url)  # type: ignore[call-arg]
     async with open_service(settings, Digester(None, summarizer, find_quotes)) as service:
         await service.summarize(text_request(article_text("Harwich")))
-    assert "store backend=redis url=redis://default:***@127.0.0.1:" in caplog.text
+    assert "store backend=redis url=redis://***@127.0.0.1:" in caplog.text
+    assert "//default" not in caplog.text  # the user name is half of a credential too
     assert "hunter2" not in caplog.text

@@ -80,7 +80,8 @@ def test_host_and_domains() -> None:
     assert not domain_matches("example.com", ["news.example.com"])
 
 
-def test_redact_url_hides_passwords() -> None:
-    assert redact_url("redis://:hunter2@cache:6379/0") == "redis://:***@cache:6379/0"
-    assert redact_url("rediss://bot:hunter2@cache/1?password=hunter2") == "rediss://bot:***@cache/1"
+def test_redact_url_hides_user_names_and_passwords() -> None:
+    assert redact_url("redis://:hunter2@cache:6379/0") == "redis://***@cache:6379/0"
+    assert redact_url("rediss://bot:hunter2@cache/1?password=hunter2") == "rediss://***@cache/1"
+    assert redact_url("redis://bot@cache/1") == "redis://***@cache/1"
     assert redact_url("redis://cache:6379/0") == "redis://cache:6379/0"

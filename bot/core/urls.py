@@ -116,9 +116,10 @@ def domain_matches(host: str, domains: Iterable[str]) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """``url`` fit for a log: a password becomes ``***`` and the query (which may carry one) goes.
+    """``url`` fit for a log: the user name and password become ``***`` (a user name is half of a
+    credential) and the query (which may carry one) goes.
 
-    ``redis://:secret@cache:6379/0?password=x`` -> ``redis://:***@cache:6379/0``.
+    ``redis://bot:secret@cache:6379/0?password=x`` -> ``redis://***@cache:6379/0``.
     """
     try:
         parts = urlsplit(url)
@@ -129,7 +130,7 @@ def redact_url(url: str) -> str:
     if port is not None:
         netloc += f":{port}"
     if parts.username is not None or parts.password is not None:
-        netloc = f"{parts.username or ''}:***@{netloc}"
+        netloc = f"***@{netloc}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
