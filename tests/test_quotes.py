@@ -540,6 +540,32 @@ def test_a_quote_over_paragraphs_is_one_quote_per_paragraph() -> None:
     assert all(article[q.start : q.end] == q.text for q in quotes)
 
 
+def test_a_sentence_end_that_lost_its_space_still_ends_the_sentence() -> None:
+    article = (
+        "Records show the company was set up in 2002 by Samir Patel, who set up the charity in 2010."
+        'The documents say the charity would help "the needs of current and ex-offenders in the city".'
+    )
+    q = only(article)
+    assert q.confidence is not None and q.confidence < 0.8  # not "Samir Patel ... 2010.The documents say"
+
+
+def test_a_new_sentence_after_an_exclamation_is_not_the_quotes_attribution() -> None:
+    article = (
+        "Jacqueline Caterina, 33, added that she has seen an improvement to her acne scars since starting to "
+        "regularly visit Skin Therapy: 'After a couple of weeks I was like, \"Wow!\"' However,  NYC-based "
+        "plastic surgeon Dr. Norman Rowe told the Post that he questions the effectiveness of the treatments."
+    )
+    assert (only(article).speaker, only(article).verb) == ("Jacqueline Caterina", "added")
+
+
+def test_the_place_an_envoy_is_sent_to_is_not_part_of_the_name() -> None:
+    article = (
+        "Another diplomat, former special envoy to Ukraine Kurt Volker, changed his account.\n\n"
+        "“I think all of us thought it was inappropriate,” Volker said."
+    )
+    assert only(article).speaker == "Kurt Volker"
+
+
 # --- speaker roles -------------------------------------------------------------------------------
 
 

@@ -231,6 +231,7 @@ _DASH_CREDIT = re.compile(
     r"((?:[A-Z][\w.'\u2019-]*[ \t]+){0,4}[A-Z][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
 )
 _MARKS_AFTER = re.compile("(?: ?[" + "".join(_FAMILY) + "])*")  # "please,' ” Nicklaus": nested closes
+_NEW_SENTENCE = re.compile(r"(?:However|But|Meanwhile|Yet|Still|Instead|And|So|Now|Then)\b")
 _CLAUSE_STOP = re.compile(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]")
 _ABBREVIATED = re.compile(r"(?:^|[\s(])([A-Za-z][A-Za-z.]*)$")
 
@@ -269,6 +270,8 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
         return None  # "'... preferred.' Cardiff City Supporters Club Chairman Clive Francis said, '"
     if ending not in ",?!\u2014\u2013-\u2026" and ending != "." and not lower_start:
         return None  # a caption or a new sentence follows an unpunctuated quote
+    if _NEW_SENTENCE.match(clause_all):
+        return None  # "'... I was like, "Wow!"' However, surgeon Dr. Norman Rowe told the Post ..."
     stop = _clause_stop(clause_all)
     clause = clause_all[:stop]
     begin = at + body

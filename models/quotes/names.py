@@ -24,6 +24,7 @@ from models.quotes.words import (
     _ABBREVIATIONS,
     _CLAUSE_WORDS,
     _DETERMINERS,
+    _INITIALS,
     _PERSONAL,
     _PREPOSITIONS,
     _PRONOUN_KIND,
@@ -63,6 +64,7 @@ _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the n
     agriculture interior transportation transport homeland security housing veterans affairs
     foreign home war the""".split()
 )
+_OFFICE_OF = re.compile(r"\b([A-Za-z]+)\s+(?:to|for|of|in|at)\s+$")  # "envoy to ", "ambassador to "
 _HONORIFICS = frozenset("mr mrs ms miss mx dr".split())  # a form of address, not a role
 _ROLE_WORD = re.compile(r"[A-Za-z0-9][\w.&'\u2019-]*")
 _NOT_APPOSITIVE = re.compile(r"\d|(?:who|which|whose|where|when|said|says|and|but|he|she|they|it)\b")
@@ -322,6 +324,11 @@ class _Names:
         return [raw]
 
     def _add(self, raw: list[tuple[str, int]], run_end: int) -> None:
+        if len(raw) >= 3:
+            office = _OFFICE_OF.search(self.masked, max(0, raw[0][1] - 40), raw[0][1])
+            if office and (_is_title(office.group(1)) or _role_noun(office.group(1))):
+                keep = 3 if _INITIALS.fullmatch(raw[-2][0].rstrip(".")) else 2
+                raw = raw[-keep:]  # "special envoy to Ukraine Kurt Volker": the place is not the name
         tokens, org, titled = _name_tokens([t for t, _ in raw])
         if not tokens or (len(tokens) == 1 and self._common(tokens[0]) and not titled):
             return

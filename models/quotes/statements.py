@@ -73,6 +73,9 @@ def _is_scare_quote(
 
 # --- sentences and masking -----------------------------------------------------------------------
 
+# A sentence end with its space lost ("in 2010.The documents"), not an abbreviation ("U.S.Army"):
+# a lower-case word or a number, a full stop, a capitalised word.
+_UNSPACED = re.compile(r"(?<=[a-z]{2}[.?!]|[0-9]{2}[.?!])(?=[A-Z][a-z]+\s)")
 _BOUNDARY = re.compile(r"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=['\"\u2018\u201c(]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"\n\s*(?=\S)")
 _DATELINE = re.compile(r"^[^.]{0,60}?\((?:CNN|AP|Reuters|AFP)\)\s*(?:--\s*)?")
@@ -107,6 +110,7 @@ def _sentence_starts(text: str, spans: Sequence[_Span]) -> list[int]:
             continue  # Mr. Smith, U.S. officials, J. Smith
         starts.append(m.end())
     starts.extend(m.end() for m in _PARAGRAPH.finditer(text))
+    starts.extend(m.end() for m in _UNSPACED.finditer(text))  # "... in 2010.The documents say"
     for s in spans:  # "'... till we fall to bits' The friends often ...": a caption follows
         if s.closed and s.end > s.start and text[s.end - 1] not in ".?!,;:\u2026":
             m = re.match(r"\s+(?=[A-Z])", text[s.end + 1 : s.end + 4])
