@@ -1,4 +1,9 @@
-"""Wiring only: settings -> clients -> models -> commands."""
+"""Wiring only: settings -> clients -> models -> commands.
+
+Start-up checks come first and in the order ``bot.startup`` describes (nothing is written until
+they pass); a failed one is a line on stderr and exit code 2 (configuration), 3 (something
+needed is not there or not answering) or 4 (the model).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,30 @@ import asyncio
 import logging
 import os
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
 
-from bot.cli import EXIT_MODEL, add_summarize_parser, run_summarize
+from bot.cli import EXIT_BAD_USAGE, add_summarize_parser, run_summarize
 from bot.config import Settings
-from bot.core.errors import BadInput, ModelError
+from bot.core.errors import BadInput, ModelError, StartupError
 from bot.core.extract import GateOptions
 from bot.core.fetch import Fetcher, FetchLimits
+from bot.core.health import HealthCheck, serving, status_app
 from bot.core.pipeline import Digester
 from bot.core.service import DigestService, open_service
+from bot.startup import (
+    bind,
+    check_discord,
+    check_ports,
+    check_slack,
+    check_tokens,
+    configure_logging,
+    load_settings,
+    opening_store,
+    report,
+)
 from models.abstractive import PointGenerator
 from models.encoder import EncoderOptions, load_encoder
 from models.keypoints import SentenceEncoder
@@ -27,10 +45,13 @@ __all__ = [
     "build_generator",
     "build_summarizer",
     "fetch_limits",
+    "load_model",
     "main",
     "open_chat_service",
     "open_digester",
 ]
+
+log = logging.getLogger(__name__)
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -104,6 +125,16 @@ def build_summarizer(
     return AbstractiveSummarizer(generator, encoder if encoder is not None else load_encoder(options))
 
 
+def load_model(settings: Settings) -> Summarizer:
+    """The summarizer ``SUMMARIZER`` names, for serving chat, with its model loaded now (the
+    extractive default too, which would otherwise load on first use): a missing or broken model
+    stops start-up with exit 4, and the first request does not wait for it."""
+    summarizer = build_summarizer(settings, serving=True)
+    if isinstance(summarizer, LazyExtractiveSummarizer):
+        summarizer.load()
+    return summarizer
+
+
 @asynccontextmanager
 async def open_digester(settings: Settings, summarizer: Summarizer) -> AsyncIterator[Digester]:
     from models.quotes import extract_quotes
@@ -127,34 +158,45 @@ async def open_chat_service(settings: Settings, summarizer: Summarizer) -> Async
         yield service
 
 
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+async def _serve_chat(args: argparse.Namespace, settings: Settings) -> None:
+    """``precis discord`` / ``precis slack``: the start-up checks in ``bot.startup``'s order, then
+    serve until SIGTERM or Ctrl-C."""
+    slack = args.command == "slack"
+    http = slack and args.http
+    check_ports({"--port": args.port if http else None, "METRICS_PORT": settings.metrics_port})
+    async with AsyncExitStack() as stack:
+        events = stack.enter_context(bind(settings.host, args.port, "--port")) if http else None
+        status = None
+        if settings.metrics_port is not None:
+            status = stack.enter_context(bind(settings.metrics_host, settings.metrics_port, "METRICS_PORT"))
+        await (check_slack(settings, http=http) if slack else check_discord(settings))
+        summarizer = await asyncio.to_thread(load_model, settings)
+        loaded = threading.Event()
+        loaded.set()
+        async with opening_store(settings):
+            service = await stack.enter_async_context(open_chat_service(settings, summarizer))
+        health = HealthCheck(loaded.is_set, service.store_reachable)
+        if status is not None:
+            port = await stack.enter_async_context(serving(status_app(service.metrics, health), status))
+            log.info("metrics and /healthz on %s port %d", settings.metrics_host, port)
+        if slack:
+            from bot.slack_chat import serve as slack_serve
 
-
-def _run_chat(args: argparse.Namespace, settings: Settings, summarizer: Summarizer) -> int:
-    _configure_logging(settings)
-    try:
-        if args.command == "discord":
+            await slack_serve(settings, service, http=http, sock=events, health=health)
+        else:
             from bot.discord_chat import serve as discord_serve
 
-            async def discord_main() -> None:
-                async with open_chat_service(settings, summarizer) as service:
-                    await discord_serve(settings, service)
+            await discord_serve(settings, service)
 
-            asyncio.run(discord_main())
-        else:
-            from bot.slack_chat import run as slack_run
 
-            slack_run(
-                settings, partial(open_chat_service, settings, summarizer), http=args.http, port=args.port
-            )
-    except BadInput as exc:
+def _run_chat(args: argparse.Namespace, settings: Settings) -> int:
+    check_tokens(settings, args.command, http=args.command == "slack" and args.http)
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(_serve_chat(args, settings))
+    except BadInput as exc:  # what the adapters raise once serving: a refused token, say
         print(f"precis: {exc.message}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_USAGE
     except KeyboardInterrupt:
         return 0
     return 0
@@ -169,15 +211,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     slack.add_argument("--http", action="store_true", help="serve the Events API on /slack/events")
     slack.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")
     args = parser.parse_args(argv)
-    settings = Settings()
     try:
-        summarizer = build_summarizer(settings, serving=args.command != "summarize")
-    except ModelError as exc:
-        print(f"precis: {exc.message}", file=sys.stderr)
-        return EXIT_MODEL
-    if args.command == "summarize":
-        return run_summarize(args, settings, partial(open_digester, settings, summarizer))
-    return _run_chat(args, settings, summarizer)
+        settings = load_settings()
+        if args.command != "summarize":
+            return _run_chat(args, settings)
+        summarizer = build_summarizer(settings)
+    except (StartupError, ModelError) as exc:
+        return report(exc)
+    return run_summarize(args, settings, partial(open_digester, settings, summarizer))
 
 
 if __name__ == "__main__":

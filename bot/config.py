@@ -2,6 +2,9 @@
 
 Secrets are ``SecretStr`` with no value of their own: they print as ``**********`` and never
 reach a log.
+
+Every value is checked here, all at once, when ``Settings()`` is made: ``bot.startup`` turns the
+errors into one line per bad setting (exit 2), before anything is opened or written.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from redis.connection import parse_url
 
 __all__ = ["PROJECT_URL", "USER_AGENT", "Settings"]
 
@@ -62,8 +66,11 @@ class Settings(BaseSettings):
     user_burst: int = Field(5, ge=1)
     channel_rate_per_min: float = Field(20, gt=0)
     channel_burst: int = Field(20, ge=1)
-    metrics_port: int | None = Field(None, ge=1, le=65535)
-    """Serve Prometheus metrics on this port; unset = no metrics server."""
+    metrics_port: int | None = Field(None, ge=0, le=65535)
+    """Serve Prometheus metrics (``/metrics``) and ``/healthz`` on this port (0: any free port, which
+    the log names); unset = no server."""
+    metrics_host: str = "127.0.0.1"
+    """The address the metrics server listens on: this machine only, unless set (``0.0.0.0``: all)."""
 
     # -- Discord (issue 5) ------------------------------------------------------------------
     discord_shards: int | None = Field(None, ge=1)
@@ -76,6 +83,9 @@ class Settings(BaseSettings):
     # -- Slack (issue 6) --------------------------------------------------------------------
     slack_api_url: str = "https://slack.com/api/"
     """Web API base URL of every Slack client the app uses (tests, proxies)."""
+    host: str = "0.0.0.0"
+    """The address ``precis slack --http`` listens on: all, since Slack calls in from the internet
+    (``127.0.0.1`` behind a reverse proxy on this machine)."""
 
     # -- abstractive summarizers (issue 7) ------------------------------------------------
     summarizer: Literal["extractive", "seq2seq", "causal", "openai"] = "extractive"
@@ -91,11 +101,30 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_timeout_s: float = Field(60.0, gt=0, le=600)
 
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
 
     @field_validator("fetch_allow_private", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        """Parsed as the Redis client will parse it; the error never repeats the value (it may hold
+        a password)."""
+        if value is not None:
+            try:
+                parse_url(value.get_secret_value())
+            except ValueError:
+                raise ValueError(
+                    "not a Redis URL: redis://[[user]:password@]host[:port][/db], rediss://... or unix://path"
+                ) from None
         return value

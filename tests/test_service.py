@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.config import Settings
@@ -605,28 +604,6 @@ async def test_where_a_link_was_posted_is_remembered_per_channel(
 
 
 # -- metrics and logs ------------------------------------------------------------------------------
-
-
-@pytest.mark.asyncio
-async def test_metrics_are_served_over_http(summarizer: CountingSummarizer) -> None:
-    metrics = Metrics()
-    port = metrics.serve(0, addr="127.0.0.1")
-    store = await SqliteStore.open(":memory:")
-    digester = Digester(None, summarizer, find_quotes)
-    service = DigestService(digester, store, ROOMY, metrics)
-    try:
-        await service.summarize(text_request(article_text("Harwich")))
-        await service.summarize(text_request(article_text("Harwich")))
-        async with httpx.AsyncClient() as client:
-            body = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-    finally:
-        await service.aclose()  # stops the metrics server too
-    assert 'precis_requests_total{kind="summarize",outcome="ok",platform="discord"} 1.0' in body
-    assert 'precis_cache_total{layer="article",result="hit"} 1.0' in body
-    assert 'precis_stage_seconds_count{stage="digest"} 1.0' in body
-    assert 'precis_stage_seconds_count{stage="queue"} 1.0' in body
-    assert "precis_queue_depth 0.0" in body
-    assert "precis_workers_busy 0.0" in body
 
 
 @pytest.mark.asyncio

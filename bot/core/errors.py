@@ -22,6 +22,10 @@
     │   ├── Cancelled                 shutting down: the work was stopped before it finished
     │   └── StoreError                the cache or database (SQLite, Redis) failed or is unreachable
     ├── BadInput                      the request itself is malformed (CLI exit 2)
+    ├── StartupError                  ``precis`` cannot start: one line on stderr, and ``exit_code``
+    │   ├── ConfigError               a setting is missing or wrong (exit 2)
+    │   └── Unavailable               something it needs is not there or not answering: Redis, Discord's
+    │                                 or Slack's API, a port, DATA_DIR and its database (exit 3)
     └── ModelError                    a model is missing, corrupt or misconfigured (start-up, CLI exit 4)
         └── SummarizerUnavailable     an abstractive backend failed at run time (down, timed out, bad answer)
 
@@ -37,6 +41,7 @@ __all__ = [
     "BadInput",
     "Busy",
     "Cancelled",
+    "ConfigError",
     "ConnectError",
     "DomainNotAllowed",
     "FetchError",
@@ -49,12 +54,14 @@ __all__ = [
     "RefusedAddress",
     "ServiceError",
     "SourceError",
+    "StartupError",
     "StoreError",
     "SummarizerUnavailable",
     "TooLarge",
     "TooLittleText",
     "TooManyRedirects",
     "TooSlow",
+    "Unavailable",
     "UnreadableArticle",
     "UnsupportedLanguage",
 ]
@@ -200,6 +207,24 @@ class StoreError(ServiceError):
 
 class BadInput(PrecisError):
     code = "bad_input"
+
+
+class StartupError(PrecisError):
+    """Raised before anything is written or served; the message names the setting or resource and
+    what to do, and never holds a secret (a token, a password, a Redis user name)."""
+
+    code = "startup_error"
+    exit_code = 1
+
+
+class ConfigError(StartupError):
+    code = "config_error"
+    exit_code = 2
+
+
+class Unavailable(StartupError):
+    code = "unavailable"
+    exit_code = 3
 
 
 class ModelError(PrecisError):

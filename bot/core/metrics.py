@@ -13,14 +13,12 @@
     precis_workers_busy                              workers running a job
 
 A registry per ``Metrics`` (not the process-wide default) lets tests build many services.
+``bot.core.health.status_app`` serves it on ``/metrics``.
 """
 
 from __future__ import annotations
 
-import threading
-from wsgiref.simple_server import WSGIServer
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 __all__ = ["Metrics"]
 
@@ -61,24 +59,8 @@ class Metrics:
         )
         self.queue_depth = Gauge("precis_queue_depth", "Jobs waiting for a worker.", registry=self.registry)
         self.workers_busy = Gauge("precis_workers_busy", "Workers running a job.", registry=self.registry)
-        self._server: WSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def serve(self, port: int, addr: str = "0.0.0.0") -> int:
-        """Serve ``/metrics`` over HTTP from a daemon thread; returns the port (useful with 0)."""
-        self._server, self._thread = start_http_server(port, addr=addr, registry=self.registry)
-        return int(self._server.server_port)
 
     def value(self, name: str, **labels: str) -> float:
         """One sample's current value (0 when never set): for tests and the bench."""
         found = self.registry.get_sample_value(name, labels)
         return 0.0 if found is None else found
-
-    def close(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None

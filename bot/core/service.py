@@ -119,6 +119,9 @@ RESTARTING = "I'm restarting: try again in a minute"
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
 CACHE_FORMAT = 3  # 2: the TL;DR's spans, the quotes a reply shows; 3: quote confidence
 SQLITE_FILE = "precis.sqlite3"
+# ``/healthz`` reads this key (never written) to see the store answer, and waits this long for it.
+HEALTH_KEY = "healthz"
+HEALTH_TIMEOUT_S = 2.0
 
 _BOOL_WORDS = {
     "on": True,
@@ -507,7 +510,7 @@ class DigestService:
     ``DomainNotAllowed``, ``ArticleExpired`` (a re-render whose article left the cache),
     ``BadInput`` (settings or points out of range) and ``StoreError`` (the store failed).
 
-    The service owns ``store`` and ``metrics``: ``aclose`` closes them, and its worker pool.
+    The service owns ``store``: ``aclose`` closes it, and its worker pool.
     ``defaults`` are the settings of a channel nobody has configured; ``clock`` (wall-clock
     seconds, shared by every process on Redis) drives the rate limits.
     """
@@ -843,6 +846,17 @@ class DigestService:
         self._pool.cancel_waiting()
         await self._wait_idle(answer_s)
 
+    async def store_reachable(self) -> bool:
+        """Whether the store answers one read within ``HEALTH_TIMEOUT_S`` (``/healthz``). Never
+        raises: a store that fails in any way is not reachable, and the log says how."""
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_S):
+                await self._store.get(HEALTH_KEY)
+        except Exception as exc:  # a health probe reports; it never fails
+            log.warning("health: the store did not answer: %s", type(exc).__name__)
+            return False
+        return True
+
     async def _wait_idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), seconds)
@@ -855,7 +869,6 @@ class DigestService:
             limit.cancel()
         await self._flights.aclose()
         await self._pool.aclose()
-        self._metrics.close()
         await self._store.aclose()
 
 
@@ -889,22 +902,14 @@ async def open_store(settings: Settings) -> Store:
 
 @contextlib.asynccontextmanager
 async def open_service(settings: Settings, digester: Digester) -> AsyncIterator[DigestService]:
-    """The service the adapters share: store from the settings, metrics served on
-    ``METRICS_PORT`` when set. Closed (store, pool, metrics server) on leaving."""
+    """The service the adapters share, on the store the settings name. Closed (store, pool) on
+    leaving. Its metrics are served by the caller (``bot.core.health``)."""
     store = await open_store(settings)
-    metrics = Metrics()
-    try:
-        if settings.metrics_port is not None:
-            port = metrics.serve(settings.metrics_port)
-            _log_event(logging.INFO, "metrics", {"port": port})
-    except BaseException:
-        await store.aclose()
-        raise
     service = DigestService(
         digester,
         store,
         service_limits(settings),
-        metrics,
+        Metrics(),
         defaults=ChannelSettings(points=settings.default_points),
     )
     try:

@@ -38,6 +38,7 @@ import hmac
 import logging
 import re
 import signal
+import socket
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
@@ -55,6 +56,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
 from bot.core.errors import BadInput, Cancelled, ModelError, PrecisError
+from bot.core.health import HEALTH_PATH, HealthCheck
 from bot.core.service import (
     SHUTDOWN_GRACE_S,
     STOP_GRACE_S,
@@ -107,7 +109,6 @@ PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 COMMAND = "/summarize"
 SHORTCUT_ID = "summarize"
-HTTP_HOST = "0.0.0.0"  # Slack calls in from the internet (or a proxy in front of us)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are a few KiB; a bigger body is refused, unread
 # Slack sends its few KiB at once: a body still arriving after this is a slow client, not Slack.
 BODY_READ_TIMEOUT_S = 5.0
@@ -597,9 +598,19 @@ def build_app(settings: Settings, service: DigestService) -> SlackBot:
     return SlackBot(settings, service)
 
 
-async def serve(settings: Settings, service: DigestService, *, http: bool, port: int) -> None:
+async def serve(
+    settings: Settings,
+    service: DigestService,
+    *,
+    http: bool,
+    port: int = 3000,
+    sock: socket.socket | None = None,
+    health: HealthCheck | None = None,
+) -> None:
     """Run until cancelled or SIGTERM: Socket Mode (``SLACK_APP_TOKEN``), or with ``http`` the
-    Events API, interactivity and the slash command on ``POST /slack/events`` (signed).
+    Events API, interactivity and the slash command on ``POST /slack/events`` (signed), on ``sock``
+    (bound at start-up, ``bot.startup.bind``) or else on ``HOST:port``; with ``health``, also
+    ``GET /healthz`` there. SIGTERM stops Socket Mode even while it is still connecting.
 
     Work in flight gets ``SHUTDOWN_GRACE_S`` to finish, then is stopped with its users told (within
     10 s in all); ``service`` stays open (its owner closes it).
@@ -619,20 +630,28 @@ async def serve(settings: Settings, service: DigestService, *, http: bool, port:
         handles_sigterm = False
     try:
         if http:
-            runner = web.AppRunner(bot.web_app(), shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT_S)
+            app = bot.web_app()
+            if health is not None:
+                app.router.add_get(HEALTH_PATH, health.handle)
+            runner = web.AppRunner(app, shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT_S)
             await runner.setup()
             try:
-                await web.TCPSite(runner, HTTP_HOST, port).start()
-                log.info("slack: serving %s on port %s", EVENTS_PATH, port)
+                site = (
+                    web.SockSite(runner, sock)
+                    if sock is not None
+                    else web.TCPSite(runner, settings.host, port)
+                )
+                await site.start()
+                log.info("slack: serving %s on %s", EVENTS_PATH, site.name)
                 await stop.wait()
             finally:
                 await runner.cleanup()
         else:
             handler = AsyncSocketModeHandler(bot.app, app_token, web_client=bot.client)
-            await handler.connect_async()
-            log.info("slack: connected in Socket Mode")
             try:
-                await stop.wait()
+                if await _until_stopped(handler.connect_async(), stop):
+                    log.info("slack: connected in Socket Mode")
+                    await stop.wait()
             finally:
                 await handler.close_async()
     finally:
@@ -640,6 +659,25 @@ async def serve(settings: Settings, service: DigestService, *, http: bool, port:
             loop.remove_signal_handler(signal.SIGTERM)
         await service.drain(SHUTDOWN_GRACE_S)
         await bot.aclose(STOP_GRACE_S)
+
+
+async def _until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` until it finishes (True) or ``stop`` is set first (False: ``work`` is cancelled).
+    Socket Mode's connect retries a refused connection every 10 s forever: SIGTERM must not wait."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if task.cancelled():
+        return False
+    task.result()  # its error, if it failed
+    return True
 
 
 ServiceFactory = Callable[[], AbstractAsyncContextManager[DigestService]]
