@@ -66,7 +66,7 @@ def test_json_contract_and_traceable_points(capsys) -> None:
     assert 0 < d["stats"]["digest_words"] <= 200
     assert len(d["key_points"]) == 3
     for point in d["key_points"]:
-        joined = " ".join(d["text"][s:e] for s, e in point["spans"])
+        joined = "".join(d["text"][s:e] for s, e in point["spans"])
         assert joined == point["text"]
     assert d["tldr"] == "".join(d["text"][s:e] for s, e in d["tldr_spans"])
     assert d["tldr"] not in [p["text"] for p in d["key_points"]]
@@ -227,7 +227,7 @@ def test_discord_format_prints_the_exact_payloads(capsys, monkeypatch) -> None:
 def test_slack_format_prints_blocks_with_escaped_text(capsys, monkeypatch) -> None:
     text = (
         ARTICLE_TEXT
-        + ' "Visit <https://evil.example|your bank> and <!channel> today, friends," said Maria Lopez.'
+        + ' "Visit <slack://evil.example|your bank> and <!channel> today, friends," said Maria Lopez.'
     )
     code, out, err = run(["summarize", "-", "--format", "slack"], capsys, stdin=text, monkeypatch=monkeypatch)
     assert code == 0, err
@@ -235,7 +235,7 @@ def test_slack_format_prints_blocks_with_escaped_text(capsys, monkeypatch) -> No
     assert message["text"] and message["blocks"]
     dumped = json.dumps(message)
     assert "<!channel>" not in dumped and "&lt;!channel&gt;" in dumped
-    assert "<https://evil.example|your bank>" not in dumped
+    assert "<slack://evil.example|your bank>" not in dumped and "&lt;slack://evil.example" in dumped
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,7 @@ SENTENCES = [
     "The mayor said the town would hold an open meeting next month to answer questions about the plan.",
     "A local school has asked whether pupils can help to plant the first oyster beds on the shore.",
 ]
-INJECTION = "@everyone @here <@123> <@&456> **bold** `code` [x](http://evil.test)"
+INJECTION = "@everyone @here <@123> <@&456> **bold** `code` [x](evil.test/login)"
 EVIL_TITLE = f"Breaking {INJECTION}"
 EVIL_SENTENCES = [
     f'"Ping them all now, {INJECTION}, right away," said Mallory Evil, the prankster.',
@@ -908,8 +908,8 @@ async def test_article_text_cannot_ping_or_format(h: Harness) -> None:
     assert "@everyone" not in body and "@here" not in body
     assert "<@123>" not in body and "<@&456>" not in body
     text = embed_text(reply.body) + reply.body["embeds"][0]["title"]
-    assert "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text and "\\[x\\](http://evil.test)" in text
-    assert "> — Mallory Evil" in text
+    assert "\\*\\*bold\\*\\*" in text and "\\`code\\`" in text and "\\[x\\](evil.test/login)" in text
+    assert "Mallory Evil" not in text  # a "quote" full of @handles is pasted text, never shown
     assert reply.body["allowed_mentions"] == {"parse": []}
 
 
