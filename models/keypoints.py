@@ -39,7 +39,7 @@ import numpy as np
 
 from bot.core.types import KeyPoint, Span
 from models.sentences import Sentence, candidate_span, iter_sentences
-from models.shorten import shorten
+from models.shorten import shorten, without_citations
 
 __all__ = [
     "Candidates",
@@ -86,6 +86,7 @@ _DEPENDENT_START = re.compile(
            report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect|agreement|deal|
            officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper)\b
       | (?:Both|Another|Others|Neither|Either)\b
+      | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
            (?:year|month|week|day|time|period|season|case|moment)\b
       | (?:That|The\s+same|The\s+following|The\s+previous|Later\s+that|Earlier\s+that)\s+
@@ -121,6 +122,10 @@ _RUBRIC = re.compile(
     r"watch\b|live\b|opinion\b|analysis\b|editor'?s note|in case you|if you\b|imagine\b|picture this|"
     r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"
     r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
+)
+# A point that only announces what follows, or greets the reader.
+_TEASER = re.compile(
+    r"(?i)^(?:here(?:'s|’s| is| are|,)|welcome to\b|read on\b|find out\b|see (?:below|how)\b)"
 )
 # First person outside quotes is the writer talking (a review, a column): not news. "You" only as
 # the opening word; later it is often the generic "your house is worth more".
@@ -368,7 +373,10 @@ def _shortened(text: str, span: Span) -> KeyPoint | None:
     """``text[span]`` as a TL;DR of at most ``TLDR_MAX_WORDS``: whole, or shortened by deletion
     (the strict cuts first, the loose ones as a last resort); None when it cannot be."""
     pieces = shorten(text, span, TLDR_MAX_WORDS) or shorten(text, span, TLDR_MAX_WORDS, loose=True)
-    return None if pieces is None else KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
+    if pieces is None:
+        return None
+    pieces = without_citations(text, pieces)
+    return KeyPoint("".join(text[a:b] for a, b in pieces), pieces)
 
 
 _SURNAME_START = re.compile(
@@ -396,6 +404,8 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
     if any(a < e and s < b for a, b in hints.reserved):
         return False  # holds a quote shown below
     if _bare_quotation(body) or body.rstrip().endswith("?"):  # a quotation, a teaser question
+        return False
+    if _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to ..."
         return False
     if tldr is not None:
         if any(a < e and s < b for a, b in tldr.spans):
@@ -442,8 +452,8 @@ def choose(
 
 
 def _point(text: str, candidates: Candidates, i: int) -> KeyPoint:
-    s, e = candidates.spans[i]
-    return KeyPoint(text=text[s:e], spans=((s, e),))
+    pieces = without_citations(text, (candidates.spans[i],))
+    return KeyPoint(text="".join(text[a:b] for a, b in pieces), spans=pieces)
 
 
 def _ranked(

@@ -145,3 +145,22 @@ def shorten(text: str, span: Span, max_words: int, *, loose: bool = False) -> tu
         if _word_count(body) <= max_words and _still_a_sentence(text, body, m.end()):
             best = [*kept, (stop, stop + 1)]
     return tuple(best) if best else None
+
+
+# A reference marker the page numbers its sources with: " (1)", " [12]", " (3, 4)".
+_CITATION = re.compile(r"\s*[(\[]\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*[)\]](?=[\s.,;:!?]|$)")
+
+
+def without_citations(text: str, pieces: tuple[Span, ...]) -> tuple[Span, ...]:
+    """``pieces`` with the reference markers inside them cut out ("... in the United States (1)."
+    reads "... in the United States."): deletion only, each kept piece still a span of ``text``."""
+    out: list[Span] = []
+    for a, b in pieces:
+        at = a
+        for m in _CITATION.finditer(text, a, b):
+            if m.start() > at:
+                out.append((at, m.start()))
+            at = m.end()
+        if b > at:
+            out.append((at, b))
+    return tuple(out)

@@ -149,6 +149,42 @@ def test_points_default_to_three_and_go_to_eight_on_request() -> None:
     assert len(digest_of(long_story, points=8).key_points) == 8
 
 
+def test_reference_markers_are_cut_from_the_tldr_and_points() -> None:
+    text = (
+        "Binge eating disorder is the most common eating disorder in the United States (1). "
+        "It affects about 2 percent of people worldwide, according to one large survey [2, 3]. "
+        "Doctors say that regular meals and enough sleep can reduce the urge to binge at night. "
+        "A food diary can help people notice what sets off an episode, therapists say."
+    )
+    digest = digest_of(text, points=3)
+    shown = [digest.tldr, *(p.text for p in digest.key_points)]
+    assert "the most common eating disorder in the United States." in " ".join(shown)
+    assert not any("(1)" in s or "[2, 3]" in s for s in shown)
+    for point in [*digest.key_points]:
+        assert point.text == "".join(text[a:b] for a, b in point.spans)
+    assert digest.tldr == "".join(text[a:b] for a, b in digest.tldr_spans)
+
+
+def test_a_point_that_only_announces_what_follows_is_skipped() -> None:
+    text = (
+        "Apple released a 16-inch MacBook Pro on Wednesday with a new keyboard and a larger battery. "
+        "Welcome to the new 16-inch MacBook Pro. "
+        "Here are the five things you need to know about it. "
+        "The laptop starts at $2,399, the same price as the 15-inch model it replaces. "
+        "The battery is rated for 11 hours of web browsing, an hour more than before. "
+        "The new keyboard brings back the scissor switches that users had asked for."
+    )
+    points = [p.text for p in digest_of(text, points=3).key_points]
+    assert not any(p.startswith(("Welcome", "Here are")) for p in points)
+    assert len(points) == 2  # a short article gets two points: the two that say something
+
+
+def test_in_it_points_back_to_a_sentence_not_shown() -> None:
+    assert depends_on_context("In it, the royal denied every claim made against him.")
+    assert depends_on_context("Of them, only two were ever found.")
+    assert not depends_on_context("In Italy, the royal denied every claim made against him.")
+
+
 # -- quotes --------------------------------------------------------------------------------------
 
 

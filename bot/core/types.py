@@ -86,9 +86,11 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class KeyPoint:
-    """An extractive point is a sentence of the article: ``text`` is ``Article.text[start:end]`` of
-    its one span. A rewritten point (an abstractive backend's, issue 7) has generated ``text``, and
-    ``spans`` are the article sentences that support it (``models.grounding``)."""
+    """An extractive point is a sentence of the article: ``text`` is its ``spans`` of
+    ``Article.text`` joined with nothing between them (one span, or more when a deletion took out a
+    reference marker or an aside: the words left are verbatim, in order). A rewritten point (an
+    abstractive backend's, issue 7) has generated ``text``, and ``spans`` are the article
+    sentences that support it (``models.grounding``)."""
 
     text: str
     spans: tuple[Span, ...]
