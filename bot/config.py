@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from redis.connection import parse_url
 
@@ -73,8 +73,14 @@ class Settings(BaseSettings):
     """The address the metrics server listens on: this machine only, unless set (``0.0.0.0``: all)."""
 
     # -- Discord (issue 5) ------------------------------------------------------------------
-    discord_shards: int | None = Field(None, ge=1)
-    """Set to shard (AutoShardedClient); unset = one connection unless the bot is in many guilds."""
+    discord_shard_count: int | None = Field(
+        None, ge=1, validation_alias=AliasChoices("discord_shard_count", "discord_shards")
+    )
+    """Shards in all, across every process (``DISCORD_SHARDS``, its older name, is read too); unset =
+    Discord's recommendation, for a single process."""
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    """The shards this process runs, comma-separated (``0,1``); empty = all of them. Each of N
+    processes takes its own ids of one ``DISCORD_SHARD_COUNT``."""
     discord_api_url: str | None = None
     """Override discord.py's REST base URL (tests, proxies)."""
     buttons_for_anyone: bool = False
@@ -109,6 +115,26 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        """Ids of one shard count: each below it, none twice."""
+        if not value:
+            return value
+        count = info.data.get("discord_shard_count")
+        if count is None:
+            raise ValueError("needs DISCORD_SHARD_COUNT, the number of shards across every process")
+        if len(set(value)) != len(value) or not all(0 <= i < count for i in value):
+            raise ValueError(f"each id once, from 0 to {count - 1} (DISCORD_SHARD_COUNT={count})")
+        return sorted(value)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -308,8 +308,10 @@ class PrecisTree(app_commands.CommandTree["PrecisBot"]):
 
 
 class PrecisBot(discord.AutoShardedClient):
-    """Always auto-sharded: ``shard_count`` from ``DISCORD_SHARDS``, else Discord's
-    recommendation (one shard until about 1,000 guilds)."""
+    """Always auto-sharded: ``DISCORD_SHARD_COUNT`` shards in all, of which this process runs
+    ``DISCORD_SHARD_IDS`` (all of them when unset); with no count, Discord's recommendation (one
+    shard until about 1,000 guilds). Processes share one store (``REDIS_URL``), which also lets
+    exactly one of them answer a message (``DigestService.claim_message``)."""
 
     def __init__(
         self,
@@ -321,7 +323,8 @@ class PrecisBot(discord.AutoShardedClient):
     ) -> None:
         super().__init__(
             intents=intents,
-            shard_count=settings.discord_shards,
+            shard_count=settings.discord_shard_count,
+            shard_ids=settings.discord_shard_ids or None,
             allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False,
         )
