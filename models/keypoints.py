@@ -63,6 +63,11 @@ MAX_CANDIDATES = 30
 DUPLICATE_COSINE = 0.85
 # The TL;DR comes from the lede: past the first few sentences of a news story come the details.
 TLDR_WINDOW = 6
+# With a headline, the TL;DR is the earliest of the first sentences that says what the headline
+# says within this much cosine of the one that says it best: a feature's opening scene or a
+# background sentence says it less well than the news sentence a few lines down.
+TLDR_WINDOW_HEADLINED = 10
+HEADLINE_MARGIN = 0.2
 TLDR_MAX_WORDS = 30
 # A point longer than this is a wall in a chat reply; it is used only when nothing else is left.
 MAX_POINT_WORDS = 40
@@ -106,7 +111,7 @@ _BOILERPLATE = re.compile(
     # a date or time line: "November 20, 2019 - 11:28 AMT"
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b|^\d{1,2}:\d{2}\b|"
     # a caption or label line: "Shooter: Terry Martin, 48, ...", "Tested by: ... RRP: ..."
-    r"(?-i:^[A-Z][A-Za-z]+(?: [a-z]+)?:\s)|"
+    r"(?-i:^[A-Z][A-Za-z]+(?: [a-z]+)?:\s)|(?-i:^[A-Z][A-Z .'’-]{2,30}:\s)|"  # "EXPERT VERDICT: ..."
     # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
@@ -130,6 +135,8 @@ _TEASER = re.compile(
 # First person outside quotes is the writer talking (a review, a column): not news. "You" only as
 # the opening word; later it is often the generic "your house is worth more".
 _PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|my|My|me)\b|^(?:You|Your)\b")
+# "strategies you can try", "your best bet": a TL;DR speaks about the news, not to the reader.
+_ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)
 _QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]")
 
 
@@ -224,7 +231,7 @@ def tldr_unfit(sentence: str) -> str | None:
         return "leans on another sentence"
     if _RUBRIC.match(text):
         return "a rubric or feature opening"
-    if _PERSONAL.search(_unquoted(text)):
+    if _PERSONAL.search(_unquoted(text)) or _ADDRESSED.search(_unquoted(text)):
         return "first or second person"
     if is_boilerplate(text):
         return "boilerplate"
@@ -323,6 +330,8 @@ class _Scored:
     """Point score: centrality, position, headline, length."""
     tldr: np.ndarray
     """TL;DR score: centrality, position, headline and standfirst."""
+    told: np.ndarray
+    """Cosine to the headline (0 without one)."""
 
 
 def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: Scoring) -> _Scored:
@@ -338,7 +347,7 @@ def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: 
     base = w.centrality * centrality + w.position * prior + w.headline * title - w.length_penalty * over
     steep = np.exp(-np.asarray(candidates.positions, dtype=np.float32) / w.tldr_position_decay)
     tldr = w.centrality * centrality + w.tldr_position * steep + w.tldr_headline * guide
-    return _Scored(sent, base, tldr)
+    return _Scored(sent, base, tldr, title)
 
 
 def _choose_tldr(
@@ -349,6 +358,7 @@ def _choose_tldr(
     order = sorted(range(len(candidates.spans)), key=lambda i: -scored.tldr[i])
     lede = [i for i in order if candidates.positions[i] < TLDR_WINDOW]
     rest = [i for i in order if candidates.positions[i] >= TLDR_WINDOW]
+    fit: dict[int, KeyPoint] = {}
     for i in lede + rest:
         s, e = candidates.spans[i]
         if not candidates.standalone[i] or tldr_unfit(text[s:e]):
@@ -356,7 +366,19 @@ def _choose_tldr(
         if hints.title and repeats(hints.title, text[s:e]) and repeats(text[s:e], hints.title):
             continue  # the headline again, word for word: the title line says it already
         if (tldr := _shortened(text, (s, e))) is not None:
-            return i, tldr
+            fit[i] = tldr
+            if not hints.title:
+                return i, tldr
+    if fit:  # with a headline: a sentence a little further down that says it much better wins
+        first = next(iter(fit))
+        better = [
+            i
+            for i in fit
+            if candidates.positions[i] < TLDR_WINDOW_HEADLINED
+            and scored.told[i] >= scored.told[first] + HEADLINE_MARGIN
+        ]
+        i = min(better, key=lambda i: candidates.positions[i]) if better else first
+        return i, fit[i]
     # No sentence passes every rule (a review, a listing, an odd page): the best one that is at
     # least a statement of some length, so there is always a TL;DR when there is text.
     for i in lede + rest:

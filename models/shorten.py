@@ -70,6 +70,8 @@ _VERB_NEXT = re.compile(
     r"(?:is|are|was|were|has|have|had|will|would|can|could|may|might|must|shall|should|did|does|"
     r"said|says|told|tells|also|then)\b|[a-z]{2,}(?:ed|es)\b"
 )
+# A kept part ending on a pronoun: what it stands for was in the part cut away.
+_POINTS_ON = re.compile(r"\b(?:them|these|those|him|her)\W*$", re.I)
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
 _CLOSE_MARKS = "”’»"
@@ -101,6 +103,15 @@ def _without_asides(text: str, start: int, end: int) -> list[Span]:
     return [(a, b) for a, b in pieces if b > a]
 
 
+def _only_subordinate(body: str) -> bool:
+    """The kept part is only a subordinate clause ("After two winters of flooding"), not one that
+    opens a sentence whose main clause follows its comma ("After a silence, there has been ...")."""
+    if not _SUBORDINATE.match(body):
+        return False
+    _, comma, rest = body.partition(",")
+    return not (comma and _PREDICATE.search(rest))
+
+
 def _still_a_sentence(text: str, body: str, rest: int) -> bool:
     """Whether ``body``, the part kept before a cut (what followed began at ``rest``), still reads
     as a sentence: balanced quotes, ``MIN_WORDS`` or more, a predicate of its own, not a
@@ -111,9 +122,10 @@ def _still_a_sentence(text: str, body: str, rest: int) -> bool:
         _balanced(body)
         and _word_count(body) >= MIN_WORDS
         and _PREDICATE.search(main) is not None
-        and not _SUBORDINATE.match(body.lstrip())  # only the subordinate clause was kept
+        and not _only_subordinate(body.lstrip())
         and not _REPORTED_END.search(body)  # "... Transfield Services said the employees."
         and not _VERB_NEXT.match(text, rest)  # "Sondland, the witness, | is likely to...": verb went
+        and not _POINTS_ON.search(body)  # "... beginning to understand them | , but tuft cells ..."
     )
 
 

@@ -185,6 +185,54 @@ def test_in_it_points_back_to_a_sentence_not_shown() -> None:
     assert not depends_on_context("In Italy, the royal denied every claim made against him.")
 
 
+FEATURE = (
+    "Winter smog has become a grim routine in the capital, and many residents now check the air daily. "
+    "Since the festival, the air quality has plunged to alarming levels across the whole region. "
+    "Doctors have advised older people to stay indoors on the worst mornings of the season. "
+    "A new oxygen bar in the city centre sells fresh air to visitors for 300 rupees a session. "
+    "The owners say customers breathe purified oxygen through a tube for fifteen minutes. "
+    "Critics argue that the bar profits from a crisis without doing anything to fix it."
+)
+
+
+def test_with_a_headline_the_news_a_few_lines_down_beats_a_feature_opening(bow_encoder) -> None:
+    result = select_key_points(FEATURE, bow_encoder, 3, title="Oxygen bar sells fresh air for 300 rupees")
+    assert result.tldr is not None and result.tldr.text.startswith("A new oxygen bar")
+    without = select_key_points(FEATURE, bow_encoder, 3)  # no headline: the lede rules
+    assert without.tldr is not None and not without.tldr.text.startswith("A new oxygen bar")
+
+
+def test_a_tldr_does_not_address_the_reader() -> None:
+    assert tldr_unfit("Fortunately, there are plenty of strategies you can try to reduce binge eating.")
+    assert tldr_unfit("The council voted on Tuesday to replace the crumbling sea wall with a reef.") is None
+
+
+def test_a_sentence_opening_on_a_subordinate_phrase_can_be_shortened() -> None:
+    text = (
+        "After a three-year silence, there has been news on the fourth film in the series: Noah Hawley, "
+        "best known for creating the Legion and Fargo TV series, is in final talks to write and direct "
+        "it, according to reports from two trade papers."
+    )
+    pieces = shorten(text, (0, len(text)), 30)
+    assert pieces is not None
+    assert "".join(text[a:b] for a, b in pieces).endswith(
+        "Noah Hawley is in final talks to write and direct it."
+    )
+
+
+def test_a_shortened_sentence_does_not_end_on_a_pronoun_whose_noun_was_cut() -> None:
+    text = (
+        "Scientists around the world are only just beginning to understand them, but it is becoming "
+        "clear that tuft cells are an important hub for the defences of the body against parasites."
+    )
+    pieces = shorten(text, (0, len(text)), 16)
+    assert pieces is None or not "".join(text[a:b] for a, b in pieces).endswith("them.")
+
+
+def test_an_upper_case_label_line_is_boilerplate() -> None:
+    assert is_boilerplate("EXPERT VERDICT: 'Titanium oxide reflects UVA and UVB rays off the skin.'")
+
+
 # -- quotes --------------------------------------------------------------------------------------
 
 
