@@ -148,6 +148,25 @@ def test_author_is_a_name_or_nothing(tag: str, expected: str | None) -> None:
     assert author_of(tag) == expected
 
 
+def test_a_section_label_after_the_sites_brand_is_cut_from_the_title() -> None:
+    html = page(STORY, title="All-new Sentra is what we want from Nissan - Harbour News")
+    assert read_html(html, URL).meta.title == "All-new Sentra is what we want from Nissan"
+    html = page(STORY, title="Why the reef beat the wall - Green News")  # another brand's section stays
+    assert read_html(html, URL).meta.title == "Why the reef beat the wall - Green News"
+
+
+def test_a_placeholder_site_name_gives_way_to_the_agency_on_its_own_host() -> None:
+    head = og("og:site_name", "Hosted") + '<meta property="twitter:site" content="@ap">'
+    html = page(STORY, head=head)
+    assert read_html(html, "https://hosted.ap.org/paper/article/123/reef").meta.site == "AP"
+    assert read_html(html, URL).meta.site == "harbourherald.example"  # @ap is not this site's name
+
+
+def test_the_sites_brand_after_the_writers_name_is_not_part_of_it() -> None:
+    tag = '<meta name="author" content="Maya Okafor Harbour International">'
+    assert author_of(tag) == "Maya Okafor"
+
+
 def test_an_organisation_credited_in_json_ld_is_kept() -> None:
     article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Reef wall approved"}
     article["author"] = {"@type": "Organization", "name": "Coastal Research Trust"}

@@ -295,6 +295,11 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»]|::)\s+")
 # A trailing title segment of up to this many words that starts or ends with the site's name
 # ("CNN Politics", "Gizmodo UK") is the site's too; a longer one is part of the headline.
 SITE_SUFFIX_LOOSE_WORDS = 3
+# The last word of a section's name in a title suffix ("Auto News", "Herald Sport").
+_SECTION_WORDS = frozenset(
+    "news sport sports opinion business tech technology world politics entertainment lifestyle "
+    "reviews review blog magazine online".split()
+)
 # A "site name" longer than this is a slogan or a description, not a name.
 SITE_NAME_MAX_WORDS = 8
 # A byline item longer than this is a sentence (a bio, a caption), not a name.
@@ -321,6 +326,8 @@ _WIRE_HOST_KEYS = {
 _SITE_CREDIT = re.compile(r"copyright|©|all rights reserved|\bnews service$|\bwire$", re.IGNORECASE)
 # The dots of a registered association or company ("e.V.", "Inc."), not of a domain or a sentence.
 _ORG_SUFFIX = re.compile(r"\s(?:e\.\s?V|Inc|Ltd|Co|Corp|S\.A)\.$")
+# What a content system writes when no one set a name: "Hosted" on hosted.ap.org.
+_PLACEHOLDER_SITES = frozenset({"hosted", "home", "homepage", "index", "website", "site", "default"})
 _URL_LIKE = re.compile(r"://|^www\.|^\S*/\S*$", re.IGNORECASE)
 # "By X", "Analysis by X", "Von X", "Par X", "Por X": the words before the name.
 _BYLINE_PREFIX = re.compile(
@@ -460,6 +467,7 @@ def _site_candidate(raw: str | None) -> str | None:
         or name.startswith("@")
         or _SITE_CREDIT.search(name)
         or len(name.split()) > SITE_NAME_MAX_WORDS
+        or name.lower() in _PLACEHOLDER_SITES
     ):
         return None
     return name
@@ -485,9 +493,11 @@ def _site_name(
         from_title = "." in _ORG_SUFFIX.sub("", found) and _key(found) in title_parts
         if from_handle or from_title:
             found = None
+    handle = (_meta(doc, "twitter:site") or "").lstrip("@")
+    agency = handle.upper() if host and _is_wire(handle) and _wire_owns(host, handle) else None
     candidates = [
         name
-        for name in map(_site_candidate, (_meta(doc, "og:site_name"), *linked.publishers, found))
+        for name in map(_site_candidate, (_meta(doc, "og:site_name"), *linked.publishers, agency, found))
         if name and not (host and _is_wire(name) and not _wire_owns(host, name))
     ]
     if not candidates:
@@ -506,6 +516,12 @@ def _names_site(segment: str, keys: set[str], loose_words: int = SITE_SUFFIX_LOO
     if key in keys:
         return True
     words = segment.split()
+    if (
+        2 <= len(words) <= loose_words
+        and words[-1].lower() in _SECTION_WORDS
+        and any(len(k) >= 4 and k[:4] == key[:4] for k in keys)
+    ):
+        return True  # "Auto News" on autoindustriya.com: the site's section
     return (
         len(words) <= loose_words
         and not _TITLE_SEPARATOR.search(segment)
@@ -566,7 +582,9 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
     words = name.split()
     for tail in range(2, len(words)):
         rest = " ".join(words[tail:])
-        if (_is_wire(rest) or _key(rest) in site_keys) and all(w[0].isupper() for w in words[:tail]):
+        brand = _key(words[tail])  # "Finian Cunningham Sputnik International" on sputniknews.com
+        owned = len(brand) >= 4 and any(k.startswith(brand) for k in site_keys)
+        if (_is_wire(rest) or _key(rest) in site_keys or owned) and all(w[0].isupper() for w in words[:tail]):
             name = " ".join(words[:tail])
             break
     if (
