@@ -151,3 +151,11 @@ def test_real_pages_extract_close_to_gold() -> None:
         gold = set(row["gold_text"].split())
         recalls.append(len(gold & set(text.split())) / max(1, len(gold)))
     assert sum(recalls) / len(recalls) > 0.8
+
+
+def test_text_read_in_the_wrong_code_page_is_repaired_and_the_rest_left_alone() -> None:
+    from bot.core.extract import article_from_text, repair_mojibake
+
+    article = article_from_text("The prize is worth Â£25,000, and the winner said she didnâ€™t expect it.")
+    assert article.text == "The prize is worth £25,000, and the winner said she didn’t expect it."
+    assert repair_mojibake("Un café à Paris, naïve, São Paulo") == "Un café à Paris, naïve, São Paulo"

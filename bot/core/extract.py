@@ -689,7 +689,7 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
         description=_meta(doc, "og:description", "description", "twitter:description"),
     )
     cut = page_chars if source is not html else None  # the page's own length, not the pruned one
-    return Article(text=text.strip(), meta=page, extractor=extractor, source_chars=cut)
+    return Article(text=repair_mojibake(text.strip()), meta=page, extractor=extractor, source_chars=cut)
 
 
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s")
@@ -718,12 +718,33 @@ def looks_binary(text: str) -> bool:
     return bool(head) and len(_CONTROL.findall(head)) > BINARY_CHAR_SHARE * len(head)
 
 
+# UTF-8 read as Windows-1252 once: "Â£25,000", "donâ€™t". A lead byte's letter, then one to three
+# characters that stand for continuation bytes in that code page.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """``text`` with each run of UTF-8 that was read as Windows-1252 decoded again ("Â£" -> "£",
+    "â€™" -> "’"); a run that does not decode as UTF-8 stays as it is (real "Ã©t" in French)."""
+
+    def fixed(m: re.Match[str]) -> str:
+        try:
+            return m.group().encode("cp1252").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return m.group()
+
+    return _MOJIBAKE.sub(fixed, text) if "\u00c2" <= max(text, default="\0") else text
+
+
 def article_from_text(text: str) -> Article:
     """Pasted text as an article (cut to ``MAX_ARTICLE_CHARS``). Raises ``NotAnArticle`` for
     binary input."""
     if looks_binary(text):
         raise NotAnArticle("that is binary data, not text")
-    cleaned = text.strip()
+    cleaned = repair_mojibake(text.strip())
     first_line = cleaned.split("\n", 1)[0].strip()
     # A short first line of pasted text that does not end a sentence reads as its headline.
     title = first_line if 0 < len(first_line.split()) <= 16 and first_line[-1:] not in ".!?\"'”’" else None
