@@ -89,7 +89,10 @@ _DEPENDENT_START = re.compile(
            winter|season|time\s+last)\b)
       | The\s+(?:latter|former|same|move|decision|incident|announcement|comments?|remarks?|statement|
            report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect|agreement|deal|
-           officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper)\b
+           officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper|
+           source|sources|company|firm|organi[sz]ation|group|agency|promotion|study|singer|star|actor|
+           actress|politician|minister|official|officials|adviser|advisor|aide|teenager|youngster|
+           pensioner|family|department|political\s+counsel(?:l)?or)\b
       | (?:Both|Another|Others|Neither|Either)\b
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
@@ -428,6 +431,8 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
     if _bare_quotation(body) or body.rstrip().endswith("?"):  # a quotation, a teaser question
         return False
     if _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to ..."
+        return False
+    if _PERSONAL.search(_unquoted(body)):  # "I turned around and ...": the writer's own story
         return False
     if tldr is not None:
         if any(a < e and s < b for a, b in tldr.spans):

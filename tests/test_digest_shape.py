@@ -233,6 +233,29 @@ def test_an_upper_case_label_line_is_boilerplate() -> None:
     assert is_boilerplate("EXPERT VERDICT: 'Titanium oxide reflects UVA and UVB rays off the skin.'")
 
 
+def test_a_point_in_the_writers_own_voice_is_skipped() -> None:
+    text = (
+        "Apple sold more iPhones in its tenth year than in any year before, the company said on Monday. "
+        "I turned around in the shop and saw a queue that reached the street outside. "
+        "The phone now accounts for nearly two thirds of the company's revenue, up from half in 2012. "
+        "Analysts expect sales to slow as people keep their phones for longer than they used to. "
+        "The company will report its quarterly results at the end of January, a spokesman said."
+    )
+    points = [p.text for p in digest_of(text, points=3).key_points]
+    assert points and not any(p.startswith("I turned") for p in points)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The company flat-out denied the allegations in a statement.",
+        "The source further claimed it was true.",
+    ],
+)
+def test_the_x_with_no_x_named_points_back(sentence: str) -> None:
+    assert depends_on_context(sentence)
+
+
 # -- quotes --------------------------------------------------------------------------------------
 
 
