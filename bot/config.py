@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     cache_ttl_s: int = Field(24 * 3600, ge=60)
     workers: int = Field(2, ge=1, le=32)
     queue_size: int = Field(16, ge=1)
+    queue_max_wait_s: float = Field(30.0, gt=0, le=3600)
+    """A request whose digest would be ready later than this from now is told "busy"; one expected
+    to take more than 5 s is told how long first."""
+    queue_max_mb: int = Field(64, ge=1)
+    """Pages and articles held for the workers, at most (millions of characters): more work waits."""
     user_rate_per_min: float = Field(5, gt=0)
     user_burst: int = Field(5, ge=1)
     channel_rate_per_min: float = Field(20, gt=0)
