@@ -566,6 +566,16 @@ def test_the_place_an_envoy_is_sent_to_is_not_part_of_the_name() -> None:
     assert only(article).speaker == "Kurt Volker"
 
 
+def test_a_spokeswoman_for_a_body_with_and_in_its_name_is_not_its_name_tail() -> None:
+    article = (
+        "A spokeswoman for the Department for Communities and Local Government said councils were "
+        'responsible for "rigorously safe-guarding taxpayers\' money, with dedicated inspection teams".'
+    )
+    q = only(article)
+    assert q.speaker != "Local Government"
+    assert q.confidence is not None and q.confidence < 0.8  # a description: not shown
+
+
 # --- speaker roles -------------------------------------------------------------------------------
 
 

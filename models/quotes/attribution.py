@@ -161,7 +161,8 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             return st, lead
         found = _np_suffix(st)
         ahead = re.search(r"(\w+)\s*$", st[: found[1]]) if found else None
-        lead_np = _np_prefix(st) if ahead and ahead.group(1).lower() in _PREPOSITIONS - {"by"} else None
+        joins = _PREPOSITIONS - {"by"} | {"and"}  # "... of the Department for Communities and | Local ..."
+        lead_np = _np_prefix(st) if ahead and ahead.group(1).lower() in joins else None
         lead_words = lead_np[0].split() if lead_np else []
         if (
             lead_words[1:]
