@@ -37,16 +37,19 @@ with warnings.catch_warnings():  # discord.py imports audioop (deprecated in 3.1
 import httpx
 import pytest
 import pytest_asyncio
+from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.core.errors import BadInput, Busy, RateLimited
 from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.pipeline import Digester
 from bot.core.service import DigestRequest, DigestService, Requester, ServiceLimits
-from bot.core.store import SqliteStore
+from bot.core.store import SqliteStore, Store
 from bot.core.types import Source
 from bot.discord_chat import build_client, find_links, invite_url, is_ignored_author, serve, user_message
 from bot.discord_chat.bot import (
+    DONE_TEXT,
+    FAILED_EMOJI,
     REQUIRED_PERMISSIONS,
     WORKING_EMOJI,
     PrecisBot,
@@ -57,7 +60,7 @@ from bot.discord_chat.bot import (
 from bot.discord_chat.render import digest_payloads
 from models.quotes import extract_quotes
 
-from .conftest import HoldableSummarizer
+from .conftest import HoldableSummarizer, StoreFactory
 
 SETTLE_S = 20.0  # generous: two shared CPU cores, trafilatura and the encoder per article
 NOW = "2024-05-01T12:00:00.000000+00:00"
@@ -71,12 +74,14 @@ DM = 1100000000000000030
 BOT_ID = APP_ID = 1200000000000000001
 ALICE_ID, BOB_ID, OTHER_BOT_ID = 1300000000000000001, 1300000000000000002, 1300000000000000003
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
+EVERYONE_PERMISSIONS = str(discord.Permissions(view_channel=True).value)  # the bot's role adds the rest
 
 STORY = "https://news.test/harbour"
 SECOND = "https://news.test/second"
 THIRD = "https://news.test/third"
 FOURTH = "https://news.test/fourth"
 TEASER = "https://news.test/teaser"
+BRIEF = "https://news.test/brief"
 MISSING = "https://news.test/missing"
 PICTURE = "https://news.test/picture.png"
 EVIL = "https://news.test/evil"
@@ -198,7 +203,9 @@ class FakeDiscord:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     refuse_login: bool = False
     forbidden: set[str] = field(default_factory=set)
-    """Kinds of call answered 403 Missing Permissions: "threads", "reactions"."""
+    """Kinds of call answered 403 Missing Permissions: "threads", "reactions", "thread messages"."""
+    threads: set[int] = field(default_factory=set)
+    """Messages that have a thread: opening another answers 400, code 160004, as Discord does."""
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1400000000000000001)
@@ -256,21 +263,28 @@ class FakeDiscord:
                 }
                 for c in body
             ]
+        if (
+            ("threads" in self.forbidden and route.endswith("/threads"))
+            or ("reactions" in self.forbidden and "/reactions/" in route)
+            or ("thread messages" in self.forbidden and method == "POST" and self.is_thread(path))
+        ):
+            return 403, {"message": "Missing Permissions", "code": 50013}
         if m := re.fullmatch(r"POST /channels/(\d+)/messages", route):
             return 200, self.message(int(m[1]), body)
         if m := re.fullmatch(r"GET /channels/(\d+)/messages/(\d+)", route):
             found = self.messages.get(int(m[2]))
             return (200, found) if found else (404, {"message": "Unknown Message", "code": 10008})
-        if ("threads" in self.forbidden and route.endswith("/threads")) or (
-            "reactions" in self.forbidden and "/reactions/" in route
-        ):
-            return 403, {"message": "Missing Permissions", "code": 50013}
         if m := re.fullmatch(r"POST /channels/(\d+)/messages/(\d+)/threads", route):
+            if int(m[2]) in self.threads:
+                return 400, {"message": "A thread has already been created for this message", "code": 160004}
+            self.threads.add(int(m[2]))
             return 201, self.thread_payload(int(m[1]), int(m[2]), body["name"])
         if re.fullmatch(r"(PUT|DELETE) /channels/\d+/messages/\d+/reactions/[^/]+/@me", route):
             return 204, None
         if m := re.fullmatch(r"POST /interactions/(\d+)/([^/]+)/callback", route):
             flags = (body.get("data") or {}).get("flags", 0)
+            if body["type"] == 5:  # "thinking…": its visibility holds for the answer that ends it
+                self.interactions[m[2]]["deferred_flags"] = flags
             return 200, {
                 "interaction": {
                     "id": m[1],
@@ -280,10 +294,22 @@ class FakeDiscord:
                 }
             }
         if m := re.fullmatch(r"POST /webhooks/(\d+)/([^/]+)", route):
-            return 200, self.message(self.interactions[m[2]]["channel"], body, webhook=True)
+            # The first followup after a defer ends the "thinking…" and keeps the defer's
+            # visibility, whatever its own flags say (Discord's rule, discord-api-docs#3466).
+            where = self.interactions[m[2]]
+            flags = body.get("flags") or 0
+            if "deferred_flags" in where:
+                flags = (flags & ~64) | where.pop("deferred_flags")
+            return 200, self.message(where["channel"], {**body, "flags": flags}, webhook=True)
         if m := re.fullmatch(r"PATCH /webhooks/(\d+)/([^/]+)/messages/@original", route):
             where = self.interactions[m[2]]
-            return 200, self.message(where["channel"], body, message_id=where.get("message"), webhook=True)
+            flags = where.pop("deferred_flags", 0)
+            message_id = where.get("message")
+            if message_id is not None:
+                flags = self.messages[message_id]["flags"]
+            return 200, self.message(
+                where["channel"], {**body, "flags": flags}, message_id=message_id, webhook=True
+            )
         return 404, {"message": f"no route {route}", "code": 0}
 
     def message(
@@ -315,6 +341,14 @@ class FakeDiscord:
         self.messages[mid] = data
         return data
 
+    def is_thread(self, path: str) -> bool:
+        m = re.fullmatch(r"/channels/(\d+)/messages", path)
+        return m is not None and (int(m[1]) in self.threads or int(m[1]) == THREAD)
+
+    def public(self) -> list[dict[str, Any]]:
+        """Messages everyone in the channel sees (not ephemeral), in the order sent."""
+        return [m for m in self.messages.values() if not m["flags"] & 64 and m["author"] == BOT_USER]
+
     def thread_payload(self, parent: int, message_id: int, name: str) -> dict[str, Any]:
         self.guild_of[message_id] = self.guild_of[parent]
         return thread_channel(message_id, parent, name)
@@ -345,14 +379,18 @@ def is_message_call(call: Call) -> bool:
 # -- gateway payloads ---------------------------------------------------------------------------
 
 
-def text_channel(cid: int, name: str) -> dict[str, Any]:
+def text_channel(cid: int, name: str, *, deny: discord.Permissions | None = None) -> dict[str, Any]:
+    """A channel in GUILD; ``deny``: permissions taken from the bot's role here."""
+    overwrites = (
+        [] if deny is None else [{"id": str(BOT_ROLE), "type": 0, "allow": "0", "deny": str(deny.value)}]
+    )
     return {
         "id": str(cid),
         "type": 0,
         "guild_id": str(GUILD),
         "name": name,
         "position": 0,
-        "permission_overwrites": [],
+        "permission_overwrites": overwrites,
         "nsfw": False,
         "parent_id": None,
         "topic": None,
@@ -421,8 +459,14 @@ def guild_create() -> dict[str, Any]:
         "large": False,
         "unavailable": False,
         "roles": [
-            role(GUILD, "@everyone"),
-            role(BOT_ROLE, "precis", managed=True, tags={"bot_id": str(BOT_ID)}),
+            role(GUILD, "@everyone", permissions=EVERYONE_PERMISSIONS),
+            role(
+                BOT_ROLE,
+                "precis",
+                managed=True,
+                tags={"bot_id": str(BOT_ID)},
+                permissions=str(REQUIRED_PERMISSIONS.value),
+            ),
         ],
         "channels": [text_channel(AUTO, "auto"), text_channel(GENERAL, "general")],
         "threads": [thread_channel(THREAD, AUTO, "an older thread")],
@@ -589,6 +633,14 @@ def embed_text(body: dict[str, Any]) -> str:
     return "\n".join(e.get("description", "") for e in body["embeds"])
 
 
+def labels(body: dict[str, Any]) -> list[str]:
+    return [b["label"] for row in body.get("components") or [] for b in row["components"]]
+
+
+def bullets_text(body: dict[str, Any]) -> list[str]:
+    return [line for line in body["content"].split("\n") if line.startswith("- ")]
+
+
 def bullets(body: dict[str, Any]) -> list[str]:
     return [line for line in embed_text(body).split("\n") if line.startswith("- ")]
 
@@ -626,13 +678,18 @@ async def start(api: FakeDiscord, pages: Pages) -> AsyncIterator[Start]:
     """Start a logged-in bot (not connected to a gateway) that has seen GUILD_CREATE."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def starter(limits: ServiceLimits = ROOMY, **settings: Any) -> Harness:
+        async def starter(
+            limits: ServiceLimits = ROOMY, *, store: Store | None = None, **settings: Any
+        ) -> Harness:
+            """``store``: shared with another bot (another process); else SQLite in memory."""
             fetcher = await stack.enter_async_context(
                 Fetcher(FetchLimits(timeout_s=SETTLE_S), transport=httpx.MockTransport(pages.handler))
             )
             summarizer = BreakableSummarizer()
             service = DigestService(
-                Digester(fetcher, summarizer, extract_quotes), await SqliteStore.open(":memory:"), limits
+                Digester(fetcher, summarizer, extract_quotes),
+                store or await SqliteStore.open(":memory:"),
+                limits,
             )
             stack.push_async_callback(service.aclose)
             sync = settings.pop("sync", False)
@@ -795,6 +852,98 @@ async def test_the_ignore_predicate(h: Harness) -> None:
 
 
 @pytest.mark.asyncio
+async def test_replying_to_the_bot_is_not_a_mention(h: Harness) -> None:
+    digest = h.api.message(GENERAL, {"content": "a digest"})
+    await h.post(
+        "thanks!",
+        channel=GENERAL,
+        mentions=(BOT_USER,),  # Discord's reply ping puts the replied-to author here
+        type=19,
+        referenced_message=digest,
+        message_reference={"message_id": digest["id"], "channel_id": str(GENERAL), "guild_id": str(GUILD)},
+    )
+    assert h.api.calls == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        f"{mention_me()} <{STORY}>",  # Discord's "don't embed this"
+        f"{mention_me()} news.test/harbour",  # no scheme
+        f"{mention_me()} could you summarize this for me?news.test/harbour",
+    ],
+    ids=["wrapped", "bare domain", "glued"],
+)
+@pytest.mark.asyncio
+async def test_a_mention_takes_the_link_however_it_is_pasted(h: Harness, content: str) -> None:
+    await h.post(content, channel=GENERAL, mentions=(BOT_USER,))
+    assert h.pages.hits == [STORY]
+    assert h.api.sent()[0].body["embeds"][0]["title"] == TITLE
+
+
+@pytest.mark.asyncio
+async def test_a_mention_on_a_reply_to_a_feed_bots_embed_takes_its_link(h: Harness) -> None:
+    post = message_payload(h.api.new_id(), "", author=OTHER_BOT, channel=GENERAL)
+    post["embeds"] = [{"type": "rich", "title": "New on News Test", "url": STORY, "description": "Read more"}]
+    await h.post(
+        f"{mention_me()} tl;dr",
+        channel=GENERAL,
+        mentions=(BOT_USER,),
+        type=19,
+        referenced_message=post,
+        message_reference={"message_id": post["id"], "channel_id": str(GENERAL), "guild_id": str(GUILD)},
+    )
+    assert h.pages.hits == [STORY]
+
+
+@pytest.mark.asyncio
+async def test_the_menu_takes_links_inside_embeds(h: Harness) -> None:
+    post = message_payload(h.api.new_id(), "", author=OTHER_BOT)
+    post["embeds"] = [
+        {"type": "rich", "title": "Digest", "description": f"Today: [the reef]({SECOND}) and more"}
+    ]
+    await h.menu(post)
+    assert h.pages.hits == [SECOND]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"url": f"please summarize {STORY}"},
+        {"url": "news.test/harbour"},
+        {"url": f"<{STORY}>"},
+        {"text": f"please summarize {STORY} thanks"},
+    ],
+    ids=["words around it", "bare domain", "wrapped", "link in the text option"],
+)
+@pytest.mark.asyncio
+async def test_summarize_command_takes_the_link_however_it_is_pasted(
+    h: Harness, options: dict[str, str]
+) -> None:
+    await h.slash("summarize", options=options)
+    assert h.pages.hits == [STORY]
+    assert h.api.sent()[-1].body["embeds"][0]["title"] == TITLE
+
+
+@pytest.mark.asyncio
+async def test_summarize_command_takes_up_to_three_links_each_its_own_digest(h: Harness) -> None:
+    await h.slash("summarize", options={"url": f"{STORY} {SECOND} {THIRD} {FOURTH}"})
+    assert h.pages.hits == [STORY, SECOND, THIRD]
+    assert [c.body["embeds"][0]["url"] for c in h.api.sent() if c.body.get("embeds")] == [
+        STORY,
+        SECOND,
+        THIRD,
+    ]
+
+
+@pytest.mark.asyncio
+async def test_summarize_command_refuses_what_is_not_a_link(h: Harness) -> None:
+    await h.slash("summarize", options={"url": "not a link at all"})
+    [call] = h.api.calls
+    assert call.body["data"]["flags"] == 64 and "doesn't look like a link" in call.body["data"]["content"]
+
+
+@pytest.mark.asyncio
 async def test_in_a_thread_the_digest_goes_in_that_thread(h: Harness) -> None:
     await h.post(f"{STORY}", channel=THREAD)  # THREAD's parent is the auto channel: its settings apply
     assert not any(r.endswith("/threads") for r in h.api.routes())
@@ -822,16 +971,102 @@ async def test_a_dm_gets_a_plain_reply(h: Harness) -> None:
     ids=["teaser", "404", "not an article"],
 )
 @pytest.mark.asyncio
-async def test_a_failure_is_explained_in_the_thread(h: Harness, url: str, expected: str) -> None:
+async def test_a_failure_of_a_mention_is_a_reply_and_opens_no_thread(
+    h: Harness, url: str, expected: str
+) -> None:
     msg = await h.post(f"{mention_me()} {url}", channel=GENERAL, mentions=(BOT_USER,))
-    thread = int(msg["id"])
-    assert h.api.routes()[1] == f"POST /channels/{GENERAL}/messages/{msg['id']}/threads"
-    assert h.api.calls[1].body["name"] == "Summary of news.test"
+    assert not any(r.endswith("/threads") for r in h.api.routes())
     [reply] = h.api.sent()
-    assert reply.path == f"/channels/{thread}/messages"
+    assert reply.path == f"/channels/{GENERAL}/messages"
+    assert reply.body["message_reference"]["message_id"] == int(msg["id"])
     assert reply.body["content"].startswith(f"Couldn't summarize {url}: ")
     assert expected in reply.body["content"]
     assert h.api.routes()[-1] == reaction(GENERAL, msg, "DELETE")
+
+
+def deny(h: Harness, channel: int, name: str, **permissions: bool) -> None:
+    """Take ``permissions`` from the bot's role in ``channel`` (a CHANNEL_UPDATE, as Discord sends)."""
+    h.gateway("CHANNEL_UPDATE", text_channel(channel, name, deny=discord.Permissions(**permissions)))
+
+
+@pytest.mark.asyncio
+async def test_without_thread_permissions_the_digest_is_a_reply(h: Harness) -> None:
+    deny(h, AUTO, "auto", create_public_threads=True)
+    msg = await h.post(f"{STORY}", channel=AUTO)
+    assert not any(r.endswith("/threads") for r in h.api.routes())
+    [reply] = h.api.sent()
+    assert reply.path == f"/channels/{AUTO}/messages"
+    assert reply.body["message_reference"]["message_id"] == int(msg["id"])
+    assert reply.body["embeds"][0]["title"] == TITLE
+
+
+@pytest.mark.asyncio
+async def test_without_embed_links_the_digest_is_plain_text(h: Harness) -> None:
+    deny(h, GENERAL, "general", embed_links=True)
+    msg = await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    [digest] = h.api.sent()
+    assert digest.path == f"/channels/{msg['id']}/messages"  # still in a thread
+    body = digest.body
+    assert "embeds" not in body or body["embeds"] == []
+    assert body["content"].startswith(f"**{TITLE}**\n<{STORY}>")
+    assert "**Key points**" in body["content"] and "> — Harriet Blake" in body["content"]
+    assert len(body["content"]) <= 2000 and labels(body) == ["Shorter", "More points", "Hide quotes"]
+
+
+@pytest.mark.asyncio
+async def test_buttons_under_a_plain_text_digest_keep_it_plain(h: Harness) -> None:
+    deny(h, GENERAL, "general", embed_links=True)
+    await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    message = h.api.messages[max(h.api.messages)]
+    h.api.calls.clear()
+    await h.press(message, "Shorter", channel=text_channel(GENERAL, "general"))
+    edit = h.api.calls[1].body
+    assert (
+        edit["embeds"] == [] and edit["content"].startswith(f"**{TITLE}**") and len(bullets_text(edit)) == 1
+    )
+
+
+@pytest.mark.parametrize("mention", [False, True], ids=["auto", "mention"])
+@pytest.mark.asyncio
+async def test_without_send_permissions_nothing_is_posted_a_cross_at_most(
+    h: Harness, mention: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    deny(h, AUTO, "auto", send_messages=True, send_messages_in_threads=True)
+    content = f"{mention_me()} {STORY}" if mention else STORY
+    with caplog.at_level(logging.WARNING, logger="bot.discord_chat.bot"):
+        msg = await h.post(content, channel=AUTO, mentions=(BOT_USER,) if mention else ())
+    assert h.api.routes() == [
+        f"PUT /channels/{AUTO}/messages/{msg['id']}/reactions/{quote(FAILED_EMOJI)}/@me"
+    ]
+    assert h.pages.hits == []  # no work for a reply that cannot be posted
+    assert any("missing Send Messages" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.asyncio
+async def test_without_any_permission_nothing_at_all(h: Harness) -> None:
+    deny(h, AUTO, "auto", send_messages=True, send_messages_in_threads=True, add_reactions=True)
+    await h.post(STORY, channel=AUTO)
+    assert h.api.calls == [] and h.pages.hits == []
+
+
+@pytest.mark.asyncio
+async def test_without_read_message_history_replies_carry_no_reference(h: Harness) -> None:
+    deny(h, GENERAL, "general", read_message_history=True)
+    await h.post(f"{mention_me()} hello", channel=GENERAL, mentions=(BOT_USER,))
+    [hint] = h.api.calls  # and no ⏳: reacting needs the history too
+    assert hint.path == f"/channels/{GENERAL}/messages" and "message_reference" not in hint.body
+
+
+@pytest.mark.asyncio
+async def test_a_refused_post_in_the_thread_is_explained_naming_the_permission(h: Harness) -> None:
+    h.api.forbidden.add("thread messages")
+    msg = await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    said = h.api.sent()[-1]
+    assert said.path == f"/channels/{GENERAL}/messages"
+    assert said.body["message_reference"]["message_id"] == int(msg["id"])
+    assert said.body["content"] == (
+        "I'm missing the Send Messages in Threads permission here: a server admin can grant it"
+    )
 
 
 @pytest.mark.asyncio
@@ -847,10 +1082,40 @@ async def test_without_thread_or_reaction_permissions_the_digest_is_a_reply(h: H
     assert reply["message_reference"]["message_id"] == int(msg["id"]) and reply["embeds"][0]["title"] == TITLE
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        PICTURE,
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://youtu.be/dQw4w9WgXcQ",
+        "https://x.com/someone/status/1234567890",
+        "https://tenor.com/view/cat-dance-gif-123456",
+        "https://media.discordapp.net/attachments/1/2/meme.gif",
+    ],
+    ids=["picture", "youtube", "youtu.be", "x", "tenor", "discord media"],
+)
 @pytest.mark.asyncio
-async def test_auto_mode_stays_quiet_about_links_that_are_not_articles(h: Harness) -> None:
-    msg = await h.post(f"lol {PICTURE}", channel=AUTO)
-    assert h.api.routes() == [reaction(AUTO, msg, "PUT"), reaction(AUTO, msg, "DELETE")]
+async def test_auto_mode_passes_over_links_that_are_not_articles_before_fetching(
+    h: Harness, link: str
+) -> None:
+    await h.post(f"lol {link}", channel=AUTO)
+    assert h.api.calls == [] and h.pages.hits == []
+
+
+@pytest.mark.parametrize("url", [TEASER, MISSING], ids=["teaser", "404"])
+@pytest.mark.asyncio
+async def test_auto_mode_failures_are_silent_a_cross_at_most(
+    h: Harness, url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.discord_chat.bot"):
+        msg = await h.post(f"have a look {url}", channel=AUTO)
+    assert h.pages.hits == [url]
+    assert h.api.sent() == []  # no thread, no message: nobody asked
+    cross = f"PUT /channels/{AUTO}/messages/{msg['id']}/reactions/{quote(FAILED_EMOJI)}/@me"
+    assert h.api.routes() == [reaction(AUTO, msg, "PUT"), cross, reaction(AUTO, msg, "DELETE")]
+    assert any(
+        "auto mode: no digest" in r.getMessage() and "news.test" in r.getMessage() for r in caplog.records
+    )
 
 
 @pytest.mark.asyncio
@@ -862,7 +1127,10 @@ async def test_a_user_over_the_rate_limit_is_told_how_long_to_wait(start: Start)
     )
     await h.post(f"{STORY}", channel=AUTO)
     h.api.calls.clear()
-    await h.post(f"{SECOND}", channel=AUTO)
+    msg = await h.post(f"{SECOND}", channel=AUTO)  # in auto: a cross, no message
+    assert h.api.sent() == []
+    assert f"PUT /channels/{AUTO}/messages/{msg['id']}/reactions/{quote(FAILED_EMOJI)}/@me" in h.api.routes()
+    await h.post(f"{mention_me()} {SECOND}", channel=GENERAL, mentions=(BOT_USER,))  # asked: told
     [reply] = h.api.sent()
     assert re.search(r"you're going a bit fast: try again in \d+ s", reply.body["content"])
 
@@ -883,6 +1151,97 @@ async def test_a_link_already_summarized_here_points_to_the_earlier_thread(h: Ha
         f"Already summarized here: https://discord.com/channels/{GUILD}/{first['id']}/{posted['id']}"
     )
     assert h.pages.hits == [STORY]
+
+
+# -- one reply per message, whatever happens --------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_replayed_message_is_answered_once(h: Harness) -> None:
+    data = message_payload(h.api.new_id(), f"{STORY}", channel=AUTO)
+    h.gateway("MESSAGE_CREATE", data)
+    h.gateway("MESSAGE_CREATE", data)  # a gateway replay (RESUME) while the first is at work
+    await h.settle()
+    h.gateway("MESSAGE_CREATE", data)  # and once it is done: no "Already summarized here" either
+    await h.settle()
+    assert h.api.routes().count(f"POST /channels/{AUTO}/messages/{data['id']}/threads") == 1
+    assert [c.path for c in h.api.sent()] == [f"/channels/{data['id']}/messages"]
+
+
+@pytest.mark.asyncio
+async def test_two_bot_processes_on_one_store_one_message_in_exactly_one_digest_out(
+    start: Start, store_factory: StoreFactory
+) -> None:
+    first = await start(store=await store_factory.open())
+    second = await start(store=await store_factory.open())  # another process: its own connection
+    data = message_payload(
+        first.api.new_id(), f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,)
+    )
+    first.gateway("MESSAGE_CREATE", data)
+    second.gateway("MESSAGE_CREATE", data)
+    await first.settle()
+    routes = first.api.routes()
+    assert routes.count(f"POST /channels/{GENERAL}/messages/{data['id']}/threads") == 1
+    assert routes.count(reaction(GENERAL, data, "PUT")) == 1
+    [digest] = first.api.sent()
+    assert digest.path == f"/channels/{data['id']}/messages" and digest.body["embeds"][0]["title"] == TITLE
+    assert first.pages.hits == [STORY]
+
+
+def test_each_process_runs_its_own_shards() -> None:
+    settings = Settings(_env_file=None, discord_shard_count=4, discord_shard_ids="3,2")
+    client = build_client(settings, object())  # type: ignore[arg-type]
+    assert isinstance(client, discord.AutoShardedClient)
+    assert (client.shard_count, client.shard_ids) == (4, [2, 3])
+    alone = build_client(Settings(_env_file=None), object())  # type: ignore[arg-type]
+    assert (alone.shard_count, alone.shard_ids) == (None, None)  # Discord's recommendation, all shards
+    with pytest.raises(ValidationError, match="needs DISCORD_SHARD_COUNT"):
+        Settings(_env_file=None, discord_shard_ids="0")
+    with pytest.raises(ValidationError, match="from 0 to 1"):
+        Settings(_env_file=None, discord_shard_count=2, discord_shard_ids="0,2")
+
+
+@pytest.mark.parametrize("known", [False, True], ids=["unknown here (160004)", "in the cache"])
+@pytest.mark.asyncio
+async def test_a_message_that_already_has_a_thread_gets_the_digest_in_that_thread(
+    h: Harness, known: bool
+) -> None:
+    mid = h.api.new_id()
+    h.api.threads.add(mid)  # someone opened a thread on the message first
+    if known:
+        h.gateway("THREAD_CREATE", thread_channel(mid, GENERAL, "talk about it") | {"newly_created": True})
+    await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,), id=str(mid))
+    [digest] = h.api.sent()
+    assert digest.path == f"/channels/{mid}/messages" and digest.body["embeds"][0]["title"] == TITLE
+    opened = h.api.routes().count(f"POST /channels/{GENERAL}/messages/{mid}/threads")
+    assert opened == (0 if known else 1)
+
+
+@pytest.mark.asyncio
+async def test_a_digest_past_its_deadline_says_it_took_too_long(h: Harness) -> None:
+    h.bot.deadline_s = 0.5
+    h.summarizer.hold = threading.Event()  # the model never finishes by itself
+
+    def release_once_told() -> None:
+        ends = time.monotonic() + SETTLE_S
+        while time.monotonic() < ends and not any(
+            "took too long" in json.dumps(c.body) for c in list(h.api.calls)
+        ):
+            time.sleep(0.01)
+        assert h.summarizer.hold is not None
+        h.summarizer.hold.set()
+
+    releaser = threading.Thread(target=release_once_told, daemon=True)
+    releaser.start()
+    token = await h.slash("summarize", options={"url": STORY})
+    releaser.join()
+    [answer] = h.api.sent()
+    assert answer.path == f"/webhooks/{APP_ID}/{token}/messages/@original"
+    assert (
+        answer.body["content"]
+        == f"Couldn't summarize {STORY}: that took too long (over 1 s), so I gave up on it"
+    )
+    assert h.api.public() == []
 
 
 @pytest.mark.asyncio
@@ -917,21 +1276,27 @@ async def test_article_text_cannot_ping_or_format(h: Harness) -> None:
 
 
 @pytest.mark.asyncio
-async def test_summarize_command_defers_then_answers_once_then_threads(h: Harness) -> None:
+async def test_summarize_command_thinks_privately_then_threads_the_digest_publicly(h: Harness) -> None:
     token = await h.slash("summarize", options={"url": STORY, "points": 2, "quotes": False})
     routes = h.api.routes()
-    assert routes[0].endswith(f"/{token}/callback") and h.api.calls[0].body == {"type": 5}
-    assert routes[1] == f"POST /webhooks/{APP_ID}/{token}" and h.api.calls[1].query["wait"] == "1"
-    intro = h.api.calls[1].body
+    assert routes[0].endswith(f"/{token}/callback") and h.api.calls[0].body == {
+        "type": 5,
+        "data": {"flags": 64},
+    }
+    assert routes[1] == f"PATCH /webhooks/{APP_ID}/{token}/messages/@original"  # ends the private "thinking…"
+    assert h.api.calls[1].body["content"] == DONE_TEXT
+    assert routes[2] == f"POST /webhooks/{APP_ID}/{token}" and h.api.calls[2].query["wait"] == "1"
+    intro = h.api.calls[2].body
     assert intro["content"] == f"Summary of **{TITLE}** for <@{ALICE_ID}>"
     top = next(m for m in h.api.messages.values() if m["content"] == intro["content"])
-    assert routes[2:] == [
+    assert routes[3:] == [
         f"POST /channels/{GENERAL}/messages/{top['id']}/threads",
         f"POST /channels/{top['id']}/messages",
     ]
-    digest = h.api.calls[3].body
+    digest = h.api.calls[4].body
     assert len(bullets(digest)) == 2 and "**Quotes**" not in embed_text(digest)
     assert button(digest, "Quotes")["custom_id"].startswith(f"pr:q:2:0:{ALICE_ID}:")
+    assert [m["content"] or m["embeds"][0]["title"] for m in h.api.public()] == [intro["content"], TITLE]
 
 
 @pytest.mark.asyncio
@@ -941,51 +1306,91 @@ async def test_summarize_command_inside_a_thread_answers_in_it(h: Harness) -> No
     )
     assert h.api.routes() == [
         f"POST /interactions/{h.api.calls[0].path.split('/')[2]}/{token}/callback",
+        f"PATCH /webhooks/{APP_ID}/{token}/messages/@original",
         f"POST /webhooks/{APP_ID}/{token}",
     ]
-    assert h.api.calls[1].body["embeds"][0]["title"] == TITLE
+    assert h.api.calls[2].body["embeds"][0]["title"] == TITLE
+    assert [m["embeds"][0]["title"] for m in h.api.public()] == [TITLE]
 
 
 @pytest.mark.asyncio
 async def test_summarize_command_in_a_dm(h: Harness) -> None:
     token = await h.slash("summarize", options={"text": " ".join(SENTENCES)}, channel=dm_channel())
-    assert [c.path for c in h.api.calls][1:] == [f"/webhooks/{APP_ID}/{token}"]
-    assert h.api.calls[1].body["embeds"][0]["title"] == "Summary"
+    assert [c.path for c in h.api.calls][1:] == [
+        f"/webhooks/{APP_ID}/{token}/messages/@original",
+        f"/webhooks/{APP_ID}/{token}",
+    ]
+    assert h.api.calls[2].body["embeds"][0]["title"] == "Summary"
 
 
 @pytest.mark.asyncio
 async def test_summarize_text_in_a_channel(h: Harness) -> None:
     await h.slash("summarize", options={"text": " ".join(SENTENCES)})
-    assert h.api.calls[1].body["content"] == f"Summary of **your text** for <@{ALICE_ID}>"
+    assert h.api.calls[2].body["content"] == f"Summary of **your text** for <@{ALICE_ID}>"
     assert h.api.sent()[-1].body["embeds"][0]["title"] == "Summary"
 
 
-@pytest.mark.parametrize("options", [{}, {"url": STORY, "text": "both"}], ids=["neither", "both"])
 @pytest.mark.asyncio
-async def test_summarize_command_needs_a_url_or_text(h: Harness, options: dict[str, Any]) -> None:
-    await h.slash("summarize", options=options)
+async def test_summarize_command_needs_a_url_or_text_not_both(h: Harness) -> None:
+    await h.slash("summarize", options={"url": STORY, "text": "both"})
     [call] = h.api.calls
     assert call.body["type"] == 4 and call.body["data"]["flags"] == 64
     assert call.body["data"]["content"] == "Give me either a url or some text (one of the two)."
 
 
 @pytest.mark.asyncio
-async def test_summarize_command_failure_is_the_answer(h: Harness) -> None:
+async def test_summarize_command_alone_shows_the_help_privately(h: Harness) -> None:
+    await h.slash("summarize", options={})
+    [call] = h.api.calls
+    assert call.body["type"] == 4 and call.body["data"]["flags"] == 64
+    assert "/summarize url:" in call.body["data"]["content"]
+
+
+@pytest.mark.asyncio
+async def test_summarize_command_failure_is_told_only_to_the_asker(h: Harness) -> None:
     token = await h.slash("summarize", options={"url": MISSING})
-    assert h.api.calls[0].body == {"type": 5}
+    assert h.api.calls[0].body == {"type": 5, "data": {"flags": 64}}
     [answer] = h.api.sent()
-    assert answer.path == f"/webhooks/{APP_ID}/{token}"
+    assert answer.path == f"/webhooks/{APP_ID}/{token}/messages/@original"
     assert answer.body["content"].startswith(f"Couldn't summarize {MISSING}: the page answered HTTP 404")
     assert not any(r.endswith("/threads") for r in h.api.routes())
+    assert h.api.public() == []  # the channel sees nothing
+
+
+@pytest.mark.asyncio
+async def test_menu_failures_and_repeats_are_private_and_the_channel_sees_only_digests(h: Harness) -> None:
+    await h.post(f"{SECOND}", channel=AUTO)  # summarized there already
+    h.api.calls.clear()
+    target = message_payload(h.api.new_id(), f"{STORY} {MISSING} {SECOND}", author=BOB, channel=AUTO)
+    token = await h.menu(target, channel=text_channel(AUTO, "auto"))
+    private = h.api.calls[1]
+    assert private.path == f"/webhooks/{APP_ID}/{token}/messages/@original"
+    lines = private.body["content"].split("\n")
+    assert lines[0].startswith(f"Couldn't summarize {MISSING}: ")
+    assert lines[1].startswith("Already summarized here: https://discord.com/channels/")
+    public = [m for m in h.api.public() if int(m["id"]) > int(target["id"])]
+    assert [m["content"] or m["embeds"][0]["title"] for m in public] == [
+        f"Summary of **{TITLE}** for <@{ALICE_ID}>",
+        TITLE,
+    ]
+
+
+@pytest.mark.asyncio
+async def test_errors_after_thinking_are_private(h: Harness) -> None:
+    h.summarizer.error = RuntimeError("the model fell over")
+    await h.slash("summarize", options={"text": " ".join(SENTENCES)})
+    [answer] = h.api.sent()
+    assert answer.body["content"].startswith("Couldn't summarize that: Something went wrong")
+    assert h.api.public() == []
 
 
 @pytest.mark.asyncio
 async def test_message_menu_summarizes_the_messages_links(h: Harness) -> None:
     target = message_payload(h.api.new_id(), f"two links: {STORY} and {SECOND}", author=BOB)
     await h.menu(target)
-    assert h.api.calls[0].body == {"type": 5}
-    assert h.api.calls[1].body["content"] == f"Summary of **{TITLE}** (+1 more) for <@{ALICE_ID}>"
-    assert [c.body["embeds"][0]["url"] for c in h.api.sent()[1:]] == [STORY, SECOND]
+    assert h.api.calls[0].body == {"type": 5, "data": {"flags": 64}}
+    assert h.api.calls[2].body["content"] == f"Summary of **{TITLE}** (+1 more) for <@{ALICE_ID}>"
+    assert [c.body["embeds"][0]["url"] for c in h.api.sent()[2:]] == [STORY, SECOND]
 
 
 @pytest.mark.asyncio
@@ -1029,11 +1434,31 @@ async def test_buttons_re_render_the_digest_in_place(h: Harness) -> None:
 
 
 @pytest.mark.asyncio
-async def test_shorter_is_disabled_at_one_point(h: Harness) -> None:
+async def test_buttons_that_would_change_nothing_are_left_out(h: Harness) -> None:
     message = await digest_message(h, points=3)
     await h.press(message, "Shorter")
-    assert len(bullets(h.api.calls[1].body)) == 1
-    assert button(h.api.calls[1].body, "Shorter")["disabled"] is True
+    edit = h.api.calls[1].body
+    assert len(bullets(edit)) == 1
+    assert labels(edit) == ["More points", "Hide quotes"]  # no Shorter at one point
+
+
+@pytest.mark.asyncio
+async def test_more_points_is_left_out_when_the_article_has_no_more(h: Harness) -> None:
+    h.pages.routes[BRIEF] = ("text/html; charset=utf-8", article_html("A brief", SENTENCES[:6]))
+    await h.post(f"{mention_me()} {BRIEF}", channel=GENERAL, mentions=(BOT_USER,))
+    [digest] = h.api.sent()
+    assert len(bullets(digest.body)) < 3  # fewer than asked: the article has no more
+    assert "More points" not in labels(digest.body) and "Shorter" in labels(digest.body)
+
+
+@pytest.mark.asyncio
+async def test_quotes_is_left_out_when_there_are_none(h: Harness) -> None:
+    quiet = [s.replace('"', "").replace(" said Harriet Blake, the mayor", "") for s in SENTENCES]
+    h.pages.routes[STORY] = ("text/html; charset=utf-8", article_html(TITLE, quiet))
+    await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    [digest] = h.api.sent()
+    assert "**Quotes**" not in embed_text(digest.body)
+    assert labels(digest.body) == ["Shorter", "More points"]
 
 
 @pytest.mark.asyncio
@@ -1154,6 +1579,10 @@ async def test_commands_are_synced_on_start(start: Start) -> None:
     assert set(options) == {"url", "text", "points", "quotes"}
     assert (options["points"]["min_value"], options["points"]["max_value"]) == (1, 8)
     assert {o["name"] for o in commands[("precis", 1)]["options"]} == {"settings", "help"}
+    # /precis is for those who manage the server, in servers only (the server may say otherwise)
+    assert int(commands[("precis", 1)]["default_member_permissions"]) == int(MANAGE_GUILD)
+    assert commands[("precis", 1)]["dm_permission"] is False
+    assert commands[("summarize", 1)]["default_member_permissions"] is None
 
 
 # -- the pieces ------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@
     │   ├── DomainNotAllowed          the channel's allowed/blocked domains exclude this link
     │   ├── ArticleExpired            a re-render asked for an article no longer cached
     │   ├── Cancelled                 shutting down: the work was stopped before it finished
+    │   ├── MissingPermission         the chat refused a step for want of a permission (``permission``)
     │   └── StoreError                the cache or database (SQLite, Redis) failed or is unreachable
     ├── BadInput                      the request itself is malformed (CLI exit 2)
     ├── StartupError                  ``precis`` cannot start: one line on stderr, and ``exit_code``
@@ -47,6 +48,7 @@ __all__ = [
     "FetchError",
     "FetchTimeout",
     "HTTPStatusError",
+    "MissingPermission",
     "ModelError",
     "NotAnArticle",
     "PrecisError",
@@ -197,6 +199,17 @@ class Cancelled(ServiceError):
         self, message: str = "I'm restarting, so I stopped working on that: please ask again in a minute."
     ) -> None:
         super().__init__(message)
+
+
+class MissingPermission(ServiceError):
+    """The chat platform refused a step (post, open a thread) for want of ``permission``, named as
+    the platform's settings name it ("Send Messages in Threads")."""
+
+    code = "missing_permission"
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"I'm missing the {permission} permission here: a server admin can grant it")
+        self.permission = permission
 
 
 class StoreError(ServiceError):

@@ -107,6 +107,9 @@ MAX_POINTS = 8
 LEASE_S = 60.0
 # How often a process waiting on another's lease looks for the result in the cache.
 LEASE_POLL_S = 0.05
+# A chat message is claimed for this long, and never released: Slack retries an event within
+# minutes, a gateway replays one within hours.
+CLAIM_TTL_S = 24 * 3600.0
 # Shutting down (SIGTERM), the same for every adapter, within 10 s in all: digests in flight get
 # SHUTDOWN_GRACE_S to be posted; then the model work left is stopped (``DigestService.drain``) and
 # its callers get DRAIN_ANSWER_S to say so; handlers still running after STOP_GRACE_S more are
@@ -831,6 +834,16 @@ class DigestService:
         raw = json.dumps(asdict(ref))
         for key in await self._posted_keys(requester, url):
             await self._store.put(key, raw, self._limits.cache_ttl_s)
+
+    # -- one reply per chat message --------------------------------------------------------------
+
+    async def claim_message(self, platform: str, channel: str, message_id: str) -> bool:
+        """True for the first caller, in any process on this store, to claim this chat message;
+        False for every later one (Slack's retries, a gateway replay, another process), which
+        then does nothing. Claimed for ``CLAIM_TTL_S``, never released."""
+        return (
+            await self._store.acquire(f"message:{platform}:{channel}:{message_id}", CLAIM_TTL_S) is not None
+        )
 
     async def drain(self, grace_s: float, *, answer_s: float = DRAIN_ANSWER_S) -> None:
         """Shutting down: take no new requests (``Busy``), give those in flight ``grace_s`` to

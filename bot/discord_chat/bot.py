@@ -1,22 +1,36 @@
 """The Discord client: events and commands in, ``DigestRequest`` to the service, threads out.
 
-Triggers (each becomes one or more ``DigestRequest`` for ``DigestService.summarize``):
+Triggers (each becomes up to ``MAX_LINKS`` ``DigestRequest``, one digest each):
 
-- a message with http(s) links in a channel set to ``auto`` (up to 3; ``<...>`` links skipped);
-- a message that mentions the bot, with links of its own or in the message it replies to;
+- a message with http(s) links in a channel set to ``auto`` (``<...>`` links, videos, social
+  posts, GIFs and pictures are passed over before any fetch: ``not_an_article``);
+- a message whose text mentions the bot (``<@bot>`` or its role; a reply's ping is not a mention),
+  with links of its own or in the message it replies to (its text or its embeds);
 - any message with links in a DM;
 - ``/summarize url|text [points] [quotes]`` and the message menu **Apps → Summarize**.
 
-Replies go in a thread: a new one on the user's message (auto, mention), on the bot's short
-"Summary of <title> for @user" message (slash command, menu), or the thread the request came
-from; in a DM, a plain reply. Under each digest, **Shorter**, **More points** and **Quotes**
-buttons re-render it from the cached article; their state lives in their ``custom_id``, so they
-keep working across restarts and processes.
+In explicit requests (a mention, a DM, a command) every form a person pastes is a link:
+``<https://...>``, a bare ``example.com/story``, a link in an embed, a link among a few words.
+
+Each message is claimed once in the shared store before any work (``claim_message``), so a gateway
+replay or a second process (shards split over processes, or overlapping) does nothing.
+
+Permissions are read before the work (``abilities``): the digest goes in a thread on the message
+(the thread it already has, if any), else as a reply (with ``reference`` only given Read Message
+History), as plain text without Embed Links; with no way to post, the message gets a ❌ reaction
+at most. A step Discord refuses anyway becomes ``MissingPermission``, naming the permission.
+
+Noise: in ``auto`` channels failures are silent (a ❌ reaction, the reason in the log) and no
+thread is opened before there is a digest to put in it; commands and the menu think privately,
+so their errors and notices reach only the person who asked, and the channel sees only digests.
+Under each digest, **Shorter**, **More points** and **Quotes** re-render it from the cached
+article (a button that would change nothing is left out); their state lives in their
+``custom_id``, so they keep working across restarts and processes.
 
 Errors: ``user_message`` is the one place an exception becomes what the user reads (a
-``PrecisError``'s own message; ``log.exception`` and an apology for anything else). Every path
-(messages, commands, buttons) goes through it, and the user always gets an answer, except in
-``auto`` mode for links that are simply not articles (a GIF, a video) or not allowed here.
+``PrecisError``'s own message; ``log.exception`` and an apology for anything else). Each request
+has a deadline (``request_deadline_s``, well inside the 15 minutes of an interaction's token):
+past it the person gets "took too long", never an endless "thinking…".
 """
 
 from __future__ import annotations
@@ -35,11 +49,21 @@ import discord
 from discord import app_commands
 
 from bot.config import Settings
+from bot.core.chat import (
+    MAX_LINKS,
+    bare_links,
+    is_link_request,
+    not_an_article,
+    request_deadline_s,
+    strip_trailing,
+    within,
+)
 from bot.core.errors import (
     BadInput,
     Busy,
     Cancelled,
     DomainNotAllowed,
+    MissingPermission,
     ModelError,
     NotAnArticle,
     PrecisError,
@@ -65,15 +89,19 @@ from bot.discord_chat.render import (
     help_payload,
     intro_payload,
     notice_payload,
+    notices_payload,
     settings_payload,
+    text_payload,
     thread_name,
 )
 
 __all__ = [
     "PLATFORM",
     "REQUIRED_PERMISSIONS",
+    "Abilities",
     "DigestButton",
     "PrecisBot",
+    "abilities",
     "bot_intents",
     "build_client",
     "digest_view",
@@ -88,13 +116,16 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-MAX_LINKS = 3  # links summarized per message: more is a link dump, not a request
 POINTS_MIN, POINTS_MAX = 1, MAX_POINTS
 POINTS_STEP = 2  # Shorter / More points change the number of key points by this much
 CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 WORKING_EMOJI = "\N{HOURGLASS WITH FLOWING SAND}"
+FAILED_EMOJI = "\N{CROSS MARK}"
+THREAD_EXISTS = 160004  # Discord's error code: "A thread has already been created for this message"
 AUTO_QUIET = (NotAnArticle, DomainNotAllowed)
-"""In ``auto`` channels these stay silent: a GIF or a video link is not a request for a digest."""
+"""In ``auto`` channels these leave no trace at all: a GIF or a video link is not a request."""
+DONE_TEXT = "Done: the summary is below, for everyone here."
+"""What the private "thinking…" of a command becomes when every link got its digest."""
 
 REQUIRED_PERMISSIONS = discord.Permissions(
     send_messages=True,
@@ -128,32 +159,41 @@ def invite_url(application_id: int) -> str:
 # -- the edge ---------------------------------------------------------------------------------
 
 _LINK_RE = re.compile(r"<?https?://[^\s<>|]+>?")
-_TRAILING = ".,;:!?'\"*_~"
 
 
-def find_links(content: str, limit: int = MAX_LINKS) -> list[str]:
+def find_links(content: str, limit: int | None = MAX_LINKS, *, explicit: bool = False) -> list[str]:
     """The http(s) links in a message, in order, without repeats, at most ``limit``.
 
-    A link in ``<...>`` is skipped (Discord's "don't embed this"); punctuation and markdown
-    glued to the end of a link (``.``, ``**``, an unbalanced ``)``) is not part of it.
+    Punctuation and markdown glued to the end of a link (``.``, ``**``, an unbalanced ``)``) is
+    not part of it. A link in ``<...>`` (Discord's "don't embed this") is skipped unless the
+    request is ``explicit`` (a mention, a DM, a command), which also takes a bare
+    ``example.com/story``.
     """
-    links: list[str] = []
+    found: list[tuple[int, str]] = []
     for m in _LINK_RE.finditer(content):
         raw = m.group()
-        if raw.startswith("<") and raw.endswith(">"):
+        if raw.startswith("<") and raw.endswith(">") and not explicit:
             continue
-        url = raw.strip("<>")
-        while url and (
-            url[-1] in _TRAILING
-            or (url[-1] == ")" and url.count(")") > url.count("("))
-            or (url[-1] == "]" and url.count("]") > url.count("["))
-        ):
-            url = url[:-1]
+        found.append((m.start(), strip_trailing(raw.removeprefix("<").removesuffix(">"))))
+    if explicit:
+        found += bare_links(_LINK_RE.sub(lambda m: " " * len(m.group()), content))
+    links: list[str] = []
+    for _, url in sorted(found):
         if host_of(url) and url not in links:
             links.append(url)
-        if len(links) == limit:
-            break
-    return links
+    return links[:limit]
+
+
+def message_links(message: discord.Message, limit: int = MAX_LINKS) -> list[str]:
+    """What an explicit request on ``message`` asks for: the links in its text, then those of its
+    embeds (a feed bot's post: the embed's own link, its description, its fields)."""
+    links = find_links(message.content, limit, explicit=True)
+    for embed in message.embeds:
+        texts = [embed.url or "", embed.description or "", *(f.value or "" for f in embed.fields)]
+        for url in find_links(" ".join(texts), limit, explicit=True):
+            if url not in links:
+                links.append(url)
+    return links[:limit]
 
 
 def is_ignored_author(message: discord.Message, self_id: int | None) -> bool:
@@ -176,6 +216,9 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, ModelError):  # its message names a server or a model: for the log only
         log.error("summarizer failed: %s", exc)
         return "The summarizer is not available right now; the people running me have been told."
+    if isinstance(exc, MissingPermission):
+        log.warning("missing a Discord permission: %s", exc.permission)
+        return exc.message
     if isinstance(exc, PrecisError):
         return exc.message
     if isinstance(exc, app_commands.MissingPermissions):
@@ -184,9 +227,71 @@ def user_message(exc: BaseException) -> str:
         return "That command can't be used like this here."
     if isinstance(exc, discord.Forbidden):
         log.warning("missing a Discord permission: %s", exc)
-        return "I'm missing a permission here (send messages, threads, embed links or read history)."
+        return "Discord refused me a permission here: a server admin can check my role."
     log.exception("unexpected error", exc_info=exc)
     return "Something went wrong on my side; it has been logged."
+
+
+# -- what the bot may do in a channel ---------------------------------------------------------
+
+PERMISSION_NAMES = {
+    "send_messages": "Send Messages",
+    "send_messages_in_threads": "Send Messages in Threads",
+    "create_public_threads": "Create Public Threads",
+    "embed_links": "Embed Links",
+    "read_message_history": "Read Message History",
+    "add_reactions": "Add Reactions",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Abilities:
+    """What the bot may do in one channel, read from its permissions before any work."""
+
+    send: bool
+    """Post in the channel itself (a reply, a notice); in a thread, post in that thread."""
+    thread: bool
+    """Open a thread on a message and post in it."""
+    embed: bool
+    """Embeds (else the digest is plain text)."""
+    history: bool
+    """Reply with a ``reference`` to the message (Discord refuses one without Read Message History)."""
+    react: bool
+    """Put ⏳ and ❌ on the message."""
+
+    @property
+    def answer(self) -> bool:
+        return self.send or self.thread
+
+
+EVERYTHING = Abilities(send=True, thread=False, embed=True, history=True, react=True)
+"""In a DM (and wherever permissions cannot be read): no threads, everything else."""
+
+
+def abilities(channel: object, me: discord.Member | None) -> Abilities:
+    """What ``me`` may do in ``channel``."""
+    if me is None or not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        return EVERYTHING
+    perms = channel.permissions_for(me)
+    react = perms.add_reactions and perms.read_message_history
+    if isinstance(channel, discord.Thread):
+        send = perms.send_messages_in_threads and not (channel.locked or channel.archived)
+        return Abilities(send, False, perms.embed_links, perms.read_message_history, react)
+    thread = (
+        isinstance(channel, discord.TextChannel)
+        and perms.create_public_threads
+        and perms.send_messages_in_threads
+    )
+    return Abilities(perms.send_messages, thread, perms.embed_links, perms.read_message_history, react)
+
+
+def _interaction_abilities(interaction: discord.Interaction) -> Abilities:
+    """For a command's digests: the app's permissions in the channel (its followups need none)."""
+    if interaction.guild is None:
+        return EVERYTHING
+    perms = interaction.app_permissions
+    thread = perms.create_public_threads and perms.send_messages_in_threads
+    return Abilities(True, thread, perms.embed_links, perms.read_message_history, False)
 
 
 # -- buttons ----------------------------------------------------------------------------------
@@ -211,13 +316,11 @@ class DigestButton(
         label = _LABELS[action]
         if action == "q":
             label = "Hide quotes" if quotes else "Quotes"
-        disabled = (action == "s" and points <= POINTS_MIN) or (action == "m" and points >= POINTS_MAX)
         super().__init__(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"pr:{action}:{points}:{int(quotes)}:{owner}:{key}",
-                disabled=disabled,
             )
         )
 
@@ -247,13 +350,30 @@ class DigestButton(
             await client.press(interaction, self)
 
 
-def digest_view(article_key: str, *, owner: int, points: int, quotes: bool) -> discord.ui.View | None:
-    """The buttons under a digest, or None when the key does not fit a ``custom_id``."""
+def digest_view(
+    article_key: str,
+    *,
+    owner: int,
+    points: int,
+    quotes: bool,
+    asked: int | None = None,
+    has_quotes: bool = True,
+) -> discord.ui.View | None:
+    """The buttons under a digest showing ``points`` key points, each only where a press changes
+    something: Shorter above one point; More points below the maximum, and not when the article
+    gave fewer than the ``asked`` number (it has no more); Hide quotes only when quotes are shown
+    (``has_quotes``). None when no button is left, or the key does not fit a ``custom_id``."""
     points = min(POINTS_MAX, max(POINTS_MIN, points))
-    buttons = [
-        DigestButton(action, points=points, quotes=quotes, owner=owner, key=article_key)
-        for action in ("s", "m", "q")
-    ]
+    actions: list[Action] = []
+    if points > POINTS_MIN:
+        actions.append("s")
+    if points < POINTS_MAX and (asked is None or points >= asked):
+        actions.append("m")
+    if not quotes or has_quotes:
+        actions.append("q")
+    buttons = [DigestButton(a, points=points, quotes=quotes, owner=owner, key=article_key) for a in actions]
+    if not buttons:
+        return None
     if any(len(b.custom_id) > CUSTOM_ID_MAX for b in buttons):
         log.warning("article key %r is too long for a button's custom_id: no buttons", article_key)
         return None
@@ -331,6 +451,8 @@ class PrecisBot(discord.AutoShardedClient):
         self.settings = settings
         self.service = service
         self.sync_commands = sync_commands
+        self.deadline_s = request_deadline_s(settings)
+        """How long one request may take before its person is told it took too long."""
         self._handling: set[asyncio.Task[Any]] = set()
         self.tree = PrecisTree(self)
         self._add_commands()
@@ -343,9 +465,11 @@ class PrecisBot(discord.AutoShardedClient):
     async def on_ready(self) -> None:
         if self.application_id is not None:
             log.info(
-                "ready as %s in %d guilds; invite: %s",
+                "ready as %s in %d guilds (shards %s of %s); invite: %s",
                 self.user,
                 len(self.guilds),
+                ",".join(map(str, self.shard_ids or [])) or "all",
+                self.shard_count,
                 invite_url(self.application_id),
             )
 
@@ -379,75 +503,105 @@ class PrecisBot(discord.AutoShardedClient):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
+        explicit = message.guild is None or self._mentions_me(message)
         try:
             with self._tracked():
-                await self._on_message(message)
+                await self._on_message(message, explicit)
         except asyncio.CancelledError:  # shutdown: say so, briefly, and stop
-            await _say_stopped(message.reply)
+            if explicit:
+                await _say_stopped(self._reply_sender(message, self._abilities(message)))
             raise
         except Exception as exc:
             text = user_message(exc)
+            if not explicit:  # nobody asked: the log has it
+                log.info("auto mode: message %s failed: %s", message.id, text)
+                await self._react(message, FAILED_EMOJI, self._abilities(message))
+                return
             try:
-                await message.reply(**_send_kwargs(notice_payload(text), None))
+                await self._reply_sender(message, self._abilities(message))(notice_payload(text), None)
             except discord.HTTPException:
                 log.exception("could not tell the user about an error")
 
     def _mentions_me(self, message: discord.Message) -> bool:
+        """A mention written in the text: a reply's ping (the replied-to author in ``mentions``)
+        is not a request."""
         assert self.user is not None
-        if any(u.id == self.user.id for u in message.mentions):
+        if self.user.id in message.raw_mentions:
             return True
         role = message.guild.self_role if message.guild else None
-        return role is not None and role in message.role_mentions
+        return role is not None and role.id in message.raw_role_mentions
 
-    async def _on_message(self, message: discord.Message) -> None:
+    def _abilities(self, message: discord.Message) -> Abilities:
+        return abilities(message.channel, message.guild.me if message.guild else None)
+
+    async def _on_message(self, message: discord.Message, explicit: bool) -> None:
         guild = message.guild
-        explicit = guild is None or self._mentions_me(message)
-        links = find_links(message.content)
-        if not explicit and not links:
-            return
+        links = find_links(message.content, limit=None, explicit=explicit)
+        if not explicit:
+            passed = [u for u in links if not_an_article(u)]
+            if passed:
+                log.info("auto mode: passing over %d link(s) that are not articles", len(passed))
+            links = [u for u in links if u not in passed]
+            if not links:
+                return
+        links = links[:MAX_LINKS]
         home = _home_channel_id(message.channel, message.channel.id)
         workspace = str(guild.id) if guild else None
         channel_settings = await self.service.get_settings(PLATFORM, workspace, str(home))
         if not explicit and channel_settings.trigger != "auto":
             return
+        if not await self.service.claim_message(PLATFORM, str(message.channel.id), str(message.id)):
+            log.info("message %s is already taken (a replay, or another process)", message.id)
+            return
+        can = self._abilities(message)
+        if not can.answer:
+            in_thread = isinstance(message.channel, discord.Thread)
+            need = "Send Messages in Threads" if in_thread else "Send Messages (and Create Public Threads)"
+            log.warning("cannot answer in channel %s: missing %s", message.channel.id, need)
+            await self._react(message, FAILED_EMOJI, can)
+            return
         if explicit and not links:
-            links = find_links(await self._referenced_content(message))
+            replied = await self._replied_to(message)
+            links = message_links(replied) if replied is not None else []
         if not links:
-            await message.reply(
-                **_send_kwargs(
-                    notice_payload(
-                        "Send me a link (or reply to a message with one and mention me), or use /summarize."
-                    ),
-                    None,
-                )
+            await self._reply_sender(message, can)(
+                notice_payload(
+                    "Send me a link (or reply to a message with one and mention me), or use /summarize."
+                ),
+                None,
             )
             return
         requester = Requester(PLATFORM, workspace, str(home), str(message.author.id))
         requests = [DigestRequest(Source.from_url(u), requester) for u in links]
-        async with self._working(message):
+        async with self._working(message, can):
             outcomes = await self._attempt_all(requests, channel_settings, quiet=not explicit)
-            await self._reply_to_message(message, outcomes, channel_settings)
+            await self._reply_to_message(message, outcomes, channel_settings, can, explicit=explicit)
 
-    async def _referenced_content(self, message: discord.Message) -> str:
+    async def _replied_to(self, message: discord.Message) -> discord.Message | None:
         ref = message.reference
         if ref is None or ref.message_id is None:
-            return ""
+            return None
         if isinstance(ref.resolved, discord.Message):
-            return ref.resolved.content
+            return ref.resolved
         try:
-            return (await message.channel.fetch_message(ref.message_id)).content
+            return await message.channel.fetch_message(ref.message_id)
         except discord.HTTPException:
-            return ""
+            return None
+
+    async def _react(self, message: discord.Message, emoji: str, can: Abilities) -> bool:
+        if not can.react:
+            return False
+        try:
+            await message.add_reaction(emoji)
+        except discord.HTTPException as exc:  # refused after all: the reply still comes
+            log.debug("no %s reaction: %s", emoji, exc)
+            return False
+        return True
 
     @asynccontextmanager
-    async def _working(self, message: discord.Message) -> AsyncIterator[None]:
+    async def _working(self, message: discord.Message, can: Abilities) -> AsyncIterator[None]:
         """A reaction while the digest is made, taken back once the reply is there."""
-        try:
-            await message.add_reaction(WORKING_EMOJI)
-            reacted = True
-        except discord.HTTPException as exc:  # no Add Reactions here: the reply still comes
-            log.debug("no progress reaction: %s", exc)
-            reacted = False
+        reacted = await self._react(message, WORKING_EMOJI, can)
         try:
             yield
         finally:
@@ -459,32 +613,80 @@ class PrecisBot(discord.AutoShardedClient):
                     log.debug("could not take the progress reaction back: %s", exc)
 
     async def _reply_to_message(
-        self, message: discord.Message, outcomes: Sequence[_Outcome], channel_settings: ChannelSettings
+        self,
+        message: discord.Message,
+        outcomes: Sequence[_Outcome],
+        channel_settings: ChannelSettings,
+        can: Abilities,
+        *,
+        explicit: bool,
     ) -> None:
         shown = [o for o in outcomes if o.kind != "quiet"]
+        if not explicit:  # nobody asked: failures go to the log, and at most a ❌ on the message
+            failed = [o for o in shown if o.kind == "error"]
+            for o in failed:
+                log.info("auto mode: no digest of a link to %s: %s", host_of(o.url or ""), o.notice)
+            shown = [o for o in shown if o.kind != "error"]
+            if failed and not shown:
+                await self._react(message, FAILED_EMOJI, can)
         if not shown:
             return
         channel = message.channel
-        send: Send
+        send: Send | None = None
         if isinstance(channel, discord.Thread):
-            send = self._sender(channel)
-        elif message.guild is None or not isinstance(channel, discord.TextChannel):
-            send = self._sender(channel, reference=message)
-        elif all(o.kind == "posted" for o in shown):
-            send = self._sender(channel, reference=message)
-        else:
-            try:
-                thread = await message.create_thread(name=self._thread_name(shown))
-                send = self._sender(thread)
-            except discord.HTTPException as exc:
-                log.warning("could not open a thread on message %s: %s", message.id, exc)
-                send = self._sender(channel, reference=message)
-        await self._post(shown, send, owner=message.author.id, channel_settings=channel_settings)
+            send = self._sender(channel, need="Send Messages in Threads")
+        elif any(o.result is not None for o in shown) and can.thread:
+            thread = await self._thread_on(message, self._thread_name(shown))
+            if thread is not None:
+                send = self._sender(thread, need="Send Messages in Threads")
+        if send is None:
+            if not can.send:
+                log.warning("cannot answer in channel %s: missing Send Messages", channel.id)
+                await self._react(message, FAILED_EMOJI, can)
+                return
+            send = self._reply_sender(message, can)
+        await self._post(shown, send, owner=message.author.id, channel_settings=channel_settings, can=can)
+
+    async def _thread_on(self, message: discord.Message, name: str) -> discord.abc.Messageable | None:
+        """The thread on ``message``: the one it already has (160004 when Discord knows of one this
+        process does not: its id is the message's), else a new one; None if Discord refuses."""
+        if message.thread is not None:
+            return message.thread
+        try:
+            return await message.create_thread(name=name)
+        except discord.HTTPException as exc:
+            if exc.code == THREAD_EXISTS:
+                guild_id = message.guild.id if message.guild else None
+                return self.get_partial_messageable(
+                    message.id, guild_id=guild_id, type=discord.ChannelType.public_thread
+                )
+            log.warning("could not open a thread on message %s: %s", message.id, exc)
+            return None
 
     @staticmethod
-    def _sender(channel: discord.abc.Messageable, reference: discord.Message | None = None) -> Send:
+    def _sender(channel: discord.abc.Messageable, *, need: str = "Send Messages") -> Send:
+        """Posts in ``channel``; Discord's 403 becomes ``MissingPermission(need)``."""
+
         async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
-            return await channel.send(**_send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
+            try:
+                return await channel.send(**_send_kwargs(payload, view))
+            except discord.Forbidden as exc:
+                raise MissingPermission(need) from exc
+
+        return send
+
+    @staticmethod
+    def _reply_sender(message: discord.Message, can: Abilities) -> Send:
+        """Replies to ``message`` in its channel: with a ``reference`` only given Read Message
+        History (Discord refuses a reply without it)."""
+        reference = message if can.history else None
+        need = "Send Messages in Threads" if isinstance(message.channel, discord.Thread) else "Send Messages"
+
+        async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
+            try:
+                return await message.channel.send(**_send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
+            except discord.Forbidden as exc:
+                raise MissingPermission(need) from exc
 
         return send
 
@@ -515,7 +717,8 @@ class PrecisBot(discord.AutoShardedClient):
                 if posted is not None:
                     link = self._permalink(posted, request.requester)
                     return _Outcome(request, "posted", notice=f"Already summarized here: {link}")
-            return _Outcome(request, "digest", result=await self.service.summarize(request, channel_settings))
+            result = await within(self.deadline_s, self.service.summarize(request, channel_settings))
+            return _Outcome(request, "digest", result=result)
         except Exception as exc:
             if quiet and isinstance(exc, AUTO_QUIET):
                 log.info("auto mode: passing over a link to %s (%s)", host_of(url or ""), exc.code)
@@ -533,24 +736,46 @@ class PrecisBot(discord.AutoShardedClient):
             f"{ref.thread_id or requester.channel}/{ref.message_id}"
         )
 
-    def _shown_quotes(self, result: ServiceResult, quotes_on: bool) -> list[Quote]:
-        return list(result.digest.shown_quotes) if quotes_on else []
+    @staticmethod
+    def _rendered(
+        result: ServiceResult, *, owner: int, asked: int, quotes_on: bool, embed: bool = True
+    ) -> tuple[dict[str, Any], discord.ui.View | None]:
+        """A digest's payload (an embed, or plain text without Embed Links) and its buttons."""
+        digest = result.digest
+        shown: list[Quote] = list(digest.shown_quotes) if quotes_on else []
+        payload = digest_payloads(digest, shown)[0] if embed else text_payload(digest, shown)
+        view = digest_view(
+            result.article_key,
+            owner=owner,
+            points=len(digest.key_points),
+            quotes=quotes_on,
+            asked=asked,
+            has_quotes=bool(shown),
+        )
+        return payload, view
 
     async def _post(
-        self, outcomes: Sequence[_Outcome], send: Send, *, owner: int, channel_settings: ChannelSettings
+        self,
+        outcomes: Sequence[_Outcome],
+        send: Send,
+        *,
+        owner: int,
+        channel_settings: ChannelSettings,
+        can: Abilities = EVERYTHING,
     ) -> None:
         for o in outcomes:
             if o.result is None:
                 await send(notice_payload(o.notice), None)
                 continue
             quotes_on = o.request.quotes if o.request.quotes is not None else channel_settings.quotes
-            payload = digest_payloads(o.result.digest, self._shown_quotes(o.result, quotes_on))[0]
-            view = digest_view(
-                o.result.article_key, owner=owner, points=len(o.result.digest.key_points), quotes=quotes_on
+            asked = o.request.points if o.request.points is not None else channel_settings.points
+            payload, view = self._rendered(
+                o.result, owner=owner, asked=asked, quotes_on=quotes_on, embed=can.embed
             )
             sent = await send(payload, view)
             if o.url is not None:
-                thread_id = str(sent.channel.id) if isinstance(sent.channel, discord.Thread) else None
+                in_thread = isinstance(sent.channel, discord.Thread | discord.PartialMessageable)
+                thread_id = str(sent.channel.id) if in_thread else None
                 ref = PostedRef(str(sent.id), thread_id, sent.jump_url)
                 try:
                     await self.service.record_posted(o.request.requester, o.url, ref)
@@ -575,12 +800,12 @@ class PrecisBot(discord.AutoShardedClient):
         points: int | None = None,
         quotes: bool | None = None,
     ) -> None:
-        """Slash command and message menu: defer at once, then answer once (then the thread)."""
+        """Slash command and message menu: think privately at once, then answer once (then the thread)."""
         try:
             with self._tracked():
                 await self._summarize_interaction(interaction, sources, points=points, quotes=quotes)
         except asyncio.CancelledError:  # shutdown: the "thinking…" becomes a clear answer
-            await _say_stopped(interaction.followup.send)
+            await _say_stopped(lambda payload, view: interaction.followup.send(**_send_kwargs(payload, view)))
             raise
 
     async def _summarize_interaction(
@@ -591,29 +816,44 @@ class PrecisBot(discord.AutoShardedClient):
         points: int | None,
         quotes: bool | None,
     ) -> None:
-        await interaction.response.defer(thinking=True)
+        # Private: what goes wrong is for the person who asked, and the first answer after a defer
+        # keeps the defer's visibility. The digests go public once that answer is given.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         requester = self._requester(interaction)
         channel_settings = await self.service.get_settings(PLATFORM, requester.workspace, requester.channel)
         requests = [DigestRequest(s, requester, points=points, quotes=quotes) for s in sources]
         outcomes = await self._attempt_all(requests, channel_settings, quiet=False)
+        digests = [o for o in outcomes if o.result is not None]
+        notices = [o.notice for o in outcomes if o.result is None]
+        private = notices_payload(notices or [DONE_TEXT])
+        await interaction.edit_original_response(**_send_kwargs(private, None))
+        if not digests:
+            return
 
         async def followup(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
             return await interaction.followup.send(**_send_kwargs(payload, view), wait=True)
 
         channel = interaction.channel
-        first = next((o for o in outcomes if o.result is not None), None)
+        can = _interaction_abilities(interaction)
         send: Send = followup
-        if first is not None and interaction.guild is not None and isinstance(channel, discord.TextChannel):
-            assert first.result is not None
-            title = first.result.digest.article.meta.title
-            intro = intro_payload(title, interaction.user.id, more=len(outcomes) - 1)
+        embed = True
+        if interaction.guild is not None and isinstance(channel, discord.TextChannel) and can.thread:
+            first = digests[0].result
+            assert first is not None
+            intro = intro_payload(first.digest.article.meta.title, interaction.user.id, more=len(digests) - 1)
             top = await followup(intro, None)
             try:
-                thread = await channel.create_thread(name=self._thread_name(outcomes), message=top)
-                send = self._sender(thread)
+                thread = await channel.create_thread(name=self._thread_name(digests), message=top)
+                send, embed = self._sender(thread, need="Send Messages in Threads"), can.embed
             except discord.HTTPException as exc:
                 log.warning("could not open a thread on message %s: %s", top.id, exc)
-        await self._post(outcomes, send, owner=interaction.user.id, channel_settings=channel_settings)
+        await self._post(
+            digests,
+            send,
+            owner=interaction.user.id,
+            channel_settings=channel_settings,
+            can=Abilities(True, False, embed, True, False),
+        )
 
     async def press(self, interaction: discord.Interaction, button: DigestButton) -> None:
         """Shorter / More points / Quotes: re-render from the cached article, edit in place."""
@@ -632,19 +872,23 @@ class PrecisBot(discord.AutoShardedClient):
                 return
             await interaction.response.defer()
             points, quotes = button.target()
-            result = await self.service.rerender(
-                button.key, self._requester(interaction), points=points, quotes=quotes
+            result = await within(
+                self.deadline_s,
+                self.service.rerender(button.key, self._requester(interaction), points=points, quotes=quotes),
             )
-            payload = digest_payloads(result.digest, self._shown_quotes(result, quotes))[0]
-            view = digest_view(result.article_key, owner=button.owner, points=points, quotes=quotes)
+            embed = interaction.message is None or bool(interaction.message.embeds)
+            payload, view = self._rendered(
+                result, owner=button.owner, asked=points, quotes_on=quotes, embed=embed
+            )
             kwargs = _send_kwargs(payload, view)
             kwargs.setdefault("view", None)
+            kwargs.setdefault("embeds", [])
             await interaction.edit_original_response(**kwargs)
         except Exception as exc:
             await self.answer_error(interaction, exc)
 
     async def answer_error(self, interaction: discord.Interaction, error: BaseException) -> None:
-        """Every interaction error ends here: the user always gets an answer."""
+        """Every interaction error ends here: the user always gets an answer, only them."""
         payload = notice_payload(user_message(error))
         try:
             if interaction.response.is_done():
@@ -654,12 +898,23 @@ class PrecisBot(discord.AutoShardedClient):
         except discord.HTTPException:
             log.exception("could not tell the user about an error")
 
+    def _url_sources(self, value: str) -> list[Source]:
+        """``/summarize url:``: the links in what was pasted (``<...>``, a bare domain, a link among
+        words), or the value itself as an address."""
+        links = find_links(value, explicit=True)
+        if not links:
+            bare = value.strip()
+            if not bare or re.search(r"\s", bare) or host_of("https://" + bare) is None:
+                raise BadInput("That doesn't look like a link: paste the article's address.")
+            links = [bare if re.match(r"(?i)https?://", bare) else "https://" + bare]
+        return [Source.from_url(u) for u in links]
+
     def _add_commands(self) -> None:
         tree = self.tree
 
         @tree.command(name="summarize", description="Summarize an article (a link) or some text")
         @app_commands.describe(
-            url="The article's address",
+            url="The article's address (up to 3 links)",
             text="Text to summarize instead of a link",
             points="How many key points (1-8)",
             quotes="Show notable quotes",
@@ -671,20 +926,25 @@ class PrecisBot(discord.AutoShardedClient):
             points: app_commands.Range[int, 1, 8] | None = None,
             quotes: bool | None = None,
         ) -> None:
-            if bool(url and url.strip()) == bool(text and text.strip()):
+            has_url, has_text = bool(url and url.strip()), bool(text and text.strip())
+            if not has_url and not has_text:  # /precis help is for server managers: this is everyone's
+                await interaction.response.send_message(**_send_kwargs(help_payload(), None), ephemeral=True)
+                return
+            if has_url and has_text:
                 raise BadInput("Give me either a url or some text (one of the two).")
-            if url:
-                url = url.strip()
-                if not re.match(r"(?i)https?://", url):
-                    url = "https://" + url
-                source = Source.from_url(url)
+            if has_url:
+                sources = self._url_sources(url or "")
             else:
-                source = Source.from_text(text or "")
-            await self.summarize_interaction(interaction, [source], points=points, quotes=quotes)
+                links = find_links(text or "", explicit=True)
+                if is_link_request(text or "", links):
+                    sources = [Source.from_url(u) for u in links]
+                else:
+                    sources = [Source.from_text(text or "")]
+            await self.summarize_interaction(interaction, sources, points=points, quotes=quotes)
 
         @tree.context_menu(name="Summarize")
         async def summarize_message(interaction: discord.Interaction, message: discord.Message) -> None:
-            links = find_links(message.content)
+            links = message_links(message)
             if links:
                 sources = [Source.from_url(u) for u in links]
             elif message.content.strip():
@@ -693,7 +953,12 @@ class PrecisBot(discord.AutoShardedClient):
                 raise BadInput("That message has no link or text to summarize.")
             await self.summarize_interaction(interaction, sources)
 
-        group = app_commands.Group(name="precis", description="precis settings and help")
+        group = app_commands.Group(
+            name="precis",
+            description="precis settings and help (Manage Server)",
+            guild_only=True,
+            default_permissions=discord.Permissions(manage_guild=True),
+        )
 
         @group.command(name="settings", description="View or change precis in this channel (Manage Server)")
         @app_commands.describe(
@@ -768,12 +1033,10 @@ def build_client(
     )
 
 
-async def _say_stopped(send: Callable[..., Awaitable[Any]]) -> None:
+async def _say_stopped(send: Callable[[dict[str, Any], None], Awaitable[Any]]) -> None:
     """Tell the person whose request shutdown cancelled, within ``TELL_TIMEOUT_S``, or give up."""
     with contextlib.suppress(Exception, asyncio.CancelledError):
-        await asyncio.wait_for(
-            send(**_send_kwargs(notice_payload(Cancelled().message), None)), TELL_TIMEOUT_S
-        )
+        await asyncio.wait_for(send(notice_payload(Cancelled().message), None), TELL_TIMEOUT_S)
 
 
 async def shut_down(client: PrecisBot, service: DigestService, grace_s: float = SHUTDOWN_GRACE_S) -> None:

@@ -51,7 +51,9 @@ __all__ = [
     "help_payload",
     "intro_payload",
     "notice_payload",
+    "notices_payload",
     "settings_payload",
+    "text_payload",
     "thread_name",
 ]
 
@@ -223,6 +225,28 @@ def digest_payloads(
     return [intro_payload(digest.article.meta.title, requested_by), reply]
 
 
+def text_payload(digest: Digest, quotes: Sequence[Quote]) -> dict[str, Any]:
+    """The digest as plain ``content``, for a channel where the bot may not embed links: the title
+    in bold and the article's address in ``<...>`` (no preview), then what the embed shows, whole
+    items dropped from the end (quotes first) to fit one message."""
+    title = escape(_shorten(digest.article.meta.title or "Summary", EMBED_TITLE_MAX))
+    url = _article_url(digest)
+    head = f"**{title}**" + (f"\n<{url}>" if url and not re.search(r"[\s<>]", url) else "")
+    shown = [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
+    items = _items(digest, [p.text for p in digest.key_points], shown, CONTENT_MAX - len(head) - 1)
+    texts = [i.text for i in items]
+    fixed = sum(not i.droppable for i in items)
+    dropped = len(digest.key_points) + len(quotes) - (len(items) - fixed)
+    while True:
+        note = [f"\n*{dropped} more not shown: too long for one Discord message*"] if dropped else []
+        content = "\n".join([head, *texts, *note])
+        if len(content) <= CONTENT_MAX or len(texts) <= fixed:
+            break
+        texts.pop()
+        dropped += 1
+    return {"content": content[:CONTENT_MAX], "allowed_mentions": ALLOWED_MENTIONS}
+
+
 def intro_payload(title: str | None, user_id: int, more: int = 0) -> dict:
     """ "Summary of **<title>** for <@user>": the mention renders as a name and pings no one."""
     shown = escape(_shorten(title, INTRO_TITLE_MAX)) if title and title.strip() else "your text"
@@ -234,6 +258,12 @@ def intro_payload(title: str | None, user_id: int, more: int = 0) -> dict:
 def notice_payload(text: str) -> dict:
     """A one-line message (an error, a pointer to an earlier thread), escaped and mention-free."""
     return {"content": escape(text)[:CONTENT_MAX], "allowed_mentions": ALLOWED_MENTIONS}
+
+
+def notices_payload(lines: Sequence[str]) -> dict:
+    """Several notices in one message, one line each."""
+    content = "\n".join(escape(line) for line in lines)[:CONTENT_MAX]
+    return {"content": content, "allowed_mentions": ALLOWED_MENTIONS}
 
 
 def settings_payload(settings: ChannelSettings, channel_id: int) -> dict:
