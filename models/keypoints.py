@@ -95,6 +95,7 @@ _DEPENDENT_START = re.compile(
            pensioner|family|department|political\s+counsel(?:l)?or)\b
       | (?:Both|Another|Others|Neither|Either)\b
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
+      | Among\s+(?:them|those|these|others)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
            (?:year|month|week|day|time|period|season|case|moment)\b
       | (?:That|The\s+same|The\s+following|The\s+previous|Later\s+that|Earlier\s+that)\s+
@@ -110,6 +111,7 @@ _BOILERPLATE = re.compile(
     r"\(photo\b|\(picture\b|\(image\b|watch:|video:|listen:|share this|share on|download the app|"
     r"this article (?:was|is) (?:originally|first)|click to|tap to|scroll (?:down|to)|"
     r"terms of (?:use|service)|privacy policy|cookie|more on this (?:and other )?stor|"
+    r"\bsubscription\b|^get\b.{0,60}\bdelivered\b|"
     r"\bpictured\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
     # a date or time line: "November 20, 2019 - 11:28 AMT"
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b|^\d{1,2}:\d{2}\b|"

@@ -71,7 +71,13 @@ _VERB_NEXT = re.compile(
     r"said|says|told|tells|also|then)\b|[a-z]{2,}(?:ed|es)\b"
 )
 # A kept part ending on a pronoun: what it stands for was in the part cut away.
-_POINTS_ON = re.compile(r"\b(?:them|these|those|him|her)\W*$", re.I)
+_POINTS_ON = re.compile(
+    r"\b(?:them|these|those|him|her"
+    # ...or on an adverb that went with the clause cut away: "... hub for defences precisely | because"
+    r"|precisely|largely|mainly|partly|partially|only|simply|mostly|particularly|especially|just|even|"
+    r"exactly|primarily|chiefly)\W*$",
+    re.I,
+)
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
 _CLOSE_MARKS = "”’»"

@@ -256,6 +256,20 @@ def test_the_x_with_no_x_named_points_back(sentence: str) -> None:
     assert depends_on_context(sentence)
 
 
+def test_subscription_lines_and_among_them_openings_are_not_points() -> None:
+    assert is_boilerplate("Get Motor Cycle Monthly delivered to your door every month from just £3.")
+    assert depends_on_context("Among them were two former ministers and a retired judge.")
+
+
+def test_a_shortened_sentence_does_not_end_on_an_adverb_of_the_clause_cut_away() -> None:
+    text = (
+        "It is becoming clear that tuft cells are an important hub for the defences of the body "
+        "precisely because they sense the parasites that the immune system must fight off."
+    )
+    pieces = shorten(text, (0, len(text)), 20, loose=True)
+    assert pieces is None or not "".join(text[a:b] for a, b in pieces).endswith("precisely.")
+
+
 # -- quotes --------------------------------------------------------------------------------------
 
 
