@@ -90,9 +90,8 @@ _DEPENDENT_START = re.compile(
       | The\s+(?:latter|former|same|move|decision|incident|announcement|comments?|remarks?|statement|
            report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect|agreement|deal|
            officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper|
-           source|sources|company|firm|organi[sz]ation|group|agency|promotion|study|singer|star|actor|
-           actress|politician|minister|official|officials|adviser|advisor|aide|teenager|youngster|
-           pensioner|family|department|political\s+counsel(?:l)?or)\b
+           source|sources|company|firm|organi[sz]ation|group|agency|promotion|study|official|officials|
+           family|department|political\s+counsel(?:l)?or)\b
       | (?:Both|Another|Others|Neither|Either)\b
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
       | Among\s+(?:them|those|these|others)\b
@@ -103,6 +102,22 @@ _DEPENDENT_START = re.compile(
     )""",
     re.VERBOSE,
 )
+# "The 76-year-old", "The biologist and entrepreneur", "The former striker": a person the sentence
+# does not name, so one named in a sentence before it.
+_PERSON_NOUNS = (
+    "singer|actor|actress|player|striker|midfielder|defender|goalkeeper|manager|coach|driver|rider|"
+    "boxer|golfer|author|writer|novelist|poet|artist|painter|musician|rapper|comedian|presenter|"
+    "broadcaster|journalist|reporter|photographer|director|producer|designer|architect|engineer|"
+    "scientist|biologist|physicist|chemist|researcher|professor|teacher|doctor|surgeon|nurse|lawyer|"
+    "solicitor|barrister|detective|victim|suspect|defendant|prisoner|teenager|pensioner|widow|"
+    "businessman|businesswoman|entrepreneur|billionaire|millionaire|chef|farmer|pilot|soldier|veteran|"
+    "politician|senator|candidate|campaigner|activist|protester|founder|owner|star|youngster|"
+    "grandmother|grandfather|mum|dad|boss|chief|winner|minister|adviser|advisor|aide"
+)
+_UNNAMED_PERSON = re.compile(
+    rf"The\s+(?:\d+-year-old\b|(?:[a-z-]+\s+){{0,2}}(?:{_PERSON_NOUNS})\b(?!\s+of\b))"
+)
+_NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")  # a name: two capitalised words in a row
 # Lines a page carries around an article: captions, credits, share and newsletter prompts.
 _BOILERPLATE = re.compile(
     r"(?i)(?:^|\b)(?:read more|read also|also read|also on\s|click here|sign up|subscribe\b|newsletter|"
@@ -206,6 +221,8 @@ def depends_on_context(sentence: str) -> bool:
     """True when ``sentence`` opens on something only the sentence before explains: a pronoun
     ("He also..."), "that year", a connective ("But...", "However,"), or a lower-case word."""
     stripped = sentence.lstrip(_QUOTE_MARKS + "(— –-").lstrip()
+    if _UNNAMED_PERSON.match(stripped) and not _NAMED.search(stripped, 4):
+        return True  # "The 76-year-old, who ...", "The biologist and entrepreneur ...": named before
     return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower()
 
 

@@ -270,6 +270,20 @@ def test_a_shortened_sentence_does_not_end_on_an_adverb_of_the_clause_cut_away()
     assert pieces is None or not "".join(text[a:b] for a, b in pieces).endswith("precisely.")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "dependent"),
+    [
+        ("The 76-year-old, who was shortlisted in 1991, said he was delighted.", True),
+        ("The biologist and entrepreneur has long wanted to create life.", True),
+        ("The singer Adele Adkins said she was moved by the letters.", False),
+        ("The government said it would act on the report.", False),
+        ("The winner of the prize will be named on Friday.", False),
+    ],
+)
+def test_a_person_the_sentence_does_not_name_was_named_before(sentence: str, dependent: bool) -> None:
+    assert depends_on_context(sentence) is dependent
+
+
 # -- quotes --------------------------------------------------------------------------------------
 
 
