@@ -53,6 +53,8 @@ SETTLE_S = 20.0  # generous: two shared CPU cores, trafilatura and the encoder p
 
 STORY = "https://news.example/story"
 SECOND = "https://news.example/second"
+THIRD = "https://news.example/third"
+FOURTH = "https://news.example/fourth"
 MISSING = "https://news.example/missing"
 TITLE = "Harbour town votes to rebuild its flooded sea wall with living reef"
 LONG_TEXT = " ".join(
@@ -79,6 +81,11 @@ class SlackApi:
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
         self.failures: dict[str, str] = {}
+        self.throttled: set[str] = set()
+        """Methods (or ``response_url``) answered once with 429 and ``Retry-After: 0``, as Slack
+        answers a client over its rate limit."""
+        self.parents: dict[str, str] = {}
+        """thread_ts -> the text of the message that started that thread (``conversations.replies``)."""
         self.admins: set[str] = {ADMIN}
         self._ts = itertools.count(1)
         self._lock = threading.Condition()
@@ -129,11 +136,22 @@ class SlackApi:
             body = dict(parse_qsl(raw or url.query))
         auth = request.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") or None
+        method = "response_url" if url.path.startswith("/response/") else url.path.removeprefix("/api/")
+        if method in self.throttled:
+            self.throttled.discard(method)
+            self._record(ApiCall(method, body, token, {"ok": False, "error": "ratelimited"}))
+            data = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+            request.send_response(429)
+            request.send_header("Retry-After", "0")
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(data)))
+            request.end_headers()
+            request.wfile.write(data)
+            return
         if url.path.startswith("/response/"):
             self._record(ApiCall("response_url", body, token, {}))
             self._reply(request, b"ok", "text/plain")
             return
-        method = url.path.removeprefix("/api/")
         answer = self._answer(method, body) if token == BOT_TOKEN else {"ok": False, "error": "invalid_auth"}
         self._record(ApiCall(method, body, token, answer))
         self._reply(request, json.dumps(answer).encode(), "application/json; charset=utf-8")
@@ -166,6 +184,14 @@ class SlackApi:
                 "ok": True,
                 "permalink": f"https://precis-test.slack.com/archives/{body['channel']}/p{stamp}",
             }
+        if method == "conversations.replies":
+            parent = {
+                "type": "message",
+                "user": OTHER,
+                "ts": body["ts"],
+                "text": self.parents.get(body["ts"], ""),
+            }
+            return {"ok": True, "messages": [parent], "has_more": False}
         if method == "users.info":
             return {"ok": True, "user": {"id": body["user"], "is_admin": body["user"] in self.admins}}
         return {"ok": True}
@@ -236,14 +262,21 @@ class Slack:
         self._http, self._url = http, url
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
+        self.delivered = ""
 
     def ts(self) -> str:
         return f"1600000000.{next(self._ts):06d}"
 
     async def post(
-        self, body: str, content_type: str, *, secret: str = SECRET, url: str | None = None
+        self,
+        body: str,
+        content_type: str,
+        *,
+        secret: str = SECRET,
+        url: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, str, float]:
-        headers = {"Content-Type": content_type, **signed(body, secret)}
+        headers = {"Content-Type": content_type, **signed(body, secret), **(headers or {})}
         started = time.perf_counter()
         async with self._http.post(url or self._url, data=body.encode(), headers=headers) as response:
             text = await response.text()
@@ -259,8 +292,15 @@ class Slack:
             "event_time": int(time.time()),
             "event": {"channel": CHANNEL, "event_ts": event.get("ts"), **event},
         }
-        status, _, elapsed = await self.post(json.dumps(body), "application/json")
+        self.delivered = json.dumps(body)
+        status, _, elapsed = await self.post(self.delivered, "application/json")
         assert elapsed < ACK_BUDGET_S
+        return status
+
+    async def redeliver(self, attempt: int = 1) -> int:
+        """The last event again, as Slack retries it (same body, ``X-Slack-Retry-Num``)."""
+        headers = {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"}
+        status, _, _ = await self.post(self.delivered, "application/json", headers=headers)
         return status
 
     async def mention(self, text: str, *, user: str = ASKER, thread_ts: str | None = None) -> str:
@@ -391,7 +431,7 @@ def _points(call: ApiCall) -> int:
 async def test_mention_posts_the_digest_in_that_messages_thread(slack: Slack) -> None:
     ts = await slack.mention(f"<{STORY}>")
     await slack.settle()
-    assert slack.api.made() == ["chat.postMessage", "chat.getPermalink"]
+    assert slack.api.made() == ["reactions.add", "chat.postMessage", "chat.getPermalink", "reactions.remove"]
     [post] = slack.api.calls_to("chat.postMessage")
     assert post.token == BOT_TOKEN
     assert post.body["channel"] == CHANNEL and post.body["thread_ts"] == ts
@@ -402,6 +442,10 @@ async def test_mention_posts_the_digest_in_that_messages_thread(slack: Slack) ->
     assert "> — Harriet Blake" in _blocks_text(blocks)
     assert set(_buttons(post)) == {ACTION_SHORTER, ACTION_MORE, ACTION_QUOTES}
     assert post.body["text"].startswith(TITLE)
+    # ⏳ on the message while it works, taken back once the digest is there
+    for method in ("reactions.add", "reactions.remove"):
+        [call] = slack.api.calls_to(method)
+        assert call.body == {"channel": CHANNEL, "timestamp": ts, "name": "hourglass_flowing_sand"}
 
 
 @pytest.mark.asyncio
@@ -426,11 +470,36 @@ async def test_mention_without_a_link_gets_an_ephemeral_hint(slack: Slack) -> No
 async def test_mention_of_an_unreadable_page_gets_an_ephemeral_reason(slack: Slack) -> None:
     ts = await slack.mention(f"<{MISSING}>")
     await slack.settle()
-    assert slack.api.made() == ["chat.postEphemeral"]
+    assert slack.api.made() == ["reactions.add", "chat.postEphemeral", "reactions.remove"]
     [error] = slack.api.calls_to("chat.postEphemeral")
     assert error.body["user"] == ASKER and error.body["thread_ts"] == ts
     assert error.body["text"].startswith("I couldn't summarize that:")
     assert "404" in error.body["text"]
+
+
+@pytest.mark.asyncio
+async def test_mention_with_several_links_gives_each_its_own_digest_three_at_most(slack: Slack) -> None:
+    slack.pages.routes[THIRD] = _article(3)
+    slack.pages.routes[FOURTH] = _article(4)
+    ts = await slack.mention(f"<{STORY}> and <{SECOND}>, <{THIRD}>, <{FOURTH}>")
+    await slack.settle()
+    assert slack.pages.hits == [STORY, SECOND, THIRD]
+    posts = slack.api.calls_to("chat.postMessage")
+    assert [p.body["thread_ts"] for p in posts] == [ts, ts, ts]
+    assert all(p.body["blocks"][0]["type"] == "header" for p in posts)
+
+
+@pytest.mark.asyncio
+async def test_mention_in_a_thread_without_a_link_takes_the_link_of_the_threads_first_message(
+    slack: Slack,
+) -> None:
+    slack.api.parents["1500000000.000001"] = f"have you seen <{STORY}|this>?"
+    await slack.mention("tl;dr please", thread_ts="1500000000.000001")
+    await slack.settle()
+    [replies] = slack.api.calls_to("conversations.replies")
+    assert replies.body["channel"] == CHANNEL and replies.body["ts"] == "1500000000.000001"
+    [post] = slack.api.calls_to("chat.postMessage")
+    assert post.body["thread_ts"] == "1500000000.000001" and post.body["blocks"][0]["text"]["text"] == TITLE
 
 
 @pytest.mark.asyncio
@@ -492,6 +561,88 @@ async def test_auto_failures_are_logged_not_shown(slack: Slack, caplog: pytest.L
     assert any("declined (http_status)" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.asyncio
+async def test_auto_passes_over_links_that_are_not_articles_before_fetching(slack: Slack) -> None:
+    await slack.service.update_settings("slack", TEAM, CHANNEL, trigger="auto")
+    await slack.message("<https://www.youtube.com/watch?v=abc> <https://news.example/cat.gif>")
+    await slack.settle()
+    assert slack.api.made() == [] and slack.pages.hits == []
+
+
+@pytest.mark.asyncio
+async def test_auto_takes_up_to_three_links_each_its_own_digest(slack: Slack) -> None:
+    await slack.service.update_settings("slack", TEAM, CHANNEL, trigger="auto")
+    ts = await slack.message(f"<{STORY}> <{SECOND}>")
+    await slack.settle()
+    posts = slack.api.calls_to("chat.postMessage")
+    assert [p.body["thread_ts"] for p in posts] == [ts, ts] and slack.pages.hits == [STORY, SECOND]
+
+
+# -- one reply per message, whatever happens ------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_retried_event_gets_no_second_answer_while_the_first_works(slack: Slack) -> None:
+    slack.summarizer.hold = threading.Event()
+    try:
+        await slack.mention(f"<{STORY}>")
+        assert await asyncio.to_thread(slack.summarizer.entered.wait, SETTLE_S)
+        assert await slack.redeliver(1) == 200  # Slack thought the first delivery timed out
+    finally:
+        slack.summarizer.hold.set()
+    await slack.settle()
+    assert len(slack.api.calls_to("chat.postMessage")) == 1 and slack.api.calls_to("chat.postEphemeral") == []
+
+
+@pytest.mark.asyncio
+async def test_a_retried_event_after_the_answer_gets_nothing(slack: Slack) -> None:
+    await slack.service.update_settings("slack", TEAM, CHANNEL, trigger="auto")
+    await slack.message(f"<{STORY}>")
+    await slack.settle()
+    made = slack.api.made()
+    for attempt in (1, 2):
+        assert await slack.redeliver(attempt) == 200
+    await slack.settle()
+    assert slack.api.made() == made  # no "Already summarized here", no second digest
+
+
+@pytest.mark.asyncio
+async def test_a_throttled_post_is_retried_after_retry_after(slack: Slack) -> None:
+    slack.api.throttled.add("chat.postMessage")
+    await slack.mention(f"<{STORY}>")
+    await slack.settle()
+    refused, posted = slack.api.calls_to("chat.postMessage")
+    assert refused.answer["error"] == "ratelimited" and posted.answer["ok"] is True
+    assert posted.body["blocks"][0]["text"]["text"] == TITLE
+    assert slack.api.calls_to("chat.postEphemeral") == []
+
+
+@pytest.mark.asyncio
+async def test_a_throttled_response_url_is_retried(slack: Slack) -> None:
+    slack.api.throttled.add("response_url")
+    await slack.command(MISSING)
+    await slack.settle()
+    refused, answered = slack.api.calls_to("response_url")
+    assert answered.body["text"] == refused.body["text"] and "404" in answered.body["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_digest_past_its_deadline_says_it_took_too_long(slack: Slack) -> None:
+    slack.bot.deadline_s = 0.5
+    slack.summarizer.hold = threading.Event()
+    try:
+        await slack.command(STORY)
+        assert await asyncio.to_thread(slack.api.wait_for, "response_url")
+    finally:
+        slack.summarizer.hold.set()
+    await slack.settle()
+    [answer] = slack.api.calls_to("response_url")
+    assert (
+        answer.body["text"] == "I couldn't summarize that: that took too long (over 1 s), so I gave up on it."
+    )
+    assert slack.api.calls_to("chat.postMessage") == []
+
+
 # -- /summarize --------------------------------------------------------------------------------
 
 
@@ -499,16 +650,42 @@ async def test_auto_failures_are_logged_not_shown(slack: Slack, caplog: pytest.L
 async def test_slash_command_acks_at_once_then_threads_the_digest_under_a_summary_line(slack: Slack) -> None:
     slack.pages.gate.clear()  # every fetch waits until the test lets it go
     status, body, elapsed = await slack.command(STORY)
-    assert status == 200 and body == "" and elapsed < ACK_BUDGET_S
+    assert status == 200 and elapsed < ACK_BUDGET_S
+    assert body == "Summarizing…"  # an ack's text: only the asker sees it
     assert slack.api.made() == []  # acknowledged while the work has not even been fetched
     slack.pages.gate.set()
     await slack.settle()
     assert slack.api.made() == ["chat.postMessage", "chat.postMessage", "chat.getPermalink"]
     top, digest = slack.api.calls_to("chat.postMessage")
     assert top.body["channel"] == CHANNEL and "thread_ts" not in top.body
-    assert top.body["text"] == f"Summary of *{TITLE}* for <@{ASKER}>"
+    assert top.body["text"] == f"Summary of *{TITLE}* for u1"  # named, not mentioned: no ping
+    assert "<@" not in json.dumps(top.body)
     assert digest.body["channel"] == CHANNEL and digest.body["thread_ts"] == top.answer["ts"]
     assert digest.body["blocks"][0]["text"]["text"] == TITLE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"please summarize {STORY}", "news.example/story", f"<{STORY}|news.example/story> thanks!"],
+    ids=["words around it", "bare domain", "slack-formatted"],
+)
+@pytest.mark.asyncio
+async def test_slash_command_takes_the_link_however_it_is_pasted(slack: Slack, text: str) -> None:
+    await slack.command(text)
+    await slack.settle()
+    assert slack.pages.hits == [STORY]
+    _, digest = slack.api.calls_to("chat.postMessage")
+    assert digest.body["blocks"][0]["text"]["text"] == TITLE
+
+
+@pytest.mark.asyncio
+async def test_slash_command_with_two_links_threads_two_digests_under_one_line(slack: Slack) -> None:
+    await slack.command(f"{STORY} {SECOND}")
+    await slack.settle()
+    top, *digests = slack.api.calls_to("chat.postMessage")
+    assert top.body["text"] == f"Summary of *{TITLE}* (+1 more) for u1"
+    assert [d.body["thread_ts"] for d in digests] == [top.answer["ts"]] * 2
+    assert slack.pages.hits == [STORY, SECOND]
 
 
 @pytest.mark.asyncio
@@ -516,7 +693,7 @@ async def test_slash_command_with_pasted_text(slack: Slack) -> None:
     await slack.command(LONG_TEXT)
     await slack.settle()
     top, digest = slack.api.calls_to("chat.postMessage")
-    assert top.body["text"] == f"Summary of your text for <@{ASKER}>"
+    assert top.body["text"] == "Summary of your text for u1"
     assert digest.body["thread_ts"] == top.answer["ts"]
     assert slack.api.calls_to("chat.getPermalink") == []  # text is never "already summarized"
 
@@ -619,6 +796,9 @@ async def test_shortcut_posts_the_digest_in_that_messages_thread(slack: Slack) -
     [post] = slack.api.calls_to("chat.postMessage")
     assert post.body["thread_ts"] == "1600000000.000777"
     assert post.body["blocks"][0]["text"]["text"] == TITLE
+    [working] = slack.api.calls_to("reactions.add")
+    assert working.body["timestamp"] == "1600000000.000777"
+    assert slack.api.made()[-1] == "reactions.remove"
 
 
 @pytest.mark.asyncio
@@ -641,7 +821,7 @@ async def test_shortcut_on_a_reply_uses_its_thread_and_summarizes_plain_text(sla
 async def test_shortcut_failures_come_back_ephemeral(slack: Slack) -> None:
     await slack.shortcut({"type": "message", "user": OTHER, "ts": "1600000000.000999", "text": "too short"})
     await slack.settle()
-    assert slack.api.made() == ["response_url"]
+    assert slack.api.made() == ["reactions.add", "response_url", "reactions.remove"]
     [answer] = slack.api.calls_to("response_url")
     assert answer.body["response_type"] == "ephemeral" and "too little text" in answer.body["text"]
 
@@ -667,6 +847,19 @@ async def test_buttons_rerender_the_digest_in_place(slack: Slack) -> None:
     assert Controls.decode(_buttons(no_quotes)[ACTION_QUOTES]["value"]).quotes is True
     assert len(slack.pages.hits) == 1  # re-rendered from the cached article
     assert slack.api.calls_to("response_url") == []
+
+
+@pytest.mark.asyncio
+async def test_no_quotes_button_when_the_article_has_none(slack: Slack) -> None:
+    html = _article(1)
+    for mark in ('"', "“", "”"):
+        html = html.replace(mark, "")
+    slack.pages.routes[STORY] = html.replace("&quot;", "").replace("&ldquo;", "").replace("&rdquo;", "")
+    await slack.mention(f"<{STORY}>")
+    await slack.settle()
+    [post] = slack.api.calls_to("chat.postMessage")
+    assert "> —" not in _blocks_text(post.body["blocks"])
+    assert set(_buttons(post)) == {ACTION_SHORTER, ACTION_MORE}
 
 
 @pytest.mark.asyncio

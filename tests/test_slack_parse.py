@@ -13,6 +13,7 @@ from bot.slack_chat.parse import (
     find_links,
     is_bot_event,
     mentions,
+    message_links,
     parse_command,
     parse_settings_changes,
     plain_text,
@@ -66,13 +67,29 @@ def test_parse_command() -> None:
     settings = parse_command("settings trigger auto")
     assert (settings.kind, settings.settings_args) == ("settings", "trigger auto")
     link = parse_command("https://a.example/story please")
-    assert link.kind == "digest" and link.url == "https://a.example/story"
-    assert link.source is not None and link.source.kind is SourceKind.URL
+    assert link.kind == "digest" and [x.value for x in link.sources] == ["https://a.example/story"]
+    assert link.sources[0].kind is SourceKind.URL
     wrapped = parse_command("<https://a.example/story|a.example/story>")
-    assert wrapped.url == "https://a.example/story"
+    assert [x.value for x in wrapped.sources] == ["https://a.example/story"]
+    asked = parse_command("could you please summarize https://a.example/story for me, thanks")
+    assert [x.value for x in asked.sources] == ["https://a.example/story"]
+    bare = parse_command("a.example/story and www.b.example")
+    assert [x.value for x in bare.sources] == ["https://a.example/story", "https://www.b.example"]
+    many = parse_command("https://a.example/1 https://a.example/2 https://a.example/3 https://a.example/4")
+    assert [x.value for x in many.sources] == [f"https://a.example/{i}" for i in (1, 2, 3)]
     text = parse_command("The council met <@U1> on Tuesday & voted.")
-    assert text.url is None and text.source is not None
-    assert (text.source.kind, text.source.value) == (SourceKind.TEXT, "The council met  on Tuesday & voted.")
+    [source] = text.sources
+    assert (source.kind, source.value) == (SourceKind.TEXT, "The council met  on Tuesday & voted.")
+    cited = " ".join(["The council met on Tuesday and voted for the reef."] * 4) + " See https://a.example/x"
+    assert parse_command(cited).sources[0].kind is SourceKind.TEXT  # an article citing a link
+
+
+def test_message_links_take_attachments_too() -> None:
+    message = {
+        "text": "New post: <https://a.example/1|one>",
+        "attachments": [{"title_link": "https://a.example/2"}, {"from_url": "javascript:alert(1)"}],
+    }
+    assert message_links(message) == ["https://a.example/1", "https://a.example/2"]
 
 
 def test_parse_settings_changes() -> None:
@@ -112,6 +129,7 @@ def test_manifest_declares_exactly_what_the_bot_uses() -> None:
         "groups:history",
         "chat:write",
         "chat:write.public",
+        "reactions:write",
         "commands",
         "users:read",
     }

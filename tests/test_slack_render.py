@@ -123,9 +123,15 @@ def test_buttons_carry_the_view_they_lead_to() -> None:
 
 
 def test_no_more_points_button_when_the_article_had_no_more() -> None:
-    payload = digest_message(make_digest(points=["Only one."]), [], Controls("k", "U1", 4, True))
+    payload = digest_message(make_digest(points=["Only one."]), [], Controls("k", "U1", 4, False))
     buttons = [e["action_id"] for e in payload["blocks"][-1]["elements"]]
     assert buttons == [ACTION_QUOTES]
+
+
+def test_no_buttons_that_would_change_nothing() -> None:
+    # quotes on and none to show: "Hide quotes" would change nothing; nor would Shorter or More
+    payload = digest_message(make_digest(points=["Only one."]), [], Controls("k", "U1", 4, True))
+    assert "actions" not in kinds(payload)
 
 
 def test_without_controls_there_are_no_buttons() -> None:
@@ -202,8 +208,10 @@ def test_a_digest_with_no_title_or_tldr() -> None:
 
 
 def test_announce_and_already_posted() -> None:
-    assert announce_message("A & B <!here>", "U1")["text"] == "Summary of *A &amp; B &lt;!here&gt;* for <@U1>"
-    assert announce_message(None, "U1")["text"] == "Summary of your text for <@U1>"
+    # the asker named as typed, never <@id>: a mention would ping them
+    assert announce_message("A & B <!here>", "u1")["text"] == "Summary of *A &amp; B &lt;!here&gt;* for u1"
+    assert announce_message(None, "<@U2>")["text"] == "Summary of your text for &lt;@U2&gt;"
+    assert announce_message("A", None, more=2)["text"] == "Summary of *A* (+2 more)"
     ref = PostedRef("1.2", "1.1", "https://x.slack.com/archives/C1/p12?thread_ts=1.1&cid=C1")
     assert already_posted_message(ref)["text"] == (
         "Already summarized here: "

@@ -2,13 +2,22 @@
 
 Triggers, and where the digest goes:
 
-    @precis <link>             app_mention            the thread of that message
+    @precis <link>             app_mention            the thread of that message (in a thread
+                                                      with no link: the thread's first message's)
     a link in an ``auto`` channel  message            the thread of that message
-    /summarize <link or text>  slash command          a top-level "Summary of ... for @user"
+    /summarize <link or text>  slash command          a top-level "Summary of ... for name"
                                                       message, the digest in its thread
     /summarize settings [...]  slash command          ephemeral: show or (admins) change
     "Summarize" shortcut       message_action         the thread of that message
     Shorter / More points / Quotes  block_actions     the digest message, updated in place
+
+A message takes up to ``MAX_LINKS`` links, each its own digest. Slash commands take every form a
+person pastes (a link among words, ``example.com/story``). A mention or an ``auto`` message is
+claimed once in the shared store before any work (``claim_message``): Slack's retries of an event
+(``X-Slack-Retry-Num``), and other processes, do nothing. Progress shows at once: "Summarizing…"
+for a slash command (only its asker sees an ack), ⏳ on the message for a mention or the shortcut.
+Every Web API client the app makes retries a 429 after its ``Retry-After``, and each request has
+a deadline (``request_deadline_s``): past it, "took too long".
 
 Every listener acknowledges first and hands the slow part to a task this object tracks (so
 Slack gets its answer well within 3 s, shutdown can wait for work in flight, and tests can wait
@@ -40,7 +49,7 @@ import re
 import signal
 import socket
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -51,10 +60,16 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncRateLimitErrorRetryHandler,
+    async_default_handlers,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
+from bot.core.chat import MAX_LINKS, not_an_article, request_deadline_s, within
 from bot.core.errors import BadInput, Cancelled, ModelError, PrecisError
 from bot.core.health import HEALTH_PATH, HealthCheck
 from bot.core.service import (
@@ -74,6 +89,7 @@ from bot.slack_chat.parse import (
     find_links,
     is_bot_event,
     mentions,
+    message_links,
     parse_command,
     parse_settings_changes,
     plain_text,
@@ -127,6 +143,16 @@ _POSTED_SUBTYPES = {None, "thread_broadcast", "file_share"}
 _CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived"}
 _CANNOT_POST_TEXT = "I can't post in this conversation: add me to it with `/invite @precis`."
 _MENTION_USAGE = "Mention me with a link (`@precis https://…`) and I'll summarize it in the thread."
+SUMMARIZING = "Summarizing…"  # a slash command's ack: only its asker sees it
+WORKING_REACTION = "hourglass_flowing_sand"  # ⏳ on the message while a mention or the shortcut works
+# A 429 is retried after its Retry-After this many times before the call fails.
+RATE_LIMIT_RETRIES = 2
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """What every Web API and response_url client of the app retries: a dropped connection (the
+    SDK's default) and a 429, after the ``Retry-After`` Slack sends with it."""
+    return [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +167,10 @@ class Reply:
     """Slash commands, shortcuts and buttons: ephemeral answers go here."""
     quiet: bool = False
     """``auto`` links: nobody asked, so failures are logged and never shown."""
+    message_ts: str | None = None
+    """The message the request is about (claimed once; ⏳ goes on it)."""
+    name: str | None = None
+    """The asker's name as Slack sends it with a slash command, for the announcement."""
 
     @property
     def requester(self) -> Requester:
@@ -153,7 +183,13 @@ def reply_for(body: dict[str, Any]) -> Reply | None:
     if "command" in body:
         if not body.get("channel_id") or not body.get("user_id"):
             return None
-        return Reply(body["channel_id"], body["user_id"], team, response_url=body.get("response_url"))
+        return Reply(
+            body["channel_id"],
+            body["user_id"],
+            team,
+            response_url=body.get("response_url"),
+            name=body.get("user_name"),
+        )
     kind = body.get("type")
     if kind in ("message_action", "block_actions"):
         channel = (body.get("channel") or {}).get("id")
@@ -167,6 +203,7 @@ def reply_for(body: dict[str, Any]) -> Reply | None:
             team,
             thread_ts=message.get("thread_ts") or message.get("ts"),
             response_url=body.get("response_url"),
+            message_ts=message.get("ts") if kind == "message_action" else None,
         )
     if kind == "event_callback":
         event = body.get("event") or {}
@@ -179,6 +216,7 @@ def reply_for(body: dict[str, Any]) -> Reply | None:
             team,
             thread_ts=thread_ts,
             quiet=event.get("type") != "app_mention",
+            message_ts=event.get("ts"),
         )
     return None
 
@@ -271,7 +309,15 @@ class SlackBot:
         self._settings = settings
         self._service = service
         self._signing_secret = _secret(settings.slack_signing_secret) or ""
-        self.client = client or AsyncWebClient(token=token, base_url=_api_base_url(settings.slack_api_url))
+        self.client = client or AsyncWebClient(
+            token=token, base_url=_api_base_url(settings.slack_api_url), retry_handlers=retry_handlers()
+        )
+        if not any(isinstance(h, AsyncRateLimitErrorRetryHandler) for h in self.client.retry_handlers):
+            self.client.retry_handlers.append(
+                AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+            )
+        self.deadline_s = request_deadline_s(settings)
+        """How long one request may take before its person is told it took too long."""
         self.app = AsyncApp(name="precis", client=self.client, signing_secret=self._signing_secret)
         self._tasks: set[asyncio.Task[None]] = set()
         self.app.event("app_mention")(self._on_mention)
@@ -395,7 +441,8 @@ class SlackBot:
                     "slack: not answering at a response_url on %r: not Slack", _host(reply.response_url)
                 )
                 return
-            response = await AsyncWebhookClient(reply.response_url).send(
+            webhook = AsyncWebhookClient(reply.response_url, retry_handlers=retry_handlers())
+            response = await webhook.send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
             if response.status_code != 200:
@@ -414,11 +461,7 @@ class SlackBot:
         reply = reply_for(body)
         if reply is None or is_bot_event(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id):
             return
-        links = find_links(event.get("text", ""))
-        if links:
-            self._start(reply, self._digest_in_thread(reply, Source.from_url(links[0])))
-        else:
-            self._start(reply, self._tell(reply, _MENTION_USAGE))
+        self._start(reply, self._mention(reply, find_links(event.get("text", ""))[:MAX_LINKS]))
 
     async def _on_message(
         self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -434,9 +477,9 @@ class SlackBot:
             or mentions(text, context.bot_user_id)  # the app_mention listener answers this one
         ):
             return
-        links = find_links(text)
+        links = [u for u in find_links(text) if not not_an_article(u)][:MAX_LINKS]
         if links:
-            self._start(reply, self._auto(reply, Source.from_url(links[0])))
+            self._start(reply, self._auto(reply, [Source.from_url(u) for u in links]))
 
     async def _on_command(self, ack: AsyncAck, command: dict[str, Any], body: dict[str, Any]) -> None:
         parsed = parse_command(command.get("text", ""))
@@ -444,26 +487,29 @@ class SlackBot:
         if parsed.kind == "help" or reply is None:
             await ack(text=USAGE)
             return
-        await ack()
         if parsed.kind == "settings":
+            await ack()
             self._start(reply, self._channel_settings(reply, parsed.settings_args))
-        elif parsed.source is not None:
-            self._start(reply, self._command_digest(reply, parsed.source))
+        else:
+            await ack(text=SUMMARIZING)
+            self._start(reply, self._command_digests(reply, parsed.sources))
 
     async def _on_shortcut(self, ack: AsyncAck, shortcut: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
         reply = reply_for(body)
         if reply is None:
             return
-        text = (shortcut.get("message") or {}).get("text", "")
-        links = find_links(text)
-        plain = plain_text(text)
+        message = shortcut.get("message") or {}
+        links = message_links(message)
+        plain = plain_text(message.get("text", ""))
         if links:
-            self._start(reply, self._digest_in_thread(reply, Source.from_url(links[0])))
+            sources = [Source.from_url(u) for u in links]
         elif plain:
-            self._start(reply, self._digest_in_thread(reply, Source.from_text(plain)))
+            sources = [Source.from_text(plain)]
         else:
             self._start(reply, self._tell(reply, "That message has no link or text to summarize."))
+            return
+        self._start(reply, self._shortcut(reply, sources))
 
     async def _on_button(self, ack: AsyncAck, action: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
@@ -474,55 +520,166 @@ class SlackBot:
 
     # -- the work -------------------------------------------------------------------------------
 
-    async def _auto(self, reply: Reply, source: Source) -> None:
-        settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        if settings.trigger == "auto":
-            await self._digest_in_thread(reply, source, settings)
-
-    async def _digest_in_thread(
-        self, reply: Reply, source: Source, settings: ChannelSettings | None = None
-    ) -> None:
-        """Summarize ``source`` into ``reply``'s thread, or link to the thread that already has it."""
-        settings = settings or await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        url = source.url
-        if url and (ref := await self._service.find_posted(reply.requester, url)):
-            await self.client.chat_postMessage(
-                channel=reply.channel, thread_ts=reply.thread_ts, **already_posted_message(ref)
-            )
-            return
-        result = await self._summarize(reply, source, settings)
-        message = self._message(result, reply.user, settings.points, settings.quotes)
-        posted = await self.client.chat_postMessage(
-            channel=reply.channel, thread_ts=reply.thread_ts, **message
+    async def _claimed(self, reply: Reply) -> bool:
+        """Whether this process answers ``reply``'s message: the first delivery, in the first process
+        to claim it. Slack's retries and the other processes get False."""
+        if reply.message_ts is None:
+            return True
+        if await self._service.claim_message(PLATFORM, reply.channel, reply.message_ts):
+            return True
+        log.info(
+            "slack: message %s in %s is already taken (a retry, or another process)",
+            reply.message_ts,
+            reply.channel,
         )
-        await self._record(reply, url, result, posted["ts"], reply.thread_ts)
+        return False
 
-    async def _command_digest(self, reply: Reply, source: Source) -> None:
-        """``/summarize``: a top-level "Summary of ... for @user", the digest in its thread."""
-        settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        url = source.url
-        if url and (ref := await self._service.find_posted(reply.requester, url)):
-            await self._tell(reply, already_posted_message(ref)["text"])
+    @contextlib.asynccontextmanager
+    async def _working(self, reply: Reply) -> AsyncIterator[None]:
+        """⏳ on the message while its digests are made, taken back after (best effort: the digests
+        come whether or not the reaction could be added)."""
+        reacted = False
+        if reply.message_ts is not None:
+            try:
+                await self.client.reactions_add(
+                    channel=reply.channel, timestamp=reply.message_ts, name=WORKING_REACTION
+                )
+                reacted = True
+            except SlackApiError as exc:
+                log.debug("slack: no progress reaction: %s", exc.response.get("error"))
+        try:
+            yield
+        finally:
+            if reacted:
+                try:
+                    await self.client.reactions_remove(
+                        channel=reply.channel, timestamp=reply.message_ts, name=WORKING_REACTION
+                    )
+                except SlackApiError as exc:
+                    log.debug(
+                        "slack: could not take the progress reaction back: %s", exc.response.get("error")
+                    )
+
+    async def _mention(self, reply: Reply, links: list[str]) -> None:
+        if not await self._claimed(reply):
             return
-        result = await self._summarize(reply, source, settings)
-        message = self._message(result, reply.user, settings.points, settings.quotes)
+        if not links and reply.thread_ts != reply.message_ts:  # in a thread: the link it is about
+            links = await self._thread_links(reply)
+        if not links:
+            await self._tell(reply, _MENTION_USAGE)
+            return
+        async with self._working(reply):
+            await self._digests_in_thread(reply, [Source.from_url(u) for u in links])
+
+    async def _thread_links(self, reply: Reply) -> list[str]:
+        """The links of the message that started ``reply``'s thread."""
+        try:
+            response = await self.client.conversations_replies(
+                channel=reply.channel, ts=reply.thread_ts, limit=1, inclusive=True
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "slack: cannot read the thread %s in %s: %s",
+                reply.thread_ts,
+                reply.channel,
+                exc.response.get("error"),
+            )
+            return []
+        messages = response.get("messages") or []
+        return message_links(messages[0]) if messages else []
+
+    async def _auto(self, reply: Reply, sources: list[Source]) -> None:
+        settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        if settings.trigger == "auto" and await self._claimed(reply):
+            await self._digests_in_thread(reply, sources, settings)
+
+    async def _shortcut(self, reply: Reply, sources: list[Source]) -> None:
+        async with self._working(reply):
+            await self._digests_in_thread(reply, sources)
+
+    async def _prepare(
+        self, reply: Reply, source: Source, settings: ChannelSettings
+    ) -> PostedRef | ServiceResult:
+        """Where this link's digest already is in the channel, or a new digest."""
+        if source.url and (ref := await self._service.find_posted(reply.requester, source.url)):
+            return ref
+        return await self._summarize(reply, source, settings)
+
+    async def _prepare_all(
+        self, reply: Reply, sources: list[Source], settings: ChannelSettings
+    ) -> list[PostedRef | ServiceResult | Exception]:
+        """Every source at once (the service queues the work), each its result or its error."""
+        found = await asyncio.gather(
+            *(self._prepare(reply, s, settings) for s in sources), return_exceptions=True
+        )
+        for item in found:
+            if isinstance(item, BaseException) and not isinstance(item, Exception):
+                raise item
+        return found  # type: ignore[return-value]
+
+    async def _digests_in_thread(
+        self, reply: Reply, sources: list[Source], settings: ChannelSettings | None = None
+    ) -> None:
+        """Each source's digest in ``reply``'s thread (or a link to the thread that already has it),
+        in order; a source that fails is answered on its own (``handle_error``)."""
+        settings = settings or await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        for source, item in zip(sources, await self._prepare_all(reply, sources, settings), strict=True):
+            try:
+                if isinstance(item, Exception):
+                    raise item
+                if isinstance(item, PostedRef):
+                    await self.client.chat_postMessage(
+                        channel=reply.channel, thread_ts=reply.thread_ts, **already_posted_message(item)
+                    )
+                    continue
+                message = self._message(item, reply.user, settings.points, settings.quotes)
+                posted = await self.client.chat_postMessage(
+                    channel=reply.channel, thread_ts=reply.thread_ts, **message
+                )
+                await self._record(reply, source.url, item, posted["ts"], reply.thread_ts)
+            except Exception as exc:
+                await self.handle_error(exc, reply)
+
+    async def _command_digests(self, reply: Reply, sources: tuple[Source, ...]) -> None:
+        """``/summarize``: a top-level "Summary of ... for name", the digests in its thread; what
+        went wrong, and links already summarized here, only to the asker."""
+        settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        ready: list[tuple[Source, ServiceResult]] = []
+        for source, item in zip(
+            sources, await self._prepare_all(reply, list(sources), settings), strict=True
+        ):
+            if isinstance(item, Exception):
+                await self.handle_error(item, reply)
+            elif isinstance(item, PostedRef):
+                await self._tell(reply, already_posted_message(item)["text"])
+            else:
+                ready.append((source, item))
+        if not ready:
+            return
+        title = ready[0][1].digest.article.meta.title
         try:
             top = await self.client.chat_postMessage(
-                channel=reply.channel, **announce_message(result.digest.article.meta.title, reply.user)
+                channel=reply.channel, **announce_message(title, reply.name, more=len(ready) - 1)
             )
         except SlackApiError as exc:
             if exc.response.get("error") not in _CANNOT_POST:
                 raise
-            # Not a member (a private channel, a DM): the digest still reaches the person who asked.
-            plain = self._message(result, reply.user, settings.points, settings.quotes, buttons=False)
-            note = {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
-            }
-            await self._tell(reply, plain["text"], [note, *plain["blocks"]])
+            # Not a member (a private channel, a DM): the digests still reach the person who asked.
+            for _, result in ready:
+                plain = self._message(result, reply.user, settings.points, settings.quotes, buttons=False)
+                note = {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
+                }
+                await self._tell(reply, plain["text"], [note, *plain["blocks"]])
             return
-        await self.client.chat_postMessage(channel=reply.channel, thread_ts=top["ts"], **message)
-        await self._record(reply, url, result, top["ts"], top["ts"])
+        for source, result in ready:
+            try:
+                message = self._message(result, reply.user, settings.points, settings.quotes)
+                await self.client.chat_postMessage(channel=reply.channel, thread_ts=top["ts"], **message)
+                await self._record(reply, source.url, result, top["ts"], top["ts"])
+            except Exception as exc:
+                await self.handle_error(exc, reply)
 
     async def _rerender(self, reply: Reply, value: str, ts: str) -> None:
         """A button: the same article again, shorter / longer / with or without quotes."""
@@ -533,8 +690,11 @@ class SlackBot:
         if not self._settings.buttons_for_anyone and reply.user != target.owner:
             await self._tell(reply, f"Only <@{target.owner}> can change this summary.")
             return
-        result = await self._service.rerender(
-            target.article_key, reply.requester, points=target.points, quotes=target.quotes
+        result = await within(
+            self.deadline_s,
+            self._service.rerender(
+                target.article_key, reply.requester, points=target.points, quotes=target.quotes
+            ),
         )
         message = self._message(result, target.owner, target.points, target.quotes)
         await self.client.chat_update(
@@ -558,7 +718,7 @@ class SlackBot:
 
     async def _summarize(self, reply: Reply, source: Source, settings: ChannelSettings) -> ServiceResult:
         request = DigestRequest(source, reply.requester, points=settings.points, quotes=settings.quotes)
-        return await self._service.summarize(request, settings)
+        return await within(self.deadline_s, self._service.summarize(request, settings))
 
     def _message(
         self, result: ServiceResult, owner: str, points: int, quotes: bool, *, buttons: bool = True

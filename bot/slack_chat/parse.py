@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.chat import MAX_LINKS, bare_links, is_link_request
 from bot.core.errors import BadInput
 from bot.core.types import Source
 
@@ -18,6 +19,7 @@ __all__ = [
     "find_links",
     "is_bot_event",
     "mentions",
+    "message_links",
     "parse_command",
     "parse_settings_changes",
     "plain_text",
@@ -41,8 +43,10 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def find_links(text: str) -> list[str]:
-    """The http(s) links in ``text``, in order, whether Slack wrapped them or not."""
+def find_links(text: str, *, bare: bool = False) -> list[str]:
+    """The http(s) links in ``text``, in order, without repeats, whether Slack wrapped them or not;
+    with ``bare``, addresses typed without a scheme too (``example.com/story``: a slash command's
+    text arrives as typed, where a message's has been linked by Slack)."""
     found: list[tuple[int, str]] = [(m.start(), _unescape(m.group(1))) for m in _SLACK_LINK.finditer(text)]
     rest = _SLACK_LINK.sub(lambda m: " " * len(m.group(0)), text)
     rest = _SLACK_TOKEN.sub(lambda m: " " * len(m.group(0)), rest)
@@ -50,7 +54,27 @@ def find_links(text: str) -> list[str]:
         url = _unescape(m.group(0)).rstrip(_TRAILING)
         if len(url) > len("https://"):
             found.append((m.start(), url))
-    return [url for _, url in sorted(found)]
+    if bare:
+        found += bare_links(_BARE_LINK.sub(lambda m: " " * len(m.group(0)), rest))
+    links: list[str] = []
+    for _, url in sorted(found):
+        if url not in links:
+            links.append(url)
+    return links
+
+
+def message_links(message: dict, limit: int = MAX_LINKS) -> list[str]:
+    """What a request on ``message`` asks for: the links in its text, then those of its
+    attachments (a feed app's post, an unfurl), at most ``limit``."""
+    links = find_links(message.get("text") or "")
+    for attachment in message.get("attachments") or []:
+        if not isinstance(attachment, dict):
+            continue
+        for key in ("title_link", "from_url", "original_url"):
+            url = attachment.get(key)
+            if isinstance(url, str) and find_links(url) == [url] and url not in links:
+                links.append(url)
+    return links[:limit]
 
 
 def plain_text(text: str) -> str:
@@ -84,8 +108,8 @@ class Command:
 
     kind: str
     """"digest", "settings" or "help"."""
-    source: Source | None = None
-    url: str | None = None
+    sources: tuple[Source, ...] = ()
+    """A digest's sources: up to ``MAX_LINKS`` links, or one text."""
     settings_args: str = ""
 
 
@@ -96,10 +120,10 @@ def parse_command(text: str) -> Command:
         return Command("help")
     if first.lower() == "settings":
         return Command("settings", settings_args=rest.strip())
-    links = find_links(first)
-    if len(links) == 1:
-        return Command("digest", Source.from_url(links[0]), url=links[0])
-    return Command("digest", Source.from_text(plain_text(text)))
+    links = find_links(text, bare=True)
+    if is_link_request(plain_text(text), links):  # "please summarize https://...", a bare domain
+        return Command("digest", tuple(Source.from_url(u) for u in links[:MAX_LINKS]))
+    return Command("digest", (Source.from_text(plain_text(text)),))
 
 
 def _domains(words: list[str]) -> tuple[str, ...]:

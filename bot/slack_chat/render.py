@@ -187,7 +187,8 @@ def _quote_sections(quotes: Sequence[Quote], article: str) -> list[dict[str, Any
     return sections
 
 
-def _buttons(digest: Digest, controls: Controls) -> dict[str, Any] | None:
+def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[str, Any] | None:
+    """Shorter / More points / Quotes, each only where a press would change something."""
     shown = len(digest.key_points)
     wanted: list[tuple[str, str, Controls]] = []
     if shown > MIN_POINTS:
@@ -196,8 +197,11 @@ def _buttons(digest: Digest, controls: Controls) -> dict[str, Any] | None:
     if shown >= controls.points and shown < MAX_POINTS:  # fewer shown than asked: none left
         more = min(MAX_POINTS, shown + POINTS_STEP)
         wanted.append((ACTION_MORE, "More points", _with(controls, points=more)))
-    label = "Hide quotes" if controls.quotes else "Quotes"
-    wanted.append((ACTION_QUOTES, label, _with(controls, quotes=not controls.quotes)))
+    if not controls.quotes or has_quotes:  # "Hide quotes" with none shown would change nothing
+        label = "Hide quotes" if controls.quotes else "Quotes"
+        wanted.append((ACTION_QUOTES, label, _with(controls, quotes=not controls.quotes)))
+    if not wanted:
+        return None
     elements = []
     for action_id, text, target in wanted:
         value = target.encode()
@@ -241,7 +245,7 @@ def digest_message(
         head.append(_section(f"*TL;DR* {_fit(tldr, SECTION_MAX - 8)}"))
     points = _packed("*Key points*", _point_lines(digest)) if digest.key_points else []
     quote_blocks = _quote_sections(quotes, digest.article.text)
-    tail = [b for b in [_buttons(digest, controls) if controls else None] if b]
+    tail = [b for b in [_buttons(digest, controls, has_quotes=bool(quotes)) if controls else None] if b]
 
     # 50 blocks at most: drop whole speakers' quotes from the end, then whole point sections.
     while len(head) + len(points) + len(quote_blocks) + len(tail) > BLOCKS_MAX:
@@ -262,10 +266,13 @@ def digest_message(
 # -- the other messages ------------------------------------------------------------------------
 
 
-def announce_message(title: str | None, user: str) -> dict[str, Any]:
-    """The top-level message a ``/summarize`` digest is threaded under."""
+def announce_message(title: str | None, name: str | None, more: int = 0) -> dict[str, Any]:
+    """The top-level message ``/summarize`` digests are threaded under. It names who asked
+    (``name``, as typed: ``<@id>`` would ping them, and Slack has no way to mention quietly)."""
     what = f"*{_fit(_squash(title), HEADER_MAX)}*" if title and title.strip() else "your text"
-    text = f"Summary of {what} for <@{user}>"
+    extra = f" (+{more} more)" if more else ""
+    who = f" for {_fit(_squash(name), BYLINE_PART_MAX)}" if name and name.strip() else ""
+    text = f"Summary of {what}{extra}{who}"
     return {"text": text, "blocks": [_section(text)], "unfurl_links": False, "unfurl_media": False}
 
 
