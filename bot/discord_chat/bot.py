@@ -42,7 +42,7 @@ import re
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import discord
@@ -233,15 +233,6 @@ def user_message(exc: BaseException) -> str:
 
 
 # -- what the bot may do in a channel ---------------------------------------------------------
-
-PERMISSION_NAMES = {
-    "send_messages": "Send Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-    "create_public_threads": "Create Public Threads",
-    "embed_links": "Embed Links",
-    "read_message_history": "Read Message History",
-    "add_reactions": "Add Reactions",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -852,7 +843,7 @@ class PrecisBot(discord.AutoShardedClient):
             send,
             owner=interaction.user.id,
             channel_settings=channel_settings,
-            can=Abilities(True, False, embed, True, False),
+            can=replace(EVERYTHING, embed=embed),
         )
 
     async def press(self, interaction: discord.Interaction, button: DigestButton) -> None:
