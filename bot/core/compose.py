@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.core.text import count_words
 from bot.core.types import Digest, KeyPoint, Quote, Span
 
 __all__ = [
@@ -51,12 +52,12 @@ _PASTED = re.compile(r"(?<![\w.])@\w{2,}|https?://|pic\.twitter\.com|\bwww\.\w")
 # A sentence end, then an opening mark: where a quote running over paragraphs re-opened in a text
 # with no paragraph breaks ("... me now. 'Whatever time ..."); shown, the mark reads as a stray.
 _REOPENED = re.compile("[.!?\u2026][ \t]+[\"'\u2018\u201c](?=[A-Z(])")
-_SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)")
+_SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)|[\u3002\uff01\uff1f](?=\S)")  # and 。！？ with no space
 _TRAILING = " \t\n,;:\u2014\u2013-"
 
 
 def _words(text: str) -> int:
-    return len(text.split())
+    return count_words(text)
 
 
 def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:

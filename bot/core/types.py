@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.text import count_words
+
 __all__ = [
     "Article",
     "Digest",
@@ -66,6 +68,8 @@ class PageMeta:
     author: str | None = None
     published: str | None = None
     language: str | None = None
+    """The language the article was read in (ISO 639-1): what its text says it is, else what the
+    page declares."""
     description: str | None = None
     """The publisher's standfirst (``og:description``): helps choose the TL;DR, never shown as is."""
 
@@ -81,7 +85,8 @@ class Article:
 
     @property
     def words(self) -> int:
-        return len(self.text.split())
+        """Words of ``text``; two Chinese or Japanese characters count as one (``count_words``)."""
+        return count_words(self.text)
 
 
 @dataclass(frozen=True, slots=True)
