@@ -4,6 +4,13 @@
 "Jan."), maps each segment back to its exact offsets in the text, and then re-joins segments
 that pysbd cut inside a quotation, so a quoted statement is never split across two points.
 
+Other languages (``language``, an ISO 639-1 code; English when None): pysbd's own rules where it
+has the language (``models.languages.PYSBD_LANGUAGES``), else a punctuation fallback: a sentence
+ends at ". ! ? …" (and the Arabic "؟", the Urdu "۔") before a space and a word that does not
+start in lower case, not after a one- or two-letter abbreviation ("Dr.", "J."), and always after
+the CJK full stops "。！？" and the danda "।". Quotations are then re-joined in the language's own
+marks („…“, «…», »…«, 「…」, 『…』) as well as English ones, within their paragraph.
+
 pysbd's time grows faster than the length of what it is given (one 100 KB paragraph took 5 s),
 so a long paragraph is first cut into blocks of at most ``MAX_BLOCK_CHARS`` at a likely sentence
 end, and a quotation that never closes stops merging after ``MAX_MERGED_CHARS``: the whole split
@@ -20,9 +27,11 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
+from bot.core.text import count_words
 from models import deadline
+from models.languages import PYSBD_LANGUAGES, is_english
 
 __all__ = ["Sentence", "candidate_span", "iter_sentences", "split_sentences"]
 
@@ -80,30 +89,60 @@ MIN_CANDIDATE_WORDS = 6
 MAX_CANDIDATE_WORDS = 80
 
 
-@lru_cache(maxsize=1)
-def _segmenter() -> object:
+@cache  # one per language read, of the two dozen pysbd has
+def _segmenter(language: str = "en") -> object:
     import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+    return pysbd.Segmenter(language=language, clean=False, char_span=False)
 
 
 _seg_lock = threading.Lock()
 
 
-def _segments(text: str) -> list[str]:
+def _segments(text: str, language: str = "en") -> list[str]:
     # pysbd keeps per-call state on the segmenter object: serialise access.
     with _seg_lock:
-        return list(_segmenter().segment(text))  # type: ignore[attr-defined]
+        return list(_segmenter(language).segment(text))  # type: ignore[attr-defined]
 
 
-def _blocks(chunk: str) -> Iterator[tuple[int, int]]:
+# The punctuation fallback: a sentence end before a space (and a word that is not lower case), or
+# a CJK full stop, each with the closing marks that follow it.
+_CLOSING = "\"'”’»«)\\]」』）"
+_FALLBACK_END = re.compile(
+    f"[.!?\u2026\u061f\u06d4]+[{_CLOSING}]*(?=\\s+\\S)|[\u3002\uff01\uff1f\u0964\u0965]+[{_CLOSING}]*"
+)
+_SHORT_WORD_BEFORE = re.compile(r"(?<![^\W\d_])[^\W\d_]{1,2}(?=\.$)")  # "Dr.", "Sr.", "J."
+# Where any other language's long paragraph may be cut into blocks.
+_ANY_BLOCK_END_RE = re.compile(f"[.!?\u2026][{_CLOSING}]*\\s+|[\u3002\uff01\uff1f][{_CLOSING}]*")
+
+
+def _punctuation_segments(chunk: str) -> Iterator[tuple[int, int]]:
+    """``chunk`` cut at sentence punctuation (the fallback: see the module docstring)."""
+    start = 0
+    for m in _FALLBACK_END.finditer(chunk):
+        end = m.end()
+        if chunk[m.start()] == ".":
+            short = _SHORT_WORD_BEFORE.search(chunk, max(0, m.start() - 3), m.start() + 1)
+            if short and short.group() != short.group().swapcase():  # cased: not Korean "끈다."
+                continue  # an abbreviation or an initial
+            following = chunk[end:].lstrip()[:1]
+            if following.islower():
+                continue
+        if chunk[start:end].strip():
+            yield start, end
+        start = end
+    if chunk[start:].strip():
+        yield start, len(chunk)
+
+
+def _blocks(chunk: str, end_re: re.Pattern[str] | None = None) -> Iterator[tuple[int, int]]:
     """``chunk`` as consecutive ``(start, end)`` blocks of at most ``MAX_BLOCK_CHARS`` (when it can
     be cut at a likely sentence end or, failing that, a space; a block of no space is cut anyway)."""
     start = 0
     while len(chunk) - start > MAX_BLOCK_CHARS:
         limit = start + MAX_BLOCK_CHARS
         cut = 0
-        for m in _BLOCK_END_RE.finditer(chunk, start + MAX_BLOCK_CHARS // 2, limit):
+        for m in (end_re or _BLOCK_END_RE).finditer(chunk, start + MAX_BLOCK_CHARS // 2, limit):
             cut = m.end()
         if cut <= start:
             space = chunk.rfind(" ", start + 1, limit)
@@ -124,6 +163,35 @@ def _open_quote_depth(chunk: str) -> int:
     return max(depth, 0)
 
 
+def _open_marks(chunk: str) -> int:
+    """How many quotations opened in ``chunk`` are still open at its end, in the marks of any
+    language: „…“ and „…” (German, Polish), “…” and ”…” (Swedish), "…", «…» or »…« (whichever
+    the chunk opens with), 「…」 and 『…』. Single marks are left alone: too often apostrophes."""
+    low = high = 0  # „ and “ still open
+    for c in chunk:
+        if c == "\u201e":
+            low += 1
+        elif c == "\u201c":
+            if low:
+                low -= 1
+            else:
+                high += 1
+        elif c == "\u201d":
+            if high:
+                high -= 1
+            elif low:
+                low -= 1
+            else:
+                high += 1
+    first = min((i for i in (chunk.find("\u00ab"), chunk.find("\u00bb")) if i >= 0), default=-1)
+    opener, closer = ("\u00bb", "\u00ab") if first >= 0 and chunk[first] == "\u00bb" else ("\u00ab", "\u00bb")
+    guillemets = max(0, chunk.count(opener) - chunk.count(closer))
+    corners = max(0, chunk.count("\u300c") - chunk.count("\u300d")) + max(
+        0, chunk.count("\u300e") - chunk.count("\u300f")
+    )
+    return low + high + guillemets + corners + chunk.count('"') % 2
+
+
 def _lead_in_end(text: str) -> int:
     """Where the article proper starts: after any leading byline, dateline or share bar."""
     offset = 0
@@ -138,9 +206,12 @@ def _lead_in_end(text: str) -> int:
     return offset
 
 
-def _segment_spans(text: str) -> Iterator[tuple[int, int]]:
-    """pysbd's segments as exact spans, paragraph by paragraph, block by block."""
+def _segment_spans(text: str, language: str | None = None) -> Iterator[tuple[int, int]]:
+    """pysbd's segments (or the fallback's) as exact spans, paragraph by paragraph, block by block."""
     begin = _lead_in_end(text)
+    if not is_english(language):
+        yield from _other_segment_spans(text, begin, language or "")
+        return
     # Paragraphs first: a line break always ends a sentence (headings, captions, list items).
     for para in re.finditer(r"[^\n]+", text[begin:]):
         for block_start, block_end in _blocks(para.group()):
@@ -159,14 +230,44 @@ def _segment_spans(text: str) -> Iterator[tuple[int, int]]:
                 cursor = at + len(piece)
 
 
-def iter_sentences(text: str) -> Iterator[Sentence]:
+def _other_segment_spans(text: str, begin: int, language: str) -> Iterator[tuple[int, int]]:
+    """``_segment_spans`` for a language other than English: pysbd's rules for it, or the fallback."""
+    pysbd_has = language in PYSBD_LANGUAGES
+    for para in re.finditer(r"[^\n]+", text[begin:]):
+        for block_start, block_end in _blocks(para.group(), _ANY_BLOCK_END_RE):
+            deadline.check()
+            base = begin + para.start() + block_start
+            chunk = para.group()[block_start:block_end]
+            if not pysbd_has:
+                for start, end in _punctuation_segments(chunk):
+                    piece = chunk[start:end]
+                    lead = len(piece) - len(piece.lstrip())
+                    yield base + start + lead, base + start + len(piece.rstrip())
+                continue
+            cursor = 0
+            for seg in _segments(chunk, language):
+                piece = seg.strip()
+                if not piece:
+                    continue
+                at = chunk.find(piece, cursor)
+                if at < 0:
+                    continue
+                yield base + at, base + at + len(piece)
+                cursor = at + len(piece)
+
+
+def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]:
     """Sentences in order, with exact spans: ``text[s.start:s.end] == s.text``, split only as far
-    as the caller reads (key points need the first few dozen, not a whole book).
+    as the caller reads (key points need the first few dozen, not a whole book). ``language``:
+    the ISO 639-1 code the text is read in (None: English).
 
     A leading byline/dateline block is skipped whole, so it never becomes a sentence.
     """
+    if not is_english(language):
+        yield from _other_sentences(text, language or "")
+        return
     carry: tuple[int, int] | None = None
-    for start, end in _segment_spans(text):
+    for start, end in _segment_spans(text, language):
         if carry is not None:
             start = carry[0]
         if end - start < MAX_MERGED_CHARS and _open_quote_depth(text[start:end]) > 0:
@@ -178,12 +279,30 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
         yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
 
 
-def split_sentences(text: str) -> list[Sentence]:
+def _other_sentences(text: str, language: str) -> Iterator[Sentence]:
+    """``iter_sentences`` in another language: a quotation is re-joined only within its paragraph.
+    One still open at the paragraph's end (a statement running over paragraphs, each re-opened
+    and only the last closed, as German and French set them) leaves its sentences as they are."""
+    pending: list[tuple[int, int]] = []
+    for start, end in _segment_spans(text, language):
+        if pending and "\n" in text[pending[-1][1] : start]:
+            yield from (Sentence(a, b, text[a:b]) for a, b in pending)
+            pending = []
+        pending.append((start, end))
+        first = pending[0][0]
+        if end - first < MAX_MERGED_CHARS and _open_marks(text[first:end]) > 0:
+            continue
+        pending = []
+        yield Sentence(first, end, text[first:end])
+    yield from (Sentence(a, b, text[a:b]) for a, b in pending)
+
+
+def split_sentences(text: str, language: str | None = None) -> list[Sentence]:
     """Every sentence of ``text`` (see ``iter_sentences``)."""
-    return list(iter_sentences(text))
+    return list(iter_sentences(text, language))
 
 
-def candidate_span(sentence: Sentence) -> tuple[int, int] | None:
+def candidate_span(sentence: Sentence, language: str | None = None) -> tuple[int, int] | None:
     """The part of ``sentence`` that may be shown as a key point, or ``None`` if none is."""
     text = sentence.text
     offset = _lead_in_end(text)
@@ -191,9 +310,15 @@ def candidate_span(sentence: Sentence) -> tuple[int, int] | None:
     if not rest:
         return None
     start = sentence.start + text.index(rest, offset)
-    words = len(rest.split())
+    english = is_english(language)
+    words = len(rest.split()) if english else count_words(rest)
     if words < MIN_CANDIDATE_WORDS or words > MAX_CANDIDATE_WORDS:
         return None
-    if not re.search(r"[a-z]", rest):  # ALL CAPS headings, numbers, separators
+    if english and not re.search(r"[a-z]", rest):  # ALL CAPS headings, numbers, separators
+        return None
+    if not english and (
+        not any(c.isalpha() for c in rest)  # numbers, separators
+        or (not any(c.islower() for c in rest) and any(c.isupper() for c in rest))  # ALL CAPS
+    ):
         return None
     return start, start + len(rest)
