@@ -25,6 +25,14 @@ Three stages, as in transformers' pipelines:
 Every ``KeyPoint`` carries the spans it came from, and its text is exactly the article's text at
 those spans joined (one span for a sentence; two adjacent sentences are one span too): a point is
 always traceable.
+
+Another language (``Hints.language``; ``models.languages``): the same stages and scores, with the
+sentences split for that language, words counted in its script, and the rules that carry over:
+length caps, no repeats (on its own words), boilerplate, questions and quotations, and where the
+language has lists, openings that lean back and the first or second person. The English lists
+(rubrics, teasers, an unintroduced surname) and the TL;DR's shortening (English clause rules) are
+English only: a TL;DR in another language is a whole sentence of at most ``TLDR_MAX_WORDS``.
+The summarizer scores such text on its own words (``models.lexical``), not the English encoder.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.core.text import count_words
 from bot.core.types import KeyPoint, Span
+from models.languages import content_words, is_english, rules_for
 from models.sentences import Sentence, candidate_span, iter_sentences
 from models.shorten import shorten, without_citations
 
@@ -58,6 +68,9 @@ __all__ = [
 # Sentences past this index are never candidates: on CNN/DM the reference points come from the
 # first 30 sentences in 97 % of articles, and embedding fewer sentences is most of the speed-up.
 MAX_CANDIDATES = 30
+# In another language, when too few of the first MAX_CANDIDATES sentences pass the filters, this
+# many times as many more are read for ones that do.
+READ_FURTHER = 3
 # Cosine above which two sentences say the same thing (a rewritten lede, a repeated caption):
 # the later one is never chosen beside the earlier, whatever the MMR weights.
 DUPLICATE_COSINE = 0.85
@@ -118,6 +131,12 @@ _UNNAMED_PERSON = re.compile(
     rf"The\s+(?:\d+-year-old\b|(?:[a-z-]+\s+){{0,2}}(?:{_PERSON_NOUNS})\b(?!\s+of\b))"
 )
 _NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")  # a name: two capitalised words in a row
+# In any other language as well: a tag list, a line that opens on a date ("05/10/2018 - ..."), a
+# site's address given as a handle.
+_ANY_BOILERPLATE = re.compile(
+    r"(?i)(?<![^\W_])tags?\s*:|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?!\d)|"
+    r"(?<![\w.])@[\w-]+\.[a-z]{2,}\b"  # "@site.bo"
+)
 # Lines a page carries around an article: captions, credits, share and newsletter prompts.
 _BOILERPLATE = re.compile(
     r"(?i)(?:^|\b)(?:read more|read also|also read|also on\s|click here|sign up|subscribe\b|newsletter|"
@@ -158,6 +177,14 @@ _PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|my|My|me)
 # "strategies you can try", "your best bet": a TL;DR speaks about the news, not to the reader.
 _ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)
 _QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]")
+# Other languages: „…“, »…«, ‚…‘, 「…」 and 『…』 as well.
+_QUOTE_MARKS_ANY = _QUOTE_MARKS + "‚»«「」『』"
+_QUOTED_ANY = re.compile(r"[\"“„«»‚‘「『][^\"“”„«»‚‘’「」『』]*[\"”“»«‘’」』]")
+_QUESTION_OR_TEASER_ENDS = ("?", ":", "...", "…", "？", "：")
+# In another language a point ends a sentence: the splitter cuts at sentence punctuation, so a
+# line without it is a heading, a list item or a product name.
+_SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "।", "॥", "؟", "۔")
+_CLOSERS_ANY = "\"'”’»«)]」』） "
 
 
 class SentenceEncoder(Protocol):
@@ -197,6 +224,8 @@ class Hints:
     """The publisher's standfirst (``og:description``, a dek): a signal, never shown as such."""
     reserved: tuple[Span, ...] = ()
     """Spans shown elsewhere in the digest (its quotes): no point may hold one."""
+    language: str | None = None
+    """The language the article is read in (ISO 639-1); None or "en": the English path."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,34 +246,76 @@ class KeyPointResult:
 # -- rules on one sentence ----------------------------------------------------------------------
 
 
-def depends_on_context(sentence: str) -> bool:
+def depends_on_context(sentence: str, language: str | None = None) -> bool:
     """True when ``sentence`` opens on something only the sentence before explains: a pronoun
     ("He also..."), "that year", a connective ("But...", "However,"), or a lower-case word."""
+    if not is_english(language):
+        stripped = sentence.lstrip(_QUOTE_MARKS_ANY + "(— –-").lstrip()
+        leans = rules_for(language or "").leans_back
+        return bool(leans and leans.match(sentence.lstrip())) or stripped[:1].islower()
     stripped = sentence.lstrip(_QUOTE_MARKS + "(— –-").lstrip()
     if _UNNAMED_PERSON.match(stripped) and not _NAMED.search(stripped, 4):
         return True  # "The 76-year-old, who ...", "The biologist and entrepreneur ...": named before
     return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower()
 
 
-def is_boilerplate(sentence: str) -> bool:
-    """Captions, credits, share bars, newsletter prompts: page furniture, never a point."""
-    return bool(_BOILERPLATE.search(sentence))
+def is_boilerplate(sentence: str, language: str | None = None) -> bool:
+    """Captions, credits, share bars, newsletter prompts: page furniture, never a point. In
+    another language, its own furniture ("Lesen Sie auch", "Leia também") counts as well as the
+    English (sites in every language say "Newsletter", "©" and give links)."""
+    if _BOILERPLATE.search(sentence):
+        return True
+    if is_english(language):
+        return False
+    other = rules_for(language or "").boilerplate
+    return bool(_ANY_BOILERPLATE.search(sentence) or (other and other.search(sentence)))
 
 
-def _unquoted(sentence: str) -> str:
-    return _QUOTED.sub(" ", sentence)
+def _unquoted(sentence: str, language: str | None = None) -> str:
+    return (_QUOTED if is_english(language) else _QUOTED_ANY).sub(" ", sentence)
 
 
-def _bare_quotation(sentence: str) -> bool:
+def _bare_quotation(sentence: str, language: str | None = None) -> bool:
     """Mostly someone's words: shown (if at all) among the quotes, with the speaker."""
+    if not is_english(language):
+        words = count_words(sentence)
+        outside = count_words(_unquoted(sentence, language))
+        return sentence.lstrip()[:1] in _QUOTE_MARKS_ANY or (words > 0 and outside < words / 2)
     words = len(sentence.split())
     outside = len(_unquoted(sentence).split())
     return sentence.lstrip()[:1] in _QUOTE_MARKS or (words > 0 and outside < words / 2)
 
 
-def tldr_unfit(sentence: str) -> str | None:
+def _other_tldr_unfit(text: str, language: str) -> str | None:
+    """``tldr_unfit`` for a language other than English: the rules that carry over."""
+    rules = rules_for(language)
+    if text.endswith(_QUESTION_OR_TEASER_ENDS):
+        return "a question or teaser"
+    if not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
+        return "a heading or list item"
+    if _bare_quotation(text, language):
+        return "a quotation"
+    if depends_on_context(text, language):
+        return "leans on another sentence"
+    outside = _unquoted(text, language)
+    if any(p is not None and p.search(outside) for p in (rules.first_person, rules.second_person)):
+        return "first or second person"
+    if is_boilerplate(text, language):
+        return "boilerplate"
+    if count_words(text) < 6:
+        return "a fragment"
+    return None
+
+
+# What even the last-resort TL;DR of another language may not be.
+_NOT_STATEMENTS = ("a question or teaser", "a heading or list item")
+
+
+def tldr_unfit(sentence: str, language: str | None = None) -> str | None:
     """Why ``sentence`` cannot be a TL;DR (it does not say what happened), or None if it can."""
     text = sentence.strip()
+    if not is_english(language):
+        return _other_tldr_unfit(text, language or "")
     if text.endswith("?") or text.endswith(":") or text.endswith(("...", "…")):
         return "a question or teaser"
     if _bare_quotation(text):
@@ -266,8 +337,11 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def repeats(text: str, other: str) -> bool:
+def repeats(text: str, other: str, language: str | None = None) -> bool:
     """True when most of ``text``'s content words are in ``other``: it says the same again."""
+    if not is_english(language):  # words in any script, not only a-z
+        mine, theirs = content_words(text), set(content_words(other))
+        return bool(mine) and sum(w in theirs for w in mine) / len(mine) >= REPEAT_WORD_SHARE
     mine = [w for w in _words(text) if len(w) > 3]
     theirs = set(_words(other))
     return bool(mine) and sum(w in theirs for w in mine) / len(mine) >= REPEAT_WORD_SHARE
@@ -276,10 +350,10 @@ def repeats(text: str, other: str) -> bool:
 # -- stage 1 ------------------------------------------------------------------------------------
 
 
-def _point_span(sentence: Sentence) -> tuple[int, int] | None:
+def _point_span(sentence: Sentence, language: str | None = None) -> tuple[int, int] | None:
     """The part of ``sentence`` a point may show, or None: the sentence filters plus a
     ``CITY:`` dateline off the front, and never boilerplate."""
-    span = candidate_span(sentence)
+    span = candidate_span(sentence, language)
     if span is None:
         return None
     start, end = span
@@ -290,30 +364,54 @@ def _point_span(sentence: Sentence) -> tuple[int, int] | None:
     if (m := _DATELINE_COLON.match(text)) is not None:
         start += m.end()
         text = text[m.end() :]
+    if not is_english(language):
+        if is_boilerplate(text, language) or count_words(text) < 6 or "\n" in text:
+            return None
+        if not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):  # a heading, a list item, a teaser
+            return None
+        return start, end
     if is_boilerplate(text) or len(text.split()) < 6 or "\n" in text:  # lines run together
         return None
     return start, end
 
 
-def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> Candidates:
+def _length(text: str, language: str | None) -> int:
+    """Words, as a reader of the language counts them (``len(text.split())`` in English)."""
+    return len(text.split()) if is_english(language) else count_words(text)
+
+
+def preprocess(
+    text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES, language: str | None = None
+) -> Candidates:
     """Candidate sentences; when fewer than ``n`` pass the filters, the rest are let in too, so
     an article with at least ``n`` sentences always yields ``n`` candidates."""
-    sentences = iter_sentences(text)
+    sentences = iter_sentences(text, language)
     seen = list(itertools.islice(sentences, max_candidates))
     chosen: dict[int, tuple[tuple[int, int], bool]] = {}
     for index, sentence in enumerate(seen):
-        span = _point_span(sentence)
+        span = _point_span(sentence, language)
         if span is None:
             continue
-        if not depends_on_context(text[span[0] : span[1]]):
+        if not depends_on_context(text[span[0] : span[1]], language):
             chosen[index] = (span, True)
             continue
         before = chosen.get(index - 1)
         if before is not None and before[1]:  # lean on a standalone sentence of the same paragraph
             merged = (before[0][0], span[1])
             joined = text[merged[0] : merged[1]]
-            if "\n" not in joined and len(joined.split()) <= MERGED_MAX_WORDS:
+            if "\n" not in joined and _length(joined, language) <= MERGED_MAX_WORDS:
                 chosen[index] = (merged, False)
+    if len(chosen) < n and not is_english(language):
+        # Another language: read on for sentences that pass the filters (a page's furniture, a
+        # match's line-up, can fill the first lines) before letting in lines that do not.
+        further = list(itertools.islice(sentences, READ_FURTHER * max_candidates))
+        for index, sentence in enumerate(further, start=len(seen)):
+            if len(chosen) >= n:
+                break
+            span = _point_span(sentence, language)
+            if span is not None and not depends_on_context(text[span[0] : span[1]], language):
+                chosen[index] = (span, True)
+        seen += further
     if len(chosen) < n:  # too few passed the filters: let in the rest, reading further if need be
         for index, sentence in enumerate(itertools.chain(seen, sentences)):
             if len(chosen) >= n:
@@ -323,7 +421,7 @@ def preprocess(text: str, n: int = 0, max_candidates: int = MAX_CANDIDATES) -> C
                 and any(ch.isalnum() for ch in sentence.text)
                 and "\n" not in sentence.text
             ):
-                if not depends_on_context(sentence.text):  # skipped rather than shown dangling
+                if not depends_on_context(sentence.text, language):  # skipped, not shown dangling
                     chosen[index] = ((sentence.start, sentence.end), True)
     order = sorted(chosen)
     return Candidates(tuple(chosen[i][0] for i in order), tuple(order), tuple(chosen[i][1] for i in order))
@@ -364,7 +462,7 @@ def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: 
     prior = np.exp(-np.asarray(candidates.positions, dtype=np.float32) / w.position_decay)
     guide = (sent @ extra.T).max(axis=1) if len(extra) else np.zeros(n, dtype=np.float32)
     title = sent @ extra[0] if hints.title and len(extra) else np.zeros(n, dtype=np.float32)
-    lengths = np.asarray([len(text[s:e].split()) for s, e in candidates.spans], dtype=np.float32)
+    lengths = np.asarray([_length(text[s:e], hints.language) for s, e in candidates.spans], dtype=np.float32)
     over = np.clip(lengths / w.length_target - 1.0, 0.0, None)
     base = w.centrality * centrality + w.position * prior + w.headline * title - w.length_penalty * over
     steep = np.exp(-np.asarray(candidates.positions, dtype=np.float32) / w.tldr_position_decay)
@@ -381,13 +479,14 @@ def _choose_tldr(
     lede = [i for i in order if candidates.positions[i] < TLDR_WINDOW]
     rest = [i for i in order if candidates.positions[i] >= TLDR_WINDOW]
     fit: dict[int, KeyPoint] = {}
+    lang = hints.language
     for i in lede + rest:
         s, e = candidates.spans[i]
-        if not candidates.standalone[i] or tldr_unfit(text[s:e]):
+        if not candidates.standalone[i] or tldr_unfit(text[s:e], lang):
             continue
-        if hints.title and repeats(hints.title, text[s:e]) and repeats(text[s:e], hints.title):
+        if hints.title and repeats(hints.title, text[s:e], lang) and repeats(text[s:e], hints.title, lang):
             continue  # the headline again, word for word: the title line says it already
-        if (tldr := _shortened(text, (s, e))) is not None:
+        if (tldr := _shortened(text, (s, e), lang)) is not None:
             fit[i] = tldr
             if not hints.title:
                 return i, tldr
@@ -406,16 +505,43 @@ def _choose_tldr(
     for i in lede + rest:
         s, e = candidates.spans[i]
         body = text[s:e]
-        if body.rstrip().endswith("?") or is_boilerplate(body) or _bare_quotation(body):
+        if body.rstrip().endswith("?") or is_boilerplate(body, lang) or _bare_quotation(body, lang):
             continue
-        if (tldr := _shortened(text, (s, e))) is not None:
+        if not is_english(lang) and _other_tldr_unfit(body.strip(), lang or "") in _NOT_STATEMENTS:
+            continue
+        if (tldr := _shortened(text, (s, e), lang)) is not None:
             return i, tldr
     return None
 
 
-def _shortened(text: str, span: Span) -> KeyPoint | None:
+_PARENTHESIS = re.compile(r"\s*[(（][^()（）]{1,120}[)）]")
+
+
+def _without_asides(text: str, span: Span) -> tuple[Span, ...]:
+    """``span`` without its parentheses ("(PIRATEN)", "(Digital Services Act)"): a deletion that
+    leaves a sentence in any language. None are cut from a sentence that quotes someone."""
+    s, e = span
+    if any(mark in text[s:e] for mark in _QUOTE_MARKS_ANY if mark != "'"):
+        return without_citations(text, (span,))
+    pieces, at = [], s
+    for m in _PARENTHESIS.finditer(text, s, e):
+        pieces.append((at, m.start()))
+        at = m.end()
+    pieces.append((at, e))
+    return without_citations(text, tuple((a, b) for a, b in pieces if b > a))
+
+
+def _shortened(text: str, span: Span, language: str | None = None) -> KeyPoint | None:
     """``text[span]`` as a TL;DR of at most ``TLDR_MAX_WORDS``: whole, or shortened by deletion
-    (the strict cuts first, the loose ones as a last resort); None when it cannot be."""
+    (the strict cuts first, the loose ones as a last resort); None when it cannot be. In another
+    language, whole or without its parentheses, or not at all: the other cuts are English clause
+    rules."""
+    if not is_english(language):
+        for pieces in (without_citations(text, (span,)), _without_asides(text, span)):
+            shown = "".join(text[a:b] for a, b in pieces)
+            if count_words(shown) <= TLDR_MAX_WORDS:
+                return KeyPoint(shown, pieces)
+        return None
     pieces = shorten(text, span, TLDR_MAX_WORDS) or shorten(text, span, TLDR_MAX_WORDS, loose=True)
     if pieces is None:
         return None
@@ -440,7 +566,30 @@ def _unintroduced(body: str, text: str, context: str) -> bool:
     return re.search(rf"\b[A-Z][a-z][\w’'-]*\s+{re.escape(name)}\b", text) is not None
 
 
+def _other_allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
+    """``_allowed`` for a language other than English: the rules that carry over."""
+    s, e = candidates.spans[i]
+    body, lang = text[s:e], hints.language
+    if any(a < e and s < b for a, b in hints.reserved):
+        return False  # holds a quote shown below
+    if _bare_quotation(body, lang) or body.rstrip().endswith(_QUESTION_OR_TEASER_ENDS):
+        return False  # a quotation, a question, a teaser
+    if not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
+        return False  # a heading, a list item
+    personal = rules_for(lang or "").first_person
+    if personal is not None and personal.search(_unquoted(body, lang)):
+        return False  # the writer's own story
+    if tldr is not None:
+        if any(a < e and s < b for a, b in tldr.spans):
+            return False
+        if repeats(body, tldr.text, lang) or repeats(tldr.text, body, lang):
+            return False
+    return not (hints.title and repeats(body, hints.title, lang))
+
+
 def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
+    if not is_english(hints.language):
+        return _other_allowed(text, candidates, i, tldr, hints)
     s, e = candidates.spans[i]
     body = text[s:e]
     if _unintroduced(body, text, f"{hints.title or ''} {tldr.text if tldr else ''}"):
@@ -476,12 +625,18 @@ def choose(
         return []
     point = tldr[1] if tldr else None
     allowed = [i for i in range(len(candidates.spans)) if _allowed(text, candidates, i, point, hints)]
-    short = [i for i in allowed if len(text[slice(*candidates.spans[i])].split()) <= MAX_POINT_WORDS]
+    english = is_english(hints.language)
+    lang = hints.language
+    short = [i for i in allowed if _length(text[slice(*candidates.spans[i])], lang) <= MAX_POINT_WORDS]
     chosen: list[int] = []
     anchors = [tldr[0]] if tldr else []
     for pool in (short, allowed):  # long points only when the short ones run out
         available = [i for i in pool if i not in chosen]
         while available and len(chosen) < n:
+            if not english:  # a sentence and the pair it leans in: their words differ, not their text
+                available = [i for i in available if not any(_overlap(candidates, i, j) for j in chosen)]
+                if not available:
+                    break
             base = scored.base[available]
             against = anchors + chosen
             if against:
@@ -495,6 +650,11 @@ def choose(
             chosen.append(best)
             available.remove(best)
     return chosen
+
+
+def _overlap(candidates: Candidates, i: int, j: int) -> bool:
+    (a, b), (c, d) = candidates.spans[i], candidates.spans[j]
+    return a < d and c < b
 
 
 def _point(text: str, candidates: Candidates, i: int) -> KeyPoint:
@@ -515,7 +675,7 @@ def _ranked(
     if tldr is None and chosen:
         best = chosen.pop(0)
         span = candidates.spans[best]
-        return _shortened(text, span) or KeyPoint(text[slice(*span)], (span,)), chosen
+        return _shortened(text, span, hints.language) or KeyPoint(text[slice(*span)], (span,)), chosen
     return (tldr[1] if tldr else None), chosen
 
 
@@ -538,7 +698,7 @@ def select_key_points(
     """A TL;DR and ``n`` key points beside it, in article order (fewer when the article has
     fewer candidates)."""
     hints = hints or Hints(title=title)
-    candidates = preprocess(text, n + 1)
+    candidates = preprocess(text, n + 1, language=hints.language)
     emb = forward(encoder, text, candidates, hints)
     return postprocess(emb, candidates, text, n, hints, scoring)
 
@@ -555,7 +715,7 @@ def rank_key_points(
     """The TL;DR and the points ``select_key_points`` would show, best first rather than in
     article order: what an abstractive summarizer falls back on, one point at a time."""
     hints = hints or Hints(title=title)
-    candidates = preprocess(text, n + 1)
+    candidates = preprocess(text, n + 1, language=hints.language)
     emb = forward(encoder, text, candidates, hints)
     tldr, chosen = _ranked(emb, candidates, text, n, hints, scoring)
     return tldr, tuple(_point(text, candidates, i) for i in chosen)

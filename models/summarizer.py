@@ -1,5 +1,9 @@
 """Summarizer backends behind one small interface. The offline default is extractive; the
-abstractive backends (``models.abstractive``, setting ``SUMMARIZER``) implement it too."""
+abstractive backends (``models.abstractive``, setting ``SUMMARIZER``) implement it too.
+
+The extractive summarizer scores English on the packaged encoder, and every other language
+(``Hints.language``) on the article's own words (``models.lexical``): the encoder was trained on
+English, and the lazy one is not even loaded for an article in another language."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from typing import Protocol
 
 from models.encoder import Encoder, EncoderOptions, load_encoder
 from models.keypoints import Hints, KeyPointResult, Scoring, select_key_points
+from models.languages import is_english
+from models.lexical import LexicalEncoder
 
 __all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer"]
 
@@ -38,7 +44,9 @@ class ExtractiveSummarizer:
     def summarize(
         self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
     ) -> KeyPointResult:
-        return select_key_points(text, self._encoder, points, title=title, hints=hints, scoring=self._scoring)
+        english = hints is None or is_english(hints.language)
+        encoder = self._encoder if english else LexicalEncoder()
+        return select_key_points(text, encoder, points, title=title, hints=hints, scoring=self._scoring)
 
 
 class LazyExtractiveSummarizer:
@@ -64,4 +72,6 @@ class LazyExtractiveSummarizer:
     def summarize(
         self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
     ) -> KeyPointResult:
+        if hints is not None and not is_english(hints.language):  # no English encoder needed
+            return select_key_points(text, LexicalEncoder(), points, hints=hints, scoring=self._scoring)
         return self.load().summarize(text, points, title=title, hints=hints)
