@@ -43,7 +43,9 @@ The passes are modules, each importing only from those before it:
 ``names``        the article's names, and whom a pronoun or a role refers to (pass 4)
 ``attribution``  reporting clauses, speakers, continuations and confidence (pass 4)
 
-This module runs them over one article: ``extract_quotes``.
+This module runs them over one article: ``extract_quotes``. A text read in another language
+(``language``) takes ``other_languages``: the marks and spans, and a speaker only where that
+language's reporting verb names one beside the quote.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from dataclasses import replace
 
 from bot.core.types import Quote
 from models import deadline
+from models.languages import is_english
 from models.quotes.attribution import (
     ACCORDING_TO_CONFIDENCE,
     CONTINUATION_CONFIDENCE,
@@ -71,6 +74,7 @@ from models.quotes.attribution import (
 )
 from models.quotes.marks import _FAMILY, _Span, _spans
 from models.quotes.names import _Names
+from models.quotes.other_languages import quotes_in
 from models.quotes.statements import _is_scare_quote, _is_statement, _mask, _sentence_starts
 
 __all__ = [
@@ -83,8 +87,15 @@ __all__ = [
 ]
 
 
-def extract_quotes(text: str, *, min_words: int = 4) -> list[Quote]:
-    """All direct quotations that are statements, in article order, with speaker and verb."""
+def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None) -> list[Quote]:
+    """All direct quotations that are statements, in article order, with speaker and verb.
+    ``language``: the ISO 639-1 code ``text`` is read in (None: English)."""
+    if not is_english(language):
+        return [
+            p
+            for q in quotes_in(text, language or "", min_words=min_words)
+            for p in _by_paragraph(text, q, min_words)
+        ]
     spans = _spans(text)
     masked = _mask(text, spans)
     starts = _sentence_starts(text, spans)

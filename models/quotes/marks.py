@@ -25,12 +25,15 @@ SENTENCE_WINDOW = 1000  # chars of a sentence read around a quote: clauses and s
 
 # --- marks ---------------------------------------------------------------------------------------
 
-_DOUBLE, _SINGLE, _GUILLEMET, _ANGLE = range(4)
+_DOUBLE, _SINGLE, _GUILLEMET, _ANGLE, _CORNER, _WHITE_CORNER = range(6)
 _FAMILY = {
     '"': _DOUBLE, "\u201c": _DOUBLE, "\u201d": _DOUBLE, "\u201e": _DOUBLE, "\u201f": _DOUBLE,
     "'": _SINGLE, "\u2018": _SINGLE, "\u2019": _SINGLE, "\u201a": _SINGLE, "\u201b": _SINGLE,
     "\u00ab": _GUILLEMET, "\u00bb": _GUILLEMET, "\u2039": _ANGLE, "\u203a": _ANGLE,
+    "\u300c": _CORNER, "\u300d": _CORNER, "\u300e": _WHITE_CORNER, "\u300f": _WHITE_CORNER,
 }  # fmt: skip
+# Chinese and Japanese corner brackets 「…」 and 『…』 (the nested form): one shape opens, one closes.
+_CORNER_OPENS = frozenset("\u300c\u300e")
 # The New York Times archive's double quotation mark, read as a straight ``"``: ''We will win,'' he
 # said. Three apostrophes close a nested quote, then the outer one: ''He said, 'Go home,''' she said.
 _TWO_APOSTROPHES = "''"
@@ -64,6 +67,8 @@ def _classify(text: str, i: int, c: str) -> int | None:
     if c == _TWO_APOSTROPHES:
         c = '"'
     fam = _FAMILY[c]
+    if fam in (_CORNER, _WHITE_CORNER):
+        return _OPEN if c in _CORNER_OPENS else _CLOSE
     if fam == _SINGLE:
         if p.isalnum() and n.isalnum():
             return None  # don't, Locke's, O'Toole
