@@ -1,7 +1,7 @@
 import pytest
 
 from bot.core.errors import NotAnArticle, TooLittleText, UnsupportedLanguage
-from bot.core.extract import article_from_text, check_readable, detect_language, extract_article
+from bot.core.extract import GateOptions, article_from_text, check_readable, detect_language, extract_article
 
 from .conftest import SAMPLE_HTML, eval_page, load_jsonl, require_eval
 
@@ -123,13 +123,34 @@ def test_pasted_text_has_a_lower_floor() -> None:
         check_readable(article_from_text("Just four words here."))
 
 
-def test_other_languages_are_refused_clearly() -> None:
-    german = (
-        "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenmauer durch ein Riff zu ersetzen. "
-        "Die Arbeiten sollen im September beginnen und drei Jahre dauern. Die Kosten tragen Bund und Land. "
-    ) * 5
-    with pytest.raises(UnsupportedLanguage, match=r"German \(de\).*English only"):
-        check_readable(article_from_text(german))
+GERMAN = (
+    "Der Stadtrat hat am Dienstag beschlossen, die alte Hafenmauer durch ein Riff zu ersetzen. "
+    "Die Arbeiten sollen im September beginnen und drei Jahre dauern. Die Kosten tragen Bund und Land. "
+) * 5
+
+
+def test_another_language_is_read_in_that_language() -> None:
+    article = article_from_text(GERMAN)
+    check_readable(article)
+    assert article.meta.language == "de"
+
+
+def test_a_page_is_read_in_the_language_its_text_is_not_the_one_it_declares() -> None:
+    body = "".join(f"<p>{s}.</p>" for s in GERMAN.split(". ") if s.strip())
+    article = extract_article(page(body, lang="en"))
+    assert article.meta.language == "de"
+
+
+def test_a_server_set_to_some_languages_refuses_the_others_clearly() -> None:
+    with pytest.raises(UnsupportedLanguage, match=r"German \(de\); this server summarizes English only"):
+        check_readable(article_from_text(GERMAN), options=GateOptions(languages=frozenset({"en"})))
+
+
+def test_a_language_that_cannot_be_segmented_is_refused_with_that_reason() -> None:
+    thai = "สภาเมืองลงมติเมื่อวันอังคารให้สร้างกำแพงกันคลื่นใหม่ด้วยแนวปะการังหอยนางรม " * 30
+    with pytest.raises(UnsupportedLanguage, match=r"Thai \(th\).*without spaces.*cannot be split") as caught:
+        check_readable(article_from_text(thai))
+    assert caught.value.language == "th"
 
 
 def test_pasted_text_headline_line_becomes_the_title() -> None:

@@ -13,7 +13,8 @@
     │   └── UnreadableArticle         fetched fine, but not something we can honestly summarize
     │       ├── NotAnArticle          wrong content type (PDF, image...) or no article in the HTML
     │       ├── TooLittleText         paywall, cookie wall, JS-only page, error page, a teaser
-    │       └── UnsupportedLanguage   the offline model reads English only
+    │       └── UnsupportedLanguage   a language this server is not set to read, or one whose text
+    │                                 cannot be split into sentences and scored (Thai, Khmer ...)
     ├── ServiceError                  the service declined the request for now
     │   ├── Busy                      the work queue is full (``retry_after_s``)
     │   ├── RateLimited               a user or channel is over its limit (``retry_after_s``, ``scope``)

@@ -15,8 +15,14 @@ never a news agency credited on another site's page); and the byline cleaned to 
 The gate (``check_readable``) then refuses, with a specific reason and the visible word count,
 a read that is not the article: a paywall teaser, a cookie or consent wall, a JavaScript-only
 page, an error page, or just too little text. A complete short article (a 60-150 word wire brief
-of full sentences) passes. It also refuses languages the offline model does not read. Pasted
-text skips extraction (``extractor="text"``) but passes the same gate.
+of full sentences) passes. Pasted text skips extraction (``extractor="text"``) but passes the
+same gate.
+
+Every article records the language it is read in (``PageMeta.language``, ``reading_language``):
+what its text is, when langid is sure, else what the page declares, else English. The gate
+refuses a language only when its text cannot be split into sentences and scored honestly
+(``models.languages.unreadable_reason``: Thai, Khmer ...), or when the server is set to read
+only some languages (``GateOptions.languages``).
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import lxml.html
 from lxml import etree
 
 from bot.core.errors import NotAnArticle, TooLittleText, UnsupportedLanguage
+from bot.core.text import count_words, language_name
 from bot.core.types import Article, PageMeta
+from models.languages import is_english, unreadable_reason
 
 __all__ = [
     "MAX_ARTICLE_CHARS",
@@ -42,6 +50,7 @@ __all__ = [
     "detect_language",
     "extract_article",
     "read_html",
+    "reading_language",
 ]
 
 # trafilatura output under this many words makes the paragraph fallback try its luck. Above it,
@@ -79,17 +88,10 @@ MAX_PAGE_TEXT_CHARS = 2 * MAX_ARTICLE_CHARS
 _UNCOUNTED = frozenset({"script", "style", "template", "noscript"})
 # Share of control characters (or undecodable bytes) above which input is binary, not text.
 BINARY_CHAR_SHARE = 0.01
-# langid confidence needed to call a text "not English"; mixed pages score lower.
+# langid confidence needed to read a text in the language langid names; mixed pages score lower,
+# and are read in the language the page declares (else English).
 LANGUAGE_CONFIDENCE = 0.9
 
-_LANGUAGE_NAMES = {
-    "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "nl": "Dutch", "ru": "Russian", "uk": "Ukrainian", "pl": "Polish", "tr": "Turkish",
-    "ar": "Arabic", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "sv": "Swedish",
-    "da": "Danish", "no": "Norwegian", "fi": "Finnish", "cs": "Czech", "el": "Greek",
-    "he": "Hebrew", "hi": "Hindi", "id": "Indonesian", "vi": "Vietnamese", "ro": "Romanian",
-    "hu": "Hungarian", "fa": "Persian", "th": "Thai", "ca": "Catalan",
-}  # fmt: skip
 
 # The strong paywall phrases: a page saying these is holding the rest of the article back.
 _TEASER_PHRASES = re.compile(
@@ -135,8 +137,10 @@ _ERROR_WORDING = re.compile(
     r"could not be found|(?:has been|was) (?:moved|removed|deleted)|\b404\b",
     re.IGNORECASE,
 )
-# Sentence ends: ". " / "! " / "? " (closing quotes and brackets stay with their sentence).
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+")
+# Sentence ends: ". " / "! " / "? " (closing quotes and brackets stay with their sentence), and
+# the CJK full stops and the danda, which take no space after them.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+|(?<=[。！？।])([」』”’)\]]*)")
+_FULL_STOPS = (".", "!", "?", "。", "！", "？", "।", "؟", "۔")
 _NOT_CONTENT = "nav|header|footer|aside|form|script|style|noscript|template|svg|figure|figcaption"
 
 
@@ -146,7 +150,8 @@ class GateOptions:
     min_article_words: int = MIN_ARTICLE_WORDS
     """Below ``min_page_words``, a page still passes with this many words of complete prose."""
     min_text_words: int = MIN_TEXT_WORDS
-    languages: frozenset[str] = frozenset({"en"})
+    languages: frozenset[str] | None = None
+    """None: every language whose text can be segmented and scored; else only these (ISO 639-1)."""
 
 
 # -- extraction ----------------------------------------------------------------------------
@@ -667,6 +672,7 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
             text, extractor = fallback, "paragraphs"
     text = _drop_leading_headline(text.strip(), meta.get("title"))
     html_lang = doc.get("lang") or doc.get("xml:lang")
+    declared = (html_lang or meta.get("language") or "").split("-")[0].lower() or None
     linked = _linked_data(doc)
     site = _site_name(doc, url, linked, meta.get("sitename"))
     site_keys = _host_keys(_host(url)) | {
@@ -685,7 +691,7 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
         site=site,
         author=author,
         published=meta.get("date") or _meta(doc, "article:published_time", "datePublished"),
-        language=(html_lang or meta.get("language") or "").split("-")[0].lower() or None,
+        language=reading_language(text, declared),
         description=_meta(doc, "og:description", "description", "twitter:description"),
     )
     cut = page_chars if source is not html else None  # the page's own length, not the pruned one
@@ -747,8 +753,13 @@ def article_from_text(text: str) -> Article:
     cleaned = repair_mojibake(text.strip())
     first_line = cleaned.split("\n", 1)[0].strip()
     # A short first line of pasted text that does not end a sentence reads as its headline.
-    title = first_line if 0 < len(first_line.split()) <= 16 and first_line[-1:] not in ".!?\"'”’" else None
-    return cap_text(Article(text=cleaned, meta=PageMeta(title=title), extractor="text"))
+    title = (
+        first_line
+        if 0 < count_words(first_line) <= 16 and first_line[-1:] not in ".!?\"'”’。！？」"
+        else None
+    )
+    meta = PageMeta(title=title, language=reading_language(cleaned))
+    return cap_text(Article(text=cleaned, meta=meta, extractor="text"))
 
 
 # -- the honesty gate ----------------------------------------------------------------------
@@ -764,6 +775,15 @@ def detect_language(text: str) -> tuple[str, float]:
     logp = np.asarray([score for _, score in ranked], dtype=np.float64)
     probs = np.exp(logp - logp.max())
     return str(langs[0]), float(probs[0] / probs.sum())
+
+
+def reading_language(text: str, declared: str | None = None) -> str:
+    """The language to read ``text`` in (ISO 639-1): langid's when it is sure
+    (``LANGUAGE_CONFIDENCE``), else the page's ``declared`` one, else English."""
+    lang, confidence = detect_language(text)
+    if confidence >= LANGUAGE_CONFIDENCE:
+        return lang
+    return declared or "en"
 
 
 def _json_ld_paywalled(doc: lxml.html.HtmlElement) -> bool:
@@ -790,6 +810,11 @@ def _is_wall_wording(sentence: str) -> bool:
     )
 
 
+def _line_break(m: re.Match[str]) -> str:
+    """A sentence break as a line break, its closing marks kept with the sentence before."""
+    return (m.group(1) or m.group(2) or "") + "\n"
+
+
 def _reads_as_article(text: str) -> bool:
     """True when ``text`` reads as a complete short article: at least ``MIN_ARTICLE_SENTENCES``
     full sentences holding ``MIN_PROSE_SHARE`` of its words, none of them a wall's wording, and no
@@ -797,22 +822,29 @@ def _reads_as_article(text: str) -> bool:
     stripped = text.rstrip()
     if not stripped or stripped.endswith(("...", "…")):
         return False
-    sentences = [
-        s.strip()
-        for paragraph in stripped.splitlines()
-        for s in _SENTENCE_BREAK.sub(lambda m: m.group(1) + "\n", paragraph).splitlines()
-    ]
-    total = sum(len(s.split()) for s in sentences)
-    full = [
-        s
-        for s in sentences
-        if len(s.split()) >= SENTENCE_MIN_WORDS
-        and not s.startswith(("*", "-", "•", "·"))  # a list item, not prose
-        and s.rstrip("\"'”’)]").endswith((".", "!", "?"))
-        and not _is_wall_wording(s)
-    ]
-    prose = sum(len(s.split()) for s in full)
+    sentences = _sentences(stripped)
+    total = sum(count_words(s) for s in sentences)
+    full = [s for s in sentences if _is_full_sentence(s)]
+    prose = sum(count_words(s) for s in full)
     return len(full) >= MIN_ARTICLE_SENTENCES and prose >= MIN_PROSE_SHARE * total
+
+
+def _sentences(text: str) -> list[str]:
+    return [
+        s.strip()
+        for paragraph in text.splitlines()
+        for s in _SENTENCE_BREAK.sub(_line_break, paragraph).splitlines()
+    ]
+
+
+def _is_full_sentence(s: str) -> bool:
+    """``SENTENCE_MIN_WORDS`` or more, ending in a full stop, not a list item nor a wall's wording."""
+    return (
+        count_words(s) >= SENTENCE_MIN_WORDS
+        and not s.startswith(("*", "-", "•", "·"))  # a list item, not prose
+        and s.rstrip("\"'”’)]」』").endswith(_FULL_STOPS)
+        and not _is_wall_wording(s)
+    )
 
 
 def check_readable(article: Article, html: str | None = None, options: GateOptions = GateOptions()) -> None:
@@ -820,9 +852,26 @@ def check_readable(article: Article, html: str | None = None, options: GateOptio
     _gate(article, html, _parse(html) if html is not None else None, options)
 
 
+def _check_language(article: Article, options: GateOptions) -> str:
+    """The language ``article`` is read in. Refuses one the server is not set to read, or one that
+    cannot be segmented and scored honestly (``models.languages.unreadable_reason``)."""
+    lang = article.meta.language or reading_language(article.text)
+    name = language_name(lang)
+    if options.languages is not None and lang not in options.languages:
+        allowed = ", ".join(sorted(language_name(code) for code in options.languages))
+        raise UnsupportedLanguage(
+            f"that text looks like {name} ({lang}); this server summarizes {allowed} only", language=lang
+        )
+    if (why := unreadable_reason(lang)) is not None:
+        raise UnsupportedLanguage(f"that text looks like {name} ({lang}): {why}", language=lang)
+    return lang
+
+
 def _gate(
     article: Article, html: str | None, doc: lxml.html.HtmlElement | None, options: GateOptions
 ) -> None:
+    # The language first: a text that cannot be split into words is not measured in them.
+    lang = _check_language(article, options) if article.text.strip() else "en"
     words = article.words
     # The page-level checks only matter for a short read; a full article skips the whole scan.
     if html is not None and words < max(PAYWALL_TEASER_WORDS, options.min_page_words):
@@ -869,10 +918,10 @@ def _gate(
             reason="too_short",
             words=words,
         )
-    lang, confidence = detect_language(article.text)
-    if lang not in options.languages and confidence >= LANGUAGE_CONFIDENCE:
-        name = _LANGUAGE_NAMES.get(lang, lang)
-        raise UnsupportedLanguage(
-            f"that text looks like {name} ({lang}); the offline model summarizes English only",
-            language=lang,
+    # Another language's key points are its sentences, split at their punctuation: a text with
+    # too few (lyrics, a list, a table) cannot be split honestly.
+    if not is_english(lang) and sum(map(_is_full_sentence, _sentences(article.text))) < MIN_ARTICLE_SENTENCES:
+        raise NotAnArticle(
+            f"that text has no sentences to summarize: fewer than {MIN_ARTICLE_SENTENCES} of its lines "
+            "end in a full stop, so it cannot be split into sentences honestly"
         )

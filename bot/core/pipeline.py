@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot.core.compose import fit, mark_shown, word_budget
 from bot.core.errors import BadInput
@@ -25,7 +26,12 @@ from models.summarizer import Summarizer
 
 __all__ = ["DIGEST_TIMEOUT_S", "Digester", "ReadResult"]
 
-QuoteFinder = Callable[[str], Sequence[Quote]]
+
+class QuoteFinder(Protocol):
+    """The quotes of ``text``, read in ``language`` (ISO 639-1; None: English)."""
+
+    def __call__(self, text: str, *, language: str | None = None) -> Sequence[Quote]: ...
+
 
 # The key points and quotes of one article take about 0.1 s and an article is cut to
 # MAX_ARTICLE_CHARS, so this only trips on a machine far too slow or overloaded (or a slow
@@ -117,7 +123,7 @@ class Digester:
             started = time.perf_counter()
             quotes: tuple[Quote, ...] = ()
             if options.quotes and self._find_quotes is not None:
-                found = self._find_quotes(article.text)
+                found = self._find_quotes(article.text, language=article.meta.language)
                 context = " ".join(filter(None, (article.meta.title, article.meta.description)))
                 quotes = mark_shown(found, self.shown_quotes, article.text, context)
             quotes_ms = _ms(started)
@@ -127,6 +133,7 @@ class Digester:
                 title=article.meta.title,
                 description=article.meta.description,
                 reserved=tuple((q.start, q.end) for q in quotes if q.shown),
+                language=article.meta.language,
             )
             # A wire brief gets a TL;DR and at most two points: more would be most of it again.
             points = options.points if article.words >= SHORT_ARTICLE_WORDS else min(options.points, 2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.compose import digest_words, shown_text
+from bot.core.text import language_name
 from bot.core.types import Digest, Quote
 
 __all__ = ["JSON_VERSION", "digest_to_json", "digest_to_markdown", "group_quotes"]
@@ -88,6 +89,8 @@ def digest_to_markdown(digest: Digest) -> str:
     """The reply as Markdown: title line, byline, TL;DR, key points and the shown quotes."""
     meta = digest.article.meta
     lines = [f"# {meta.title or 'Summary'}"]
+    # An article in another language says so; the reply's own words stay English (nothing is translated).
+    read_in = f"read in {language_name(meta.language)}" if meta.language not in (None, "en") else None
     byline = " · ".join(
         x
         for x in (
@@ -95,6 +98,7 @@ def digest_to_markdown(digest: Digest) -> str:
             meta.author,
             (meta.published or "")[:10] or None,
             f"{digest.reading_minutes} min read",
+            read_in,
         )
         if x
     )
