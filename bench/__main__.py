@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
             "abstractive",
             "hostile",
             "reader",
+            "multilingual",
         ],
     )
     parser.add_argument("--json", type=Path, help="also write every number to this file")
@@ -124,6 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         result = reader.measure(args.eval_dir)
         report["reader"] = result
         reader.print_report(result)
+        print()
+
+    if "multilingual" not in args.skip:
+        from bench import multilingual
+
+        result = multilingual.measure(args.eval_dir)
+        rouge = multilingual.lexical_rouge(args.eval_dir)
+        report["multilingual"] = {**result, "lexical_rouge": rouge}
+        multilingual.print_report(result, rouge)
         print()
 
     if "hostile" not in args.skip:
