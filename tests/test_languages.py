@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from bot.core.errors import NotAnArticle
-from bot.core.extract import article_from_text, check_readable
+from bot.core.errors import NotAnArticle, PrecisError
+from bot.core.extract import article_from_text, check_readable, read_html
 from bot.core.pipeline import Digester
 from bot.core.render import digest_to_json, digest_to_markdown
 from bot.core.text import count_words
@@ -22,7 +22,7 @@ from models.quotes import extract_quotes
 from models.sentences import split_sentences
 from models.summarizer import ExtractiveSummarizer, LazyExtractiveSummarizer
 
-from .conftest import BagOfWordsEncoder
+from .conftest import BagOfWordsEncoder, eval_page, load_jsonl, require_eval
 
 
 class EnglishOnlyEncoder:
@@ -275,3 +275,31 @@ def test_the_digest_says_the_language_it_was_read_in_and_keeps_its_own_words_eng
     markdown = digest_to_markdown(digest)
     assert "**TL;DR:** Der Stadtrat" in markdown and "**Key points**" in markdown and "**Quotes**" in markdown
     assert "read in German" in markdown
+
+
+# -- real pages -------------------------------------------------------------------------------
+
+
+def test_the_non_english_dev_pages_get_digests_in_their_own_language() -> None:
+    """The extraction dev pages in other languages (Portuguese, Korean, Indonesian, Italian,
+    German, and a Japanese page labelled English): each complete article gets a digest made of its
+    own sentences, without the English encoder; only a standings table is refused."""
+    rows = load_jsonl(require_eval("extraction", "dev.jsonl"))
+    summarizer = LazyExtractiveSummarizer()
+    digester = Digester(None, summarizer, extract_quotes)
+    read, refused = [], []
+    for row in rows:
+        try:
+            article = read_html(eval_page(row), row["url"])
+        except PrecisError:
+            refused += [row["id"][:10]] if row["lang_guess"] != "en" else []
+            continue
+        if article.meta.language == "en":
+            continue
+        digest = digester.digest_article(article, DigestOptions())
+        assert digest.tldr == "".join(article.text[a:b] for a, b in digest.tldr_spans) != ""
+        assert all(p.text == "".join(article.text[a:b] for a, b in p.spans) for p in digest.key_points)
+        read.append(article.meta.language)
+    assert refused == ["11ea381ad9"]  # NASCAR standings: 103 words, no article
+    assert sorted(read) == ["de", "id", "it", "ja", "ko", "ko", "pt", "pt", "pt"]
+    assert summarizer._loaded is None
