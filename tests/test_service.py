@@ -82,7 +82,7 @@ def article_text(topic: str) -> str:
     return f"A report about {topic}.\n\n{body}"
 
 
-def find_quotes(text: str) -> list[Quote]:
+def find_quotes(text: str, language: str | None = None) -> list[Quote]:
     """A stand-in for ``models.quotes``: every straight-quoted stretch, verbatim."""
     return [Quote(m.group(0), None, None, m.start(), m.end()) for m in re.finditer(r'"[^"]+"', text)]
 
