@@ -184,9 +184,13 @@ async def _serve_chat(args: argparse.Namespace, settings: Settings) -> None:
 
             await slack_serve(settings, service, http=http, sock=events, health=health)
         else:
+            from bot.discord_chat import CommandSync
             from bot.discord_chat import serve as discord_serve
 
-            await discord_serve(settings, service)
+            # The commands' hash goes in the service's store (shared by every process); the
+            # service has no public accessor for it yet (bot/core/service.py is being reworked).
+            sync: CommandSync = "always" if args.sync else "changed"
+            await discord_serve(settings, service, store=service._store, sync=sync)
 
 
 def _run_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -206,7 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="precis", description="Faithful article digests.")
     sub = parser.add_subparsers(dest="command", required=True)
     add_summarize_parser(sub)
-    sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN from .env)")
+    discord = sub.add_parser("discord", help="run the Discord bot (DISCORD_TOKEN from .env)")
+    discord.add_argument(
+        "--sync",
+        action="store_true",
+        help="send the slash commands to Discord even if unchanged since the last sync",
+    )
     slack = sub.add_parser("slack", help="run the Slack bot (Socket Mode, or --http)")
     slack.add_argument("--http", action="store_true", help="serve the Events API on /slack/events")
     slack.add_argument("--port", type=int, default=3000, help="port for --http (default 3000)")

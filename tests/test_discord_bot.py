@@ -27,12 +27,14 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 with warnings.catch_warnings():  # discord.py imports audioop (deprecated in 3.11, PEP 594)
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord
+    from discord import app_commands
 
 import httpx
 import pytest
@@ -206,6 +208,8 @@ class FakeDiscord:
     """Kinds of call answered 403 Missing Permissions: "threads", "reactions", "thread messages"."""
     threads: set[int] = field(default_factory=set)
     """Messages that have a thread: opening another answers 400, code 160004, as Discord does."""
+    sync_fails: tuple[int, dict[str, Any]] | None = None
+    """What a sync of the commands is answered, instead of the commands."""
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1400000000000000001)
@@ -253,6 +257,8 @@ class FakeDiscord:
         if route == "GET /oauth2/applications/@me":
             return 200, APP_INFO
         if m := re.fullmatch(r"PUT /applications/\d+/commands", route):
+            if self.sync_fails is not None:
+                return self.sync_fails
             return 200, [
                 {
                     "description": "",
@@ -686,15 +692,15 @@ async def start(api: FakeDiscord, pages: Pages) -> AsyncIterator[Start]:
                 Fetcher(FetchLimits(timeout_s=SETTLE_S), transport=httpx.MockTransport(pages.handler))
             )
             summarizer = BreakableSummarizer()
-            service = DigestService(
-                Digester(fetcher, summarizer, extract_quotes),
-                store or await SqliteStore.open(":memory:"),
-                limits,
-            )
+            store = store or await SqliteStore.open(":memory:")
+            service = DigestService(Digester(fetcher, summarizer, extract_quotes), store, limits)
             stack.push_async_callback(service.aclose)
-            sync = settings.pop("sync", False)
+            sync = settings.pop("sync", "never")
             client = build_client(
-                Settings(_env_file=None, discord_api_url=api.base, **settings), service, sync_commands=sync
+                Settings(_env_file=None, discord_api_url=api.base, **settings),
+                service,
+                store=store,
+                sync=sync,
             )
             stack.push_async_callback(client.close)
             await client.login("test-token")
@@ -1565,7 +1571,7 @@ async def test_help_is_shown_only_to_the_asker(h: Harness) -> None:
 
 @pytest.mark.asyncio
 async def test_commands_are_synced_on_start(start: Start) -> None:
-    h = await start(sync=True)
+    h = await start(sync="changed")
     assert [f"{c.method} {c.path}" for c in h.boot] == [
         "GET /users/@me",
         "GET /oauth2/applications/@me",
@@ -1583,6 +1589,70 @@ async def test_commands_are_synced_on_start(start: Start) -> None:
     assert int(commands[("precis", 1)]["default_member_permissions"]) == int(MANAGE_GUILD)
     assert commands[("precis", 1)]["dm_permission"] is False
     assert commands[("summarize", 1)]["default_member_permissions"] is None
+
+
+SYNC = f"PUT /applications/{APP_ID}/commands"
+
+
+def routes(calls: list[Call]) -> list[str]:
+    return [f"{c.method} {c.path}" for c in calls]
+
+
+@pytest.mark.asyncio
+async def test_commands_are_synced_only_when_they_changed_or_when_asked(start: Start, tmp_path: Path) -> None:
+    async def restart(sync: str) -> Harness:  # each start its own connection to one store
+        return await start(sync=sync, store=await SqliteStore.open(tmp_path / "precis.sqlite3"))
+
+    first = await restart("changed")
+    assert SYNC in routes(first.boot)
+    await first.bot.close()
+    again = await restart("changed")  # a restart, or a second process
+    assert SYNC not in routes(again.boot)
+    await again.bot.close()
+    forced = await restart("always")  # precis discord --sync
+    assert SYNC in routes(forced.boot)
+    await forced.bot.close()
+    changed = await restart("changed")
+    changed.bot.tree.add_command(app_commands.Command(name="extra", description="x", callback=_extra))
+    changed.api.calls.clear()
+    await changed.bot.sync_commands()
+    assert routes(changed.api.calls) == [SYNC]
+
+
+async def _extra(interaction: discord.Interaction) -> None:
+    pass
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (503, {"message": "Service Unavailable", "code": 0}),  # (a 500 is the same, after 4 retries)
+        (400, {"message": "Invalid Form Body", "code": 50035}),
+    ],
+)
+async def test_a_failed_sync_is_logged_and_the_bot_runs_on(
+    start: Start,
+    api: FakeDiscord,
+    answer: tuple[int, dict[str, Any]],
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    api.sync_fails = answer
+    path = tmp_path / "precis.sqlite3"
+    with caplog.at_level(logging.ERROR, logger="bot.discord_chat"):
+        h = await start(sync="changed", store=await SqliteStore.open(path))
+    assert SYNC in routes(h.boot)
+    [record] = [r for r in caplog.records if "could not sync the commands" in r.getMessage()]
+    assert record.exc_info is not None and str(answer[0]) in str(record.exc_info[1])
+    msg = await h.post(f"look at this {STORY} !", channel=AUTO)  # the bot still answers
+    assert any(c.path == f"/channels/{AUTO}/messages/{msg['id']}/threads" for c in h.api.calls)
+    await h.bot.close()
+    api.sync_fails = None
+    retried = await start(
+        sync="changed", store=await SqliteStore.open(path)
+    )  # nothing was recorded: the next start syncs
+    assert SYNC in routes(retried.boot)
 
 
 # -- the pieces ------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The Discord adapter (discord.py 2.x): chat events and commands in, digests in threads out.
 
-``build_client(settings, service)`` makes the client; ``serve`` / ``run`` log in and run it.
+``build_client(settings, service)`` makes the client; ``serve`` / ``run`` log in and
+run it, syncing the slash commands only when they changed (``CommandSync``).
 ``digest_payloads`` is the pure rendering the bot sends, also printed by
 ``precis summarize --format discord``.
 """
@@ -14,6 +15,7 @@ with warnings.catch_warnings():
 
 from bot.discord_chat.bot import (
     REQUIRED_PERMISSIONS,
+    CommandSync,
     PrecisBot,
     build_client,
     find_links,
@@ -27,6 +29,7 @@ from bot.discord_chat.render import digest_payloads, escape
 
 __all__ = [
     "REQUIRED_PERMISSIONS",
+    "CommandSync",
     "PrecisBot",
     "build_client",
     "digest_payloads",

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import re
 import signal
@@ -82,6 +84,7 @@ from bot.core.service import (
     ServiceResult,
     wait_text,
 )
+from bot.core.store import Store
 from bot.core.types import Quote, Source, SourceKind
 from bot.core.urls import host_of, shown_url
 from bot.discord_chat.render import (
@@ -99,11 +102,13 @@ __all__ = [
     "PLATFORM",
     "REQUIRED_PERMISSIONS",
     "Abilities",
+    "CommandSync",
     "DigestButton",
     "PrecisBot",
     "abilities",
     "bot_intents",
     "build_client",
+    "commands_hash",
     "digest_view",
     "find_links",
     "invite_url",
@@ -124,6 +129,10 @@ FAILED_EMOJI = "\N{CROSS MARK}"
 THREAD_EXISTS = 160004  # Discord's error code: "A thread has already been created for this message"
 AUTO_QUIET = (NotAnArticle, DomainNotAllowed)
 """In ``auto`` channels these leave no trace at all: a GIF or a video link is not a request."""
+COMMANDS_KEY = "discord:commands:{application_id}"
+"""The store's key for the hash of the commands last synced (shared by every process)."""
+# The hash lives in the store's cache; should it expire or be lost, the next start syncs once more.
+COMMANDS_TTL_S = 365 * 24 * 3600.0
 DONE_TEXT = "Done: the summary is below, for everyone here."
 """What the private "thinking…" of a command becomes when every link got its digest."""
 
@@ -413,6 +422,17 @@ def _home_channel_id(channel: object, fallback: int | None) -> int:
     return getattr(channel, "id", None) or fallback or 0
 
 
+CommandSync = Literal["changed", "always", "never"]
+"""When start-up syncs the commands: when they differ from the last sync's (``changed``), on
+``precis discord --sync`` (``always``), or not at all (tests)."""
+
+
+def commands_hash(tree: app_commands.CommandTree[Any]) -> str:
+    """A hash of the payload ``tree.sync()`` would send: equal hashes, nothing to sync."""
+    payload = [command.to_dict(tree) for command in tree.get_commands()]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
 class PrecisTree(app_commands.CommandTree["PrecisBot"]):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await self.client.answer_error(interaction, error)
@@ -430,7 +450,8 @@ class PrecisBot(discord.AutoShardedClient):
         service: DigestService,
         *,
         intents: discord.Intents,
-        sync_commands: bool = True,
+        store: Store | None = None,
+        sync: CommandSync = "changed",
     ) -> None:
         super().__init__(
             intents=intents,
@@ -441,7 +462,9 @@ class PrecisBot(discord.AutoShardedClient):
         )
         self.settings = settings
         self.service = service
-        self.sync_commands = sync_commands
+        self.store = store
+        """Where the last sync's ``commands_hash`` is kept; without one, ``changed`` always syncs."""
+        self.sync = sync
         self.deadline_s = request_deadline_s(settings)
         """How long one request may take before its person is told it took too long."""
         self._handling: set[asyncio.Task[Any]] = set()
@@ -450,8 +473,27 @@ class PrecisBot(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(DigestButton)
-        if self.sync_commands:
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Send the commands to Discord when they changed since the last sync (or ``sync`` says
+        ``always``). A failed sync is logged, and the bot runs on with the commands Discord has."""
+        if self.sync == "never":
+            return
+        digest = commands_hash(self.tree)
+        key = COMMANDS_KEY.format(application_id=self.application_id)
+        try:
+            if self.sync == "changed" and self.store is not None and await self.store.get(key) == digest:
+                log.info(
+                    "commands unchanged since the last sync: not syncing (precis discord --sync forces it)"
+                )
+                return
             await self.tree.sync()
+            log.info("commands synced")
+            if self.store is not None:
+                await self.store.put(key, digest, COMMANDS_TTL_S)
+        except Exception:
+            log.exception("could not sync the commands: running on with those Discord has")
 
     async def on_ready(self) -> None:
         if self.application_id is not None:
@@ -1014,14 +1056,18 @@ def use_api_base(url: str) -> None:
 
 
 def build_client(
-    settings: Settings, service: DigestService, *, message_content: bool = True, sync_commands: bool = True
+    settings: Settings,
+    service: DigestService,
+    *,
+    message_content: bool = True,
+    store: Store | None = None,
+    sync: CommandSync = "changed",
 ) -> PrecisBot:
     """The client, not yet logged in. ``DISCORD_API_URL`` (if set) applies from here on."""
     if settings.discord_api_url:
         use_api_base(settings.discord_api_url)
-    return PrecisBot(
-        settings, service, intents=bot_intents(message_content=message_content), sync_commands=sync_commands
-    )
+    intents = bot_intents(message_content=message_content)
+    return PrecisBot(settings, service, intents=intents, store=store, sync=sync)
 
 
 async def _say_stopped(send: Callable[[dict[str, Any], None], Awaitable[Any]]) -> None:
@@ -1062,8 +1108,11 @@ async def _closed_on_sigterm(client: PrecisBot, service: DigestService) -> Async
             await asyncio.gather(*stopping, return_exceptions=True)
 
 
-async def serve(settings: Settings, service: DigestService) -> None:
-    """Log in, sync the commands, and run until the connection ends or the task is cancelled.
+async def serve(
+    settings: Settings, service: DigestService, *, store: Store | None = None, sync: CommandSync = "changed"
+) -> None:
+    """Log in, sync the commands if they changed (their hash is kept in ``store``), and run until
+    the connection ends or the task is cancelled.
 
     If the Message Content intent is not enabled in the Developer Portal, runs again without
     it (mentions, DMs and commands still work; ``auto`` channels cannot see links) and says so.
@@ -1072,7 +1121,7 @@ async def serve(settings: Settings, service: DigestService) -> None:
         raise BadInput("DISCORD_TOKEN is not set: put the bot's token in .env (see README, Discord)")
     token = settings.discord_token.get_secret_value()
     for message_content in (True, False):
-        client = build_client(settings, service, message_content=message_content)
+        client = build_client(settings, service, message_content=message_content, store=store, sync=sync)
         try:
             async with client, _closed_on_sigterm(client, service):
                 await client.start(token)
