@@ -42,7 +42,7 @@ import pytest_asyncio
 from pydantic import ValidationError
 
 from bot.config import Settings
-from bot.core.errors import BadInput, Busy, RateLimited
+from bot.core.errors import BadInput, Busy, RateLimited, StoreError
 from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.pipeline import Digester
 from bot.core.service import DigestRequest, DigestService, Requester, ServiceLimits
@@ -1255,14 +1255,36 @@ async def test_an_unexpected_failure_is_logged_and_answered(
     h: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     h.summarizer.error = RuntimeError("the model fell over")
-    with caplog.at_level(logging.ERROR, logger="bot.discord_chat.bot"):
+    with caplog.at_level(logging.ERROR, logger="bot.core.chat"):
         await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
     [reply] = h.api.sent()
     assert reply.body["content"] == (
         f"Couldn't summarize {STORY}: Something went wrong on my side; it has been logged."
     )
-    [record] = [r for r in caplog.records if r.name == "bot.discord_chat.bot"]
+    [record] = [r for r in caplog.records if r.name == "bot.core.chat"]
     assert record.exc_info and "the model fell over" in str(record.exc_info[1])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "error",
+    [
+        StoreError("cannot reach Redis at redis.internal:6379: ConnectionError"),
+        StoreError("cannot open the database /srv/precis/data/channels.sqlite3: disk I/O error"),
+        StoreError("the store failed", detail="Redis redis.internal:6379: READONLY"),
+    ],
+)
+async def test_an_internal_failure_names_no_path_or_server_to_the_user(
+    h: Harness, error: StoreError, caplog: pytest.LogCaptureFixture
+) -> None:
+    h.summarizer.error = error
+    with caplog.at_level(logging.INFO):
+        await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    [reply] = h.api.sent()
+    assert reply.body["content"] == (
+        f"Couldn't summarize {STORY}: Something went wrong on my side; it has been logged."
+    )
+    assert str(error) in caplog.text  # the whole error, detail and all, is in the log
 
 
 @pytest.mark.asyncio

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.core.errors import (
     HTTPStatusError,
     ModelError,
     RateLimited,
+    StoreError,
     TooLittleText,
 )
 from bot.core.service import ChannelSettings, PostedRef
@@ -249,6 +251,22 @@ def test_announce_and_already_posted() -> None:
 )
 def test_error_text(error: BaseException, text: str) -> None:
     assert error_text(error) == text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        StoreError("cannot reach Redis at redis.internal:6379: ConnectionError"),
+        StoreError("cannot open the database /srv/precis/data/channels.sqlite3: disk I/O error"),
+        OSError(13, "Permission denied", "/srv/precis/data/precis.sqlite3"),
+    ],
+)
+def test_an_internal_error_is_told_generically_and_logged_in_full(
+    error: BaseException, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        assert error_text(error) == "Something went wrong on my side; it has been logged."
+    assert str(error) in caplog.text
 
 
 def test_settings_text() -> None:

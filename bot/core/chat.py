@@ -7,32 +7,45 @@
   posts, GIFs and pictures are shared to be seen, not read.
 - How long one request may take in all (``request_deadline_s``), and ``within``, which turns that
   deadline into ``TooSlow``: the person who asked hears "took too long", never silence.
+- What the person who asked is told when their request failed (``user_text``), and what the log
+  gets (all of it). Each adapter adds only its platform's own errors and markup.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.config import Settings
-from bot.core.errors import TooSlow
+from bot.core.errors import ModelError, PrecisError, StartupError, StoreError, TooSlow
 from bot.core.service import wait_text
 from bot.core.urls import domain_matches, host_of
 
 __all__ = [
+    "INTERNAL_TEXT",
     "MAX_LINKS",
     "REQUEST_DEADLINE_MAX_S",
+    "UNAVAILABLE_TEXT",
     "bare_links",
     "is_link_request",
     "not_an_article",
     "request_deadline_s",
+    "user_text",
     "within",
 ]
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+INTERNAL_TEXT = "Something went wrong on my side; it has been logged."
+UNAVAILABLE_TEXT = "The summarizer is not available right now; the people running me have been told."
+# The bot's own failures: their messages name a file, a server or a model, for the log only.
+INTERNAL_ERRORS = (StoreError, StartupError)
 
 MAX_LINKS = 3  # links summarized per message, each its own digest: more is a link dump, not a request
 # A request with a link and fewer words than this around it is a request for the link; more is
@@ -137,3 +150,27 @@ async def within(deadline_s: float, work: Awaitable[T]) -> T:
         if not timeout.expired():
             raise
         raise TooSlow(f"that took too long (over {wait_text(deadline_s)}), so I gave up on it") from None
+
+
+def user_text(error: BaseException) -> str:
+    """What the person whose request failed with ``error`` reads; the log gets the whole error.
+
+    An error about the request (the page, a limit, the input) says so in its ``message``, which
+    never holds internal detail, with when to try again if that helps; the log line has its
+    ``detail`` too. The bot's own failures (a model, the store, anything unexpected) are told in
+    a generic line that names nothing, and logged in full, unexpected ones with their traceback.
+    """
+    if isinstance(error, ModelError):
+        log.error("summarizer failed: %s", error)
+        return UNAVAILABLE_TEXT
+    if isinstance(error, INTERNAL_ERRORS):
+        log.error("request failed: %s", error)
+        return INTERNAL_TEXT
+    if not isinstance(error, PrecisError):
+        log.error("unexpected error", exc_info=error)
+        return INTERNAL_TEXT
+    log.info("request declined (%s): %s", error.code, error)
+    retry_after_s = getattr(error, "retry_after_s", None)
+    if retry_after_s is None or "try again" in error.message.lower():
+        return error.message
+    return f"{error.message.rstrip('.')}. Try again in {wait_text(retry_after_s)}."

@@ -27,8 +27,9 @@ Under each digest, **Shorter**, **More points** and **Quotes** re-render it from
 article (a button that would change nothing is left out); their state lives in their
 ``custom_id``, so they keep working across restarts and processes.
 
-Errors: ``user_message`` is the one place an exception becomes what the user reads (a
-``PrecisError``'s own message; ``log.exception`` and an apology for anything else). Each request
+Errors: ``user_message`` is the one place an exception becomes what the user reads: Discord's
+own errors here, the rest by ``bot.core.chat.user_text`` (an error about the request in its own
+words; a generic line for the bot's own failures, never a path or a server; the log has it all). Each request
 has a deadline (``request_deadline_s``, well inside the 15 minutes of an interaction's token):
 past it the person gets "took too long", never an endless "thinking…".
 """
@@ -58,18 +59,15 @@ from bot.core.chat import (
     not_an_article,
     request_deadline_s,
     strip_trailing,
+    user_text,
     within,
 )
 from bot.core.errors import (
     BadInput,
-    Busy,
     Cancelled,
     DomainNotAllowed,
     MissingPermission,
-    ModelError,
     NotAnArticle,
-    PrecisError,
-    RateLimited,
 )
 from bot.core.service import (
     MAX_POINTS,
@@ -82,7 +80,6 @@ from bot.core.service import (
     PostedRef,
     Requester,
     ServiceResult,
-    wait_text,
 )
 from bot.core.store import Store
 from bot.core.types import Quote, Source, SourceKind
@@ -211,24 +208,12 @@ def is_ignored_author(message: discord.Message, self_id: int | None) -> bool:
 
 
 def user_message(exc: BaseException) -> str:
-    """The central error handler: what the user reads when ``exc`` happened.
-
-    Errors a user can act on get their own friendly message; anything else is logged with
-    its traceback and the user gets an apology.
-    """
+    """The central error handler: what the user reads when ``exc`` happened. Discord's own errors
+    are told here; the rest, and what the log gets, is ``user_text``'s (``bot.core.chat``)."""
     if isinstance(exc, app_commands.CommandInvokeError):
         exc = exc.original
-    if isinstance(exc, RateLimited | Busy):
-        if "try again" in exc.message.lower():
-            return exc.message
-        return f"{exc.message.rstrip('.')}. Try again in {wait_text(exc.retry_after_s)}."
-    if isinstance(exc, ModelError):  # its message names a server or a model: for the log only
-        log.error("summarizer failed: %s", exc)
-        return "The summarizer is not available right now; the people running me have been told."
     if isinstance(exc, MissingPermission):
         log.warning("missing a Discord permission: %s", exc.permission)
-        return exc.message
-    if isinstance(exc, PrecisError):
         return exc.message
     if isinstance(exc, app_commands.MissingPermissions):
         return "You need the Manage Server permission for that."
@@ -237,8 +222,7 @@ def user_message(exc: BaseException) -> str:
     if isinstance(exc, discord.Forbidden):
         log.warning("missing a Discord permission: %s", exc)
         return "Discord refused me a permission here: a server admin can check my role."
-    log.exception("unexpected error", exc_info=exc)
-    return "Something went wrong on my side; it has been logged."
+    return user_text(exc)
 
 
 # -- what the bot may do in a channel ---------------------------------------------------------

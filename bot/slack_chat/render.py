@@ -23,10 +23,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from bot.core.chat import INTERNAL_TEXT, UNAVAILABLE_TEXT, user_text
 from bot.core.compose import shown_text
-from bot.core.errors import ModelError, PrecisError, SourceError
+from bot.core.errors import SourceError
 from bot.core.render import group_quotes
-from bot.core.service import MAX_POINTS, ChannelSettings, PostedRef, wait_text
+from bot.core.service import MAX_POINTS, ChannelSettings, PostedRef
 from bot.core.types import Digest, Quote
 
 __all__ = [
@@ -293,20 +294,15 @@ def _sentence(message: str) -> str:
 
 
 def error_text(error: BaseException) -> str:
-    """One friendly, mrkdwn-safe line for the person who asked."""
-    if isinstance(error, ModelError):
-        return "The summarizer is not available right now; the people running me have been told."
+    """One friendly, mrkdwn-safe line for the person who asked: ``user_text``'s (which logs the
+    whole error), as a sentence, what the source's trouble was after "I couldn't summarize that"."""
+    text = user_text(error)
+    if text in (INTERNAL_TEXT, UNAVAILABLE_TEXT):
+        return text
     if isinstance(error, SourceError):
-        message = error.message.strip()
-        stop = "" if message.endswith((".", "!", "?")) else "."
-        return escape(f"I couldn't summarize that: {message}{stop}")
-    if isinstance(error, PrecisError):
-        text = _sentence(error.message)
-        retry = getattr(error, "retry_after_s", None)
-        if retry is not None and "try again" not in text.lower():
-            text += f" Try again in {wait_text(retry)}."
-        return escape(text)
-    return "Something went wrong on my side; it has been logged."
+        stop = "" if text.rstrip().endswith((".", "!", "?")) else "."
+        return escape(f"I couldn't summarize that: {text.strip()}{stop}")
+    return escape(_sentence(text))
 
 
 def settings_text(settings: ChannelSettings, channel: str) -> str:
