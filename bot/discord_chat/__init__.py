@@ -1,7 +1,7 @@
 """The Discord adapter (discord.py 2.x): chat events and commands in, digests in threads out.
 
-``build_client(settings, service)`` makes the client; ``serve`` / ``run`` log in and
-run it, syncing the slash commands only when they changed (``CommandSync``).
+``build_client(settings, service)`` makes the client; ``serve`` logs in and runs
+it, syncing the slash commands only when they changed (``CommandSync``).
 ``digest_payloads`` is the pure rendering the bot sends, also printed by
 ``precis summarize --format discord``.
 """
@@ -21,7 +21,6 @@ from bot.discord_chat.bot import (
     find_links,
     invite_url,
     is_ignored_author,
-    run,
     serve,
     user_message,
 )
@@ -37,7 +36,6 @@ __all__ = [
     "find_links",
     "invite_url",
     "is_ignored_author",
-    "run",
     "serve",
     "user_message",
 ]

@@ -110,7 +110,6 @@ __all__ = [
     "find_links",
     "invite_url",
     "is_ignored_author",
-    "run",
     "serve",
     "user_message",
 ]
@@ -1119,8 +1118,3 @@ async def serve(
             )
         except discord.LoginFailure as exc:
             raise BadInput("Discord refused DISCORD_TOKEN: copy it again from the Developer Portal") from exc
-
-
-def run(settings: Settings, service: DigestService) -> None:
-    """``serve`` on a fresh event loop, for callers that are not async."""
-    asyncio.run(serve(settings, service))
