@@ -56,9 +56,9 @@ from bot.discord_chat.bot import (
     WORKING_EMOJI,
     PrecisBot,
     bot_intents,
-    digest_view,
     shut_down,
 )
+from bot.discord_chat.buttons import digest_view
 from bot.discord_chat.render import digest_payloads
 from models.quotes import extract_quotes
 

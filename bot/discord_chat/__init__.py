@@ -15,15 +15,14 @@ with warnings.catch_warnings():
 
 from bot.discord_chat.bot import (
     REQUIRED_PERMISSIONS,
-    CommandSync,
     PrecisBot,
     build_client,
-    find_links,
     invite_url,
-    is_ignored_author,
     serve,
     user_message,
 )
+from bot.discord_chat.commands import CommandSync
+from bot.discord_chat.parsing import find_links, is_ignored_author
 from bot.discord_chat.render import digest_payloads, escape
 
 __all__ = [

@@ -1,5 +1,9 @@
 """The Discord client: events and commands in, ``DigestRequest`` to the service, threads out.
 
+Beside it, by job: ``parsing`` (the links a message asks for, whose messages count),
+``commands`` (the slash commands and the menu, and when they are synced), ``buttons`` (the
+buttons under a digest) and ``render`` (a digest as Discord's payloads).
+
 Triggers (each becomes up to ``MAX_LINKS`` ``DigestRequest``, one digest each):
 
 - a message with http(s) links in a channel set to ``auto`` (``<...>`` links, videos, social
@@ -38,10 +42,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import json
 import logging
-import re
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -54,11 +55,8 @@ from discord import app_commands
 from bot.config import Settings
 from bot.core.chat import (
     MAX_LINKS,
-    bare_links,
-    is_link_request,
     not_an_article,
     request_deadline_s,
-    strip_trailing,
     user_text,
     within,
 )
@@ -70,7 +68,6 @@ from bot.core.errors import (
     NotAnArticle,
 )
 from bot.core.service import (
-    MAX_POINTS,
     SHUTDOWN_GRACE_S,
     STOP_GRACE_S,
     TELL_TIMEOUT_S,
@@ -84,13 +81,22 @@ from bot.core.service import (
 from bot.core.store import Store
 from bot.core.types import Quote, Source, SourceKind
 from bot.core.urls import host_of, shown_url
+from bot.discord_chat.buttons import DigestButton, digest_view
+from bot.discord_chat.commands import (
+    COMMANDS_KEY,
+    COMMANDS_TTL_S,
+    CommandSync,
+    PrecisTree,
+    add_commands,
+    commands_hash,
+)
+from bot.discord_chat.parsing import find_links, is_ignored_author, message_links
 from bot.discord_chat.render import (
     digest_payloads,
-    help_payload,
     intro_payload,
     notice_payload,
     notices_payload,
-    settings_payload,
+    send_kwargs,
     text_payload,
     thread_name,
 )
@@ -99,36 +105,25 @@ __all__ = [
     "PLATFORM",
     "REQUIRED_PERMISSIONS",
     "Abilities",
-    "CommandSync",
-    "DigestButton",
     "PrecisBot",
     "abilities",
     "bot_intents",
     "build_client",
-    "commands_hash",
-    "digest_view",
-    "find_links",
     "invite_url",
-    "is_ignored_author",
     "serve",
+    "shut_down",
+    "use_api_base",
     "user_message",
 ]
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-POINTS_MIN, POINTS_MAX = 1, MAX_POINTS
-POINTS_STEP = 2  # Shorter / More points change the number of key points by this much
-CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 WORKING_EMOJI = "\N{HOURGLASS WITH FLOWING SAND}"
 FAILED_EMOJI = "\N{CROSS MARK}"
 THREAD_EXISTS = 160004  # Discord's error code: "A thread has already been created for this message"
 AUTO_QUIET = (NotAnArticle, DomainNotAllowed)
 """In ``auto`` channels these leave no trace at all: a GIF or a video link is not a request."""
-COMMANDS_KEY = "discord:commands:{application_id}"
-"""The store's key for the hash of the commands last synced (shared by every process)."""
-# The hash lives in the store's cache; should it expire or be lost, the next start syncs once more.
-COMMANDS_TTL_S = 365 * 24 * 3600.0
 DONE_TEXT = "Done: the summary is below, for everyone here."
 """What the private "thinking…" of a command becomes when every link got its digest."""
 
@@ -161,49 +156,7 @@ def invite_url(application_id: int) -> str:
     )
 
 
-# -- the edge ---------------------------------------------------------------------------------
-
-_LINK_RE = re.compile(r"<?https?://[^\s<>|]+>?")
-
-
-def find_links(content: str, limit: int | None = MAX_LINKS, *, explicit: bool = False) -> list[str]:
-    """The http(s) links in a message, in order, without repeats, at most ``limit``.
-
-    Punctuation and markdown glued to the end of a link (``.``, ``**``, an unbalanced ``)``) is
-    not part of it. A link in ``<...>`` (Discord's "don't embed this") is skipped unless the
-    request is ``explicit`` (a mention, a DM, a command), which also takes a bare
-    ``example.com/story``.
-    """
-    found: list[tuple[int, str]] = []
-    for m in _LINK_RE.finditer(content):
-        raw = m.group()
-        if raw.startswith("<") and raw.endswith(">") and not explicit:
-            continue
-        found.append((m.start(), strip_trailing(raw.removeprefix("<").removesuffix(">"))))
-    if explicit:
-        found += bare_links(_LINK_RE.sub(lambda m: " " * len(m.group()), content))
-    links: list[str] = []
-    for _, url in sorted(found):
-        if host_of(url) and url not in links:
-            links.append(url)
-    return links[:limit]
-
-
-def message_links(message: discord.Message, limit: int = MAX_LINKS) -> list[str]:
-    """What an explicit request on ``message`` asks for: the links in its text, then those of its
-    embeds (a feed bot's post: the embed's own link, its description, its fields)."""
-    links = find_links(message.content, limit, explicit=True)
-    for embed in message.embeds:
-        texts = [embed.url or "", embed.description or "", *(f.value or "" for f in embed.fields)]
-        for url in find_links(" ".join(texts), limit, explicit=True):
-            if url not in links:
-                links.append(url)
-    return links[:limit]
-
-
-def is_ignored_author(message: discord.Message, self_id: int | None) -> bool:
-    """Messages from this bot, other bots and webhooks are never requests."""
-    return message.author.bot or message.author.id == self_id or message.webhook_id is not None
+# -- errors -------------------------------------------------------------------------------------
 
 
 def user_message(exc: BaseException) -> str:
@@ -277,95 +230,6 @@ def _interaction_abilities(interaction: discord.Interaction) -> Abilities:
     return Abilities(True, thread, perms.embed_links, perms.read_message_history, False)
 
 
-# -- buttons ----------------------------------------------------------------------------------
-
-Action = Literal["s", "m", "q"]
-_LABELS: dict[str, str] = {"s": "Shorter", "m": "More points", "q": "Quotes"}
-
-
-class DigestButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"pr:(?P<action>[smq]):(?P<points>[1-8]):(?P<quotes>[01]):(?P<owner>[0-9]+):(?P<key>.+)",
-):
-    """Shorter / More points / Quotes. The ``custom_id`` holds everything a press needs (what is
-    shown now, who asked, the cached article's key), so no state lives in this process."""
-
-    def __init__(self, action: Action, *, points: int, quotes: bool, owner: int, key: str) -> None:
-        self.action: Action = action
-        self.points = points
-        self.quotes = quotes
-        self.owner = owner
-        self.key = key
-        label = _LABELS[action]
-        if action == "q":
-            label = "Hide quotes" if quotes else "Quotes"
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"pr:{action}:{points}:{int(quotes)}:{owner}:{key}",
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
-    ) -> DigestButton:
-        return cls(
-            match["action"],  # type: ignore[arg-type]
-            points=int(match["points"]),
-            quotes=match["quotes"] == "1",
-            owner=int(match["owner"]),
-            key=match["key"],
-        )
-
-    def target(self) -> tuple[int, bool]:
-        """(points, quotes) after this press."""
-        if self.action == "s":
-            return max(POINTS_MIN, self.points - POINTS_STEP), self.quotes
-        if self.action == "m":
-            return min(POINTS_MAX, self.points + POINTS_STEP), self.quotes
-        return self.points, not self.quotes
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        client = interaction.client
-        if isinstance(client, PrecisBot):
-            await client.press(interaction, self)
-
-
-def digest_view(
-    article_key: str,
-    *,
-    owner: int,
-    points: int,
-    quotes: bool,
-    asked: int | None = None,
-    has_quotes: bool = True,
-) -> discord.ui.View | None:
-    """The buttons under a digest showing ``points`` key points, each only where a press changes
-    something: Shorter above one point; More points below the maximum, and not when the article
-    gave fewer than the ``asked`` number (it has no more); Hide quotes only when quotes are shown
-    (``has_quotes``). None when no button is left, or the key does not fit a ``custom_id``."""
-    points = min(POINTS_MAX, max(POINTS_MIN, points))
-    actions: list[Action] = []
-    if points > POINTS_MIN:
-        actions.append("s")
-    if points < POINTS_MAX and (asked is None or points >= asked):
-        actions.append("m")
-    if not quotes or has_quotes:
-        actions.append("q")
-    buttons = [DigestButton(a, points=points, quotes=quotes, owner=owner, key=article_key) for a in actions]
-    if not buttons:
-        return None
-    if any(len(b.custom_id) > CUSTOM_ID_MAX for b in buttons):
-        log.warning("article key %r is too long for a button's custom_id: no buttons", article_key)
-        return None
-    view = discord.ui.View(timeout=None)
-    for b in buttons:
-        view.add_item(b)
-    return view
-
-
 # -- the client -------------------------------------------------------------------------------
 
 Kind = Literal["digest", "error", "posted", "quiet"]
@@ -386,39 +250,11 @@ class _Outcome:
 Send = Callable[[dict[str, Any], "discord.ui.View | None"], Awaitable[discord.Message]]
 
 
-def _send_kwargs(payload: dict[str, Any], view: discord.ui.View | None) -> dict[str, Any]:
-    """A payload from ``render`` as discord.py keyword arguments (same JSON on the wire)."""
-    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
-    if "content" in payload:
-        kwargs["content"] = payload["content"]
-    if "embeds" in payload:
-        kwargs["embeds"] = [discord.Embed.from_dict(e) for e in payload["embeds"]]
-    if view is not None:
-        kwargs["view"] = view
-    return kwargs
-
-
 def _home_channel_id(channel: object, fallback: int | None) -> int:
     """Settings and "already summarized" belong to a thread's parent channel."""
     if isinstance(channel, discord.Thread):
         return channel.parent_id
     return getattr(channel, "id", None) or fallback or 0
-
-
-CommandSync = Literal["changed", "always", "never"]
-"""When start-up syncs the commands: when they differ from the last sync's (``changed``), on
-``precis discord --sync`` (``always``), or not at all (tests)."""
-
-
-def commands_hash(tree: app_commands.CommandTree[Any]) -> str:
-    """A hash of the payload ``tree.sync()`` would send: equal hashes, nothing to sync."""
-    payload = [command.to_dict(tree) for command in tree.get_commands()]
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-class PrecisTree(app_commands.CommandTree["PrecisBot"]):
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await self.client.answer_error(interaction, error)
 
 
 class PrecisBot(discord.AutoShardedClient):
@@ -452,7 +288,7 @@ class PrecisBot(discord.AutoShardedClient):
         """How long one request may take before its person is told it took too long."""
         self._handling: set[asyncio.Task[Any]] = set()
         self.tree = PrecisTree(self)
-        self._add_commands()
+        add_commands(self)
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(DigestButton)
@@ -685,7 +521,7 @@ class PrecisBot(discord.AutoShardedClient):
 
         async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
             try:
-                return await channel.send(**_send_kwargs(payload, view))
+                return await channel.send(**send_kwargs(payload, view))
             except discord.Forbidden as exc:
                 raise MissingPermission(need) from exc
 
@@ -700,7 +536,7 @@ class PrecisBot(discord.AutoShardedClient):
 
         async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
             try:
-                return await message.channel.send(**_send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
+                return await message.channel.send(**send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
             except discord.Forbidden as exc:
                 raise MissingPermission(need) from exc
 
@@ -800,7 +636,7 @@ class PrecisBot(discord.AutoShardedClient):
 
     # -- interactions ---------------------------------------------------------------------------
 
-    def _requester(self, interaction: discord.Interaction) -> Requester:
+    def requester(self, interaction: discord.Interaction) -> Requester:
         return Requester(
             PLATFORM,
             str(interaction.guild_id) if interaction.guild_id else None,
@@ -821,7 +657,7 @@ class PrecisBot(discord.AutoShardedClient):
             with self._tracked():
                 await self._summarize_interaction(interaction, sources, points=points, quotes=quotes)
         except asyncio.CancelledError:  # shutdown: the "thinking…" becomes a clear answer
-            await _say_stopped(lambda payload, view: interaction.followup.send(**_send_kwargs(payload, view)))
+            await _say_stopped(lambda payload, view: interaction.followup.send(**send_kwargs(payload, view)))
             raise
 
     async def _summarize_interaction(
@@ -835,19 +671,19 @@ class PrecisBot(discord.AutoShardedClient):
         # Private: what goes wrong is for the person who asked, and the first answer after a defer
         # keeps the defer's visibility. The digests go public once that answer is given.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        requester = self._requester(interaction)
+        requester = self.requester(interaction)
         channel_settings = await self.service.get_settings(PLATFORM, requester.workspace, requester.channel)
         requests = [DigestRequest(s, requester, points=points, quotes=quotes) for s in sources]
         outcomes = await self._attempt_all(requests, channel_settings, quiet=False)
         digests = [o for o in outcomes if o.result is not None]
         notices = [o.notice for o in outcomes if o.result is None]
         private = notices_payload(notices or [DONE_TEXT])
-        await interaction.edit_original_response(**_send_kwargs(private, None))
+        await interaction.edit_original_response(**send_kwargs(private, None))
         if not digests:
             return
 
         async def followup(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
-            return await interaction.followup.send(**_send_kwargs(payload, view), wait=True)
+            return await interaction.followup.send(**send_kwargs(payload, view), wait=True)
 
         channel = interaction.channel
         can = _interaction_abilities(interaction)
@@ -876,7 +712,7 @@ class PrecisBot(discord.AutoShardedClient):
         try:
             if not self.settings.buttons_for_anyone and interaction.user.id != button.owner:
                 await interaction.response.send_message(
-                    **_send_kwargs(
+                    **send_kwargs(
                         notice_payload(
                             "Only the person who asked can change this digest: "
                             "ask for your own with /summarize."
@@ -890,13 +726,13 @@ class PrecisBot(discord.AutoShardedClient):
             points, quotes = button.target()
             result = await within(
                 self.deadline_s,
-                self.service.rerender(button.key, self._requester(interaction), points=points, quotes=quotes),
+                self.service.rerender(button.key, self.requester(interaction), points=points, quotes=quotes),
             )
             embed = interaction.message is None or bool(interaction.message.embeds)
             payload, view = self._rendered(
                 result, owner=button.owner, asked=points, quotes_on=quotes, embed=embed
             )
-            kwargs = _send_kwargs(payload, view)
+            kwargs = send_kwargs(payload, view)
             kwargs.setdefault("view", None)
             kwargs.setdefault("embeds", [])
             await interaction.edit_original_response(**kwargs)
@@ -908,125 +744,11 @@ class PrecisBot(discord.AutoShardedClient):
         payload = notice_payload(user_message(error))
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(**_send_kwargs(payload, None), ephemeral=True)
+                await interaction.followup.send(**send_kwargs(payload, None), ephemeral=True)
             else:
-                await interaction.response.send_message(**_send_kwargs(payload, None), ephemeral=True)
+                await interaction.response.send_message(**send_kwargs(payload, None), ephemeral=True)
         except discord.HTTPException:
             log.exception("could not tell the user about an error")
-
-    def _url_sources(self, value: str) -> list[Source]:
-        """``/summarize url:``: the links in what was pasted (``<...>``, a bare domain, a link among
-        words), or the value itself as an address."""
-        links = find_links(value, explicit=True)
-        if not links:
-            bare = value.strip()
-            if not bare or re.search(r"\s", bare) or host_of("https://" + bare) is None:
-                raise BadInput("That doesn't look like a link: paste the article's address.")
-            links = [bare if re.match(r"(?i)https?://", bare) else "https://" + bare]
-        return [Source.from_url(u) for u in links]
-
-    def _add_commands(self) -> None:
-        tree = self.tree
-
-        @tree.command(name="summarize", description="Summarize an article (a link) or some text")
-        @app_commands.describe(
-            url="The article's address (up to 3 links)",
-            text="Text to summarize instead of a link",
-            points="How many key points (1-8)",
-            quotes="Show notable quotes",
-        )
-        async def summarize(
-            interaction: discord.Interaction,
-            url: str | None = None,
-            text: str | None = None,
-            points: app_commands.Range[int, 1, 8] | None = None,
-            quotes: bool | None = None,
-        ) -> None:
-            has_url, has_text = bool(url and url.strip()), bool(text and text.strip())
-            if not has_url and not has_text:  # /precis help is for server managers: this is everyone's
-                await interaction.response.send_message(**_send_kwargs(help_payload(), None), ephemeral=True)
-                return
-            if has_url and has_text:
-                raise BadInput("Give me either a url or some text (one of the two).")
-            if has_url:
-                sources = self._url_sources(url or "")
-            else:
-                links = find_links(text or "", explicit=True)
-                if is_link_request(text or "", links):
-                    sources = [Source.from_url(u) for u in links]
-                else:
-                    sources = [Source.from_text(text or "")]
-            await self.summarize_interaction(interaction, sources, points=points, quotes=quotes)
-
-        @tree.context_menu(name="Summarize")
-        async def summarize_message(interaction: discord.Interaction, message: discord.Message) -> None:
-            links = message_links(message)
-            if links:
-                sources = [Source.from_url(u) for u in links]
-            elif message.content.strip():
-                sources = [Source.from_text(message.content)]
-            else:
-                raise BadInput("That message has no link or text to summarize.")
-            await self.summarize_interaction(interaction, sources)
-
-        group = app_commands.Group(
-            name="precis",
-            description="precis settings and help (Manage Server)",
-            guild_only=True,
-            default_permissions=discord.Permissions(manage_guild=True),
-        )
-
-        @group.command(name="settings", description="View or change precis in this channel (Manage Server)")
-        @app_commands.describe(
-            trigger="auto: every link; mention: only when mentioned",
-            points="Key points per digest (1-8)",
-            quotes="Show notable quotes",
-            allowed_domains="Only these domains, comma-separated; 'none' clears",
-            blocked_domains="Never these domains, comma-separated; 'none' clears",
-        )
-        @app_commands.checks.has_permissions(manage_guild=True)
-        async def settings(
-            interaction: discord.Interaction,
-            trigger: Literal["auto", "mention"] | None = None,
-            points: app_commands.Range[int, 1, 8] | None = None,
-            quotes: bool | None = None,
-            allowed_domains: str | None = None,
-            blocked_domains: str | None = None,
-        ) -> None:
-            if interaction.guild is None:
-                raise BadInput("Settings belong to a channel in a server.")
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            changes: dict[str, object] = {}
-            if trigger is not None:
-                changes["trigger"] = trigger
-            if points is not None:
-                changes["points"] = points
-            if quotes is not None:
-                changes["quotes"] = quotes
-            if allowed_domains is not None:
-                changes["allowed_domains"] = _domains(allowed_domains)
-            if blocked_domains is not None:
-                changes["blocked_domains"] = _domains(blocked_domains)
-            r = self._requester(interaction)
-            if changes:
-                current = await self.service.update_settings(PLATFORM, r.workspace, r.channel, **changes)
-            else:
-                current = await self.service.get_settings(PLATFORM, r.workspace, r.channel)
-            await interaction.followup.send(
-                **_send_kwargs(settings_payload(current, int(r.channel)), None), ephemeral=True
-            )
-
-        @group.command(name="help", description="How to use precis")
-        async def help_(interaction: discord.Interaction) -> None:
-            await interaction.response.send_message(**_send_kwargs(help_payload(), None), ephemeral=True)
-
-        tree.add_command(group)
-
-
-def _domains(value: str) -> str | tuple[()]:
-    """What the settings command passes on: "none" (or "-") clears the list; the service checks
-    and normalizes the rest ("example.org, https://www.news.test/" -> example.org, news.test)."""
-    return () if value.strip().lower() in ("none", "-") else value
 
 
 # -- wiring -------------------------------------------------------------------------------------

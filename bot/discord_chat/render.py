@@ -2,7 +2,7 @@
 
 ``digest_payloads`` is pure: it returns the JSON bodies the bot sends (``POST
 /channels/{id}/messages`` or an interaction followup), minus the buttons, which carry the
-cached article's key and are added by ``bot.py``. ``precis summarize --format discord``
+cached article's key and are added by ``buttons.py``. ``precis summarize --format discord``
 prints the same list.
 
 Layout, one embed (continued in more embeds of the same message when the 4096-character
@@ -293,3 +293,15 @@ exactly as printed, with who said them.
 
 def help_payload() -> dict:
     return {"content": HELP_TEXT, "allowed_mentions": ALLOWED_MENTIONS}
+
+
+def send_kwargs(payload: dict[str, Any], view: discord.ui.View | None) -> dict[str, Any]:
+    """A payload from ``render`` as discord.py keyword arguments (same JSON on the wire)."""
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    if "content" in payload:
+        kwargs["content"] = payload["content"]
+    if "embeds" in payload:
+        kwargs["embeds"] = [discord.Embed.from_dict(e) for e in payload["embeds"]]
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
