@@ -19,7 +19,8 @@ passed (the store's folder and file are the only things written, and the last):
     4. the platform's API answers and accepts the tokens     ``check_discord``, ``check_slack``
     5. the model loads                                       ``bot.__main__``
     6. the store opens: Redis answers, or DATA_DIR and its   ``opening_store``
-       SQLite file are created (and removed again if that fails half-way)
+       SQLite files are created (and removed again if that fails half-way); a damaged cache
+       file is moved aside and started afresh, a damaged channels file stops start-up
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from redis.exceptions import AuthenticationError, RedisError
 
 from bot.config import Settings
 from bot.core.errors import ConfigError, ModelError, PrecisError, StartupError, StoreError, Unavailable
-from bot.core.service import SQLITE_FILE
+from bot.core.store import SETTINGS_FILE, SIDE_FILES, SQLITE_FILE
 
 __all__ = [
     "CHECK_TIMEOUT_S",
@@ -327,10 +328,11 @@ def _remove(created: list[Path]) -> None:
 
 
 def _sqlite_paths(data_dir: Path) -> list[Path]:
-    """DATA_DIR's missing ancestors (outermost first), DATA_DIR, the database and SQLite's side files."""
-    db = data_dir / SQLITE_FILE
+    """DATA_DIR's missing ancestors (outermost first), DATA_DIR, the two databases and SQLite's
+    side files."""
     folders = [*reversed(data_dir.parents), data_dir]
-    return [*folders, db, *(db.with_name(db.name + suffix) for suffix in ("-wal", "-shm", "-journal"))]
+    files = [data_dir / name for name in (SETTINGS_FILE, SQLITE_FILE)]
+    return [*folders, *(f.with_name(f.name + suffix) for f in files for suffix in ("", *SIDE_FILES))]
 
 
 @asynccontextmanager
@@ -390,13 +392,8 @@ def _sqlite_failure(data_dir: Path, exc: BaseException) -> StartupError:
             return Unavailable(full)
         if "readonly" in text or "unable to open" in text:
             return Unavailable(unwritable)
-        if "not a database" in text or "malformed" in text:
-            return Unavailable(
-                f"{db} is not a SQLite database, or is damaged: move it aside (it holds the channel "
-                "settings) and start again"
-            )
         if "locked" in text:
             return Unavailable(f"{db} is locked by another program: stop it, or point DATA_DIR elsewhere")
-    if isinstance(exc, StoreError):  # the store's own words (e.g. a schema newer than this bot)
+    if isinstance(exc, StoreError):  # the store's own words (a damaged channels file, a newer schema)
         return Unavailable(exc.message)
     return Unavailable(f"{db} cannot be opened ({type(cause).__name__}): point DATA_DIR elsewhere")

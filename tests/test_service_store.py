@@ -1,8 +1,10 @@
-"""The stores under the digest service: one suite, run against SQLite and a real Redis."""
+"""The stores under the digest service: one suite, run against SQLite and a real Redis; then
+SQLite's files: the schema, migrations, and a damaged file found at open or mid-run."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import sqlite3
 from pathlib import Path
@@ -10,7 +12,17 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import StoreError
-from bot.core.store import SCHEMA_VERSION, Bucket, RedisStore, SqliteStore, Store
+from bot.core.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    SETTINGS_FILE,
+    SIDE_FILES,
+    SQLITE_FILE,
+    Bucket,
+    RedisStore,
+    SqliteStore,
+    Store,
+)
 
 from .conftest import StoreFactory
 
@@ -71,6 +83,26 @@ async def test_a_lease_expires_when_its_holder_disappears(store: Store) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_renewed_lease_outlives_its_ttl_and_only_its_holder_renews(
+    store_factory: StoreFactory,
+) -> None:
+    holder, other = await store_factory.open(), await store_factory.open()
+    token = await holder.acquire("read:r", TTL_S)
+    assert token is not None
+    for _ in range(4):  # 0.4 s in all, past the lease's 0.3 s
+        await asyncio.sleep(TTL_S / 3)
+        assert await holder.renew("read:r", token, TTL_S)
+        assert await other.acquire("read:r", TTL_S) is None
+    assert not await other.renew("read:r", "not-the-token", TTL_S)
+    await asyncio.sleep(TTL_S + 0.1)  # no renewal: it runs out
+    assert not await holder.renew("read:r", token, TTL_S)  # too late: it is not ours any more
+    taken = await other.acquire("read:r", TTL_S)
+    assert taken is not None
+    assert not await holder.renew("read:r", token, TTL_S)
+    assert await other.renew("read:r", taken, TTL_S)
+
+
+@pytest.mark.asyncio
 async def test_token_bucket_burst_then_refill(store: Store) -> None:
     bucket = Bucket("user:discord:42", rate=2 / 60, burst=2)  # a token every 30 s
     now = 1_000_000.0
@@ -116,9 +148,14 @@ async def test_concurrent_takes_never_overspend(store_factory: StoreFactory) -> 
 # -- SQLite: the file, the schema, migrations ---------------------------------------------------
 
 
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 @pytest.mark.asyncio
-async def test_sqlite_creates_its_folder_file_and_schema(tmp_path: Path) -> None:
-    path = tmp_path / "data" / "deeper" / "precis.sqlite3"
+async def test_sqlite_creates_its_folder_files_and_schema(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "deeper" / SQLITE_FILE
     store = await SqliteStore.open(path)
     try:
         assert path.is_file()
@@ -126,9 +163,8 @@ async def test_sqlite_creates_its_folder_file_and_schema(tmp_path: Path) -> None
         await store.put_settings("discord:g:c", "x")
     finally:
         await store.aclose()
-    with sqlite3.connect(path) as db:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"cache", "channel_settings", "locks", "buckets"} <= tables
+    assert tables(path) == {"cache", "locks", "buckets"}  # all of it can be rebuilt
+    assert tables(path.with_name(SETTINGS_FILE)) == {"channel_settings"}  # the state that matters
     reopened = await SqliteStore.open(path)  # a restart keeps the settings and migrates nothing
     try:
         assert await reopened.get_settings("discord:g:c") == "x"
@@ -149,6 +185,26 @@ async def test_sqlite_migrates_an_older_database(tmp_path: Path) -> None:
         assert await store.get("k") == "v"
     finally:
         await store.aclose()
+
+
+@pytest.mark.asyncio
+async def test_sqlite_moves_the_channel_settings_of_a_version_1_file_to_their_own(tmp_path: Path) -> None:
+    path = tmp_path / SQLITE_FILE
+    with sqlite3.connect(path) as db:  # as the bot left it before channels.sqlite3
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("INSERT INTO channel_settings VALUES ('slack:T1:C1', '{\"points\": 5}', 1.0)")
+        db.execute("INSERT INTO cache VALUES ('k', 'v', 1e12)")
+        db.execute("PRAGMA user_version = 1")
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION
+        assert await store.get_settings("slack:T1:C1") == '{"points": 5}'
+        assert await store.get("k") == "v"  # the cache stays where it was
+    finally:
+        await store.aclose()
+    assert "channel_settings" not in tables(path)
+    assert tables(path.with_name(SETTINGS_FILE)) == {"channel_settings"}
 
 
 @pytest.mark.asyncio
@@ -183,3 +239,114 @@ async def test_unreachable_redis_is_a_store_error_without_the_password() -> None
         await RedisStore.connect(f"redis://:hunter2@127.0.0.1:{closed_port()}/0")
     assert "hunter2" not in caught.value.message
     assert "redis://***@127.0.0.1" in caught.value.message
+
+
+# -- SQLite: a damaged file ----------------------------------------------------------------------------
+
+
+def damage(path: Path) -> None:
+    """Overwrite every page after the first (the header) with noise: the tables are unreadable."""
+    size = path.stat().st_size
+    assert size > 4096, "the file should have pages past its header"
+    with path.open("r+b") as fh:
+        fh.seek(4096)
+        fh.write(bytes(range(256)) * ((size - 4096) // 256 + 1))
+
+
+async def filled(path: Path) -> None:
+    """A cache file and a channels file with something in them, checkpointed and closed."""
+    store = await SqliteStore.open(path)
+    try:
+        await store.put_settings("discord:g:c", '{"points": 2}')
+        for i in range(200):
+            await store.put(f"k{i}", "v" * 500, 3600)
+    finally:
+        await store.aclose()
+
+
+def names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def aside(folder: Path) -> list[Path]:
+    """The cache files moved aside (without the side files that went with them)."""
+    return sorted(p for p in folder.glob(f"{SQLITE_FILE}.corrupt-*") if not p.name.endswith(SIDE_FILES))
+
+
+@pytest.mark.asyncio
+async def test_a_damaged_cache_file_is_moved_aside_at_open_and_the_settings_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / SQLITE_FILE
+    await filled(path)
+    damage(path)
+    damaged = path.read_bytes()
+    with caplog.at_level(logging.ERROR, logger="bot.core.store"):
+        store = await SqliteStore.open(path)
+    try:
+        assert await store.get("k1") is None  # an empty cache
+        await store.put("k1", "fresh", 60)
+        assert await store.get("k1") == "fresh"
+        assert await store.get_settings("discord:g:c") == '{"points": 2}'  # kept
+    finally:
+        await store.aclose()
+    [moved] = aside(tmp_path)
+    assert moved.name.startswith(f"{SQLITE_FILE}.corrupt-20")
+    assert moved.read_bytes() == damaged  # moved whole, for whoever wants to look
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert f"moved it aside to {moved.name}" in record.getMessage()
+
+
+@pytest.mark.asyncio
+async def test_a_file_that_is_not_a_database_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / SQLITE_FILE
+    path.write_bytes(bytes(range(256)) * 20)
+    store = await SqliteStore.open(path)
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION
+    finally:
+        await store.aclose()
+    [moved] = aside(tmp_path)
+    assert moved.read_bytes() == bytes(range(256)) * 20
+
+
+@pytest.mark.asyncio
+async def test_a_cache_file_damaged_while_running_is_replaced_on_the_first_malformed_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / SQLITE_FILE
+    store = await SqliteStore.open(path)
+    try:
+        await store.put_settings("discord:g:c", '{"points": 2}')
+        for i in range(200):
+            await store.put(f"k{i}", "v" * 500, 3600)
+        with sqlite3.connect(path) as db:  # the pages go from the WAL into the file
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        damage(path)
+        with caplog.at_level(logging.ERROR, logger="bot.core.store"):
+            assert await store.get("k150") is None  # malformed: moved aside, and a miss
+        assert len(aside(tmp_path)) == 1
+        assert any("is damaged" in r.getMessage() for r in caplog.records)
+        await store.put("k150", "fresh", 60)  # the fresh file works at once
+        assert await store.get("k150") == "fresh"
+        assert await store.acquire("read:x", 60) is not None
+        assert await store.get_settings("discord:g:c") == '{"points": 2}'
+    finally:
+        await store.aclose()
+    assert len(aside(tmp_path)) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_damaged_channels_file_is_named_and_never_touched(tmp_path: Path) -> None:
+    path = tmp_path / SQLITE_FILE
+    await filled(path)
+    settings = tmp_path / SETTINGS_FILE
+    settings.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(StoreError) as caught:
+        await SqliteStore.open(path)
+    assert caught.value.message == (
+        f"{settings} (the channel settings) is damaged: restore it from a backup (README, Backups), "
+        "or move it aside to start with every channel on the defaults"
+    )
+    assert settings.read_bytes() == bytes(range(256)) * 20
+    assert names(tmp_path) == [SETTINGS_FILE, SQLITE_FILE]

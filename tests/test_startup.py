@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import io
 import json
+import logging
 import os
 import re
 import shutil
@@ -471,18 +472,40 @@ async def test_data_dir_that_cannot_be_written(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_corrupt_database_is_named_and_left_as_it_was(tmp_path: Path) -> None:
+async def test_a_corrupt_cache_is_moved_aside_and_start_up_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The cache file is only a cache: a damaged one is moved aside, loudly, and a fresh one made."""
     db = tmp_path / "precis.sqlite3"
     garbage = bytes(range(256)) * 20
     db.write_bytes(garbage)
+    settings = Settings(_env_file=None, data_dir=tmp_path)
+    with caplog.at_level(logging.ERROR, logger="bot.core.store"):
+        async with AsyncExitStack() as stack:
+            async with opening_store(settings):
+                service = await stack.enter_async_context(open_chat_service(settings, HoldableSummarizer()))
+            await service.update_settings("slack", "T1", "C1", points=2)
+    [moved] = [name for name in names(tmp_path) if name.startswith("precis.sqlite3.corrupt-")]
+    assert (tmp_path / moved).read_bytes() == garbage
+    assert {"channels.sqlite3", "precis.sqlite3", moved} <= set(names(tmp_path))
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR and f"moved it aside to {moved}" in record.getMessage()
+
+
+@pytest.mark.asyncio
+async def test_a_corrupt_channels_file_is_named_and_left_as_it_was(tmp_path: Path) -> None:
+    """Channel settings are the state that matters: a damaged file stops start-up, untouched."""
+    channels = tmp_path / "channels.sqlite3"
+    garbage = bytes(range(256)) * 20
+    channels.write_bytes(garbage)
     code, err = await store_failure(Settings(_env_file=None, data_dir=tmp_path))
     assert code == 3
     assert err == (
-        f"precis: {db} is not a SQLite database, or is damaged: move it aside (it holds the channel "
-        "settings) and start again\n"
+        f"precis: {channels} (the channel settings) is damaged: restore it from a backup (README, "
+        "Backups), or move it aside to start with every channel on the defaults\n"
     )
-    assert names(tmp_path) == ["precis.sqlite3"]
-    assert db.read_bytes() == garbage
+    assert names(tmp_path) == ["channels.sqlite3"]
+    assert channels.read_bytes() == garbage
 
 
 @pytest.fixture

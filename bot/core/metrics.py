@@ -11,6 +11,16 @@
                                                      doing the same work (Redis)
     precis_queue_depth                               jobs waiting for a worker
     precis_workers_busy                              workers running a job
+    precis_queue_chars                               characters of pages and articles held for
+                                                     the workers (capped by QUEUE_MAX_MB)
+    precis_expected_wait_seconds                     how long a digest asked for now would take
+                                                     (admission compares it with QUEUE_MAX_WAIT_S)
+    precis_digests_per_second                        the moving estimate behind it
+    precis_wait_notices_total                        requesters told the expected wait first
+    precis_store_up                                  1 while the store answers; 0 while digests go
+                                                     on without it
+    precis_store_errors_total{op}                    store operations that failed or timed out
+                                                     (get, put, get_settings, acquire, take...)
 
 A registry per ``Metrics`` (not the process-wide default) lets tests build many services.
 ``bot.core.health.status_app`` serves it on ``/metrics``.
@@ -59,6 +69,35 @@ class Metrics:
         )
         self.queue_depth = Gauge("precis_queue_depth", "Jobs waiting for a worker.", registry=self.registry)
         self.workers_busy = Gauge("precis_workers_busy", "Workers running a job.", registry=self.registry)
+        self.queue_chars = Gauge(
+            "precis_queue_chars",
+            "Characters of pages and articles held for the workers.",
+            registry=self.registry,
+        )
+        self.expected_wait = Gauge(
+            "precis_expected_wait_seconds",
+            "How long a digest asked for now is expected to take.",
+            registry=self.registry,
+        )
+        self.digests_per_second = Gauge(
+            "precis_digests_per_second",
+            "Moving estimate of the digests the workers make a second.",
+            registry=self.registry,
+        )
+        self.wait_notices = Counter(
+            "precis_wait_notices", "Requesters told the expected wait first.", registry=self.registry
+        )
+        self.store_up = Gauge(
+            "precis_store_up",
+            "1 while the store answers, 0 while digests go on without it.",
+            registry=self.registry,
+        )
+        self.store_errors = Counter(
+            "precis_store_errors",
+            "Store operations that failed or timed out.",
+            ["op"],
+            registry=self.registry,
+        )
 
     def value(self, name: str, **labels: str) -> float:
         """One sample's current value (0 when never set): for tests and the bench."""
