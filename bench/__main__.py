@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {result['warm_p95_ms']:.1f} ms"
         )
         print(
-            f"  default queue ({result['default_queue_size']})    {result['busy_at_default_queue']} of "
+            f"  default admission ({result['default_max_wait_s']:g} s)  {result['busy_at_default_queue']} of "
             f"{result['concurrent']} refused at once as busy"
         )
         print()

@@ -31,7 +31,9 @@ SIZES = (10_000, 100_000, 1_000_000, 5_000_000)
 HUGE = 5_000_000
 HUGE_IN_FLIGHT = 4
 ORDINARY = 10
-ROOMY = ServiceLimits(queue_size=64, user_rate=1e6, user_burst=10**6, channel_rate=1e6, channel_burst=10**6)
+ROOMY = ServiceLimits(
+    max_wait_s=3600.0, user_rate=1e6, user_burst=10**6, channel_rate=1e6, channel_burst=10**6
+)
 
 
 def _articles(eval_dir: Path) -> list[str]:

@@ -1,7 +1,8 @@
 """The digest service end to end: the real model and quotes behind the real service (SQLite in a
 temporary folder, the worker pool, rate limits, the cache), fed the CNN/DM dev articles as pasted
 text. Measures digests per second with a cold and a warm cache, and latency with 50 requests at
-once, cold and warm; and how many of those 50 the default queue refuses as busy.
+once, cold and warm; and how many of those 50 the default admission (QUEUE_MAX_WAIT_S) refuses as
+busy.
 
     python -m bench.service EVAL_DIR
 """
@@ -29,9 +30,9 @@ __all__ = ["measure"]
 # Requests in flight during the throughput runs: enough to keep both workers fed.
 CLIENTS = 8
 CONCURRENT = 50
-# Limits out of the way: this measures the work, not the rate limiter's refusals.
+# Limits out of the way: this measures the work, not the rate limiter's or admission's refusals.
 UNLIMITED = ServiceLimits(
-    queue_size=CONCURRENT, user_rate=1e6, user_burst=10**6, channel_rate=1e6, channel_burst=10**6
+    max_wait_s=3600.0, user_rate=1e6, user_burst=10**6, channel_rate=1e6, channel_burst=10**6
 )
 
 
@@ -116,7 +117,7 @@ async def _measure(eval_dir: Path) -> dict:
         finally:
             await service.aclose()
 
-        service = await fresh(replace(UNLIMITED, queue_size=ServiceLimits().queue_size), "default-queue")
+        service = await fresh(replace(UNLIMITED, max_wait_s=ServiceLimits().max_wait_s), "default-admission")
         try:
             _, busy = await _burst(service, batch)
         finally:
@@ -134,7 +135,7 @@ async def _measure(eval_dir: Path) -> dict:
         "cold_p95_ms": _p(cold_ms, 95),
         "warm_p50_ms": _p(warm_ms, 50),
         "warm_p95_ms": _p(warm_ms, 95),
-        "default_queue_size": ServiceLimits().queue_size,
+        "default_max_wait_s": ServiceLimits().max_wait_s,
         "busy_at_default_queue": busy,
     }
 

@@ -61,7 +61,6 @@ class Settings(BaseSettings):
     """With this set, cache, in-flight locks and rate limits live in Redis (shared by processes)."""
     cache_ttl_s: int = Field(24 * 3600, ge=60)
     workers: int = Field(2, ge=1, le=32)
-    queue_size: int = Field(16, ge=1)
     queue_max_wait_s: float = Field(30.0, gt=0, le=3600)
     """A request whose digest would be ready later than this from now is told "busy"; one expected
     to take more than 5 s is told how long first."""

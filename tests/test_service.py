@@ -7,9 +7,12 @@ import asyncio
 import contextlib
 import logging
 import re
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +31,7 @@ from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.metrics import Metrics
 from bot.core.pipeline import Digester
 from bot.core.service import (
+    NOTICE_WAIT_S,
     ChannelSettings,
     DigestRequest,
     DigestService,
@@ -35,21 +39,20 @@ from bot.core.service import (
     Requester,
     ServiceLimits,
     open_service,
+    service_limits,
 )
-from bot.core.store import SqliteStore, Store
+from bot.core.store import RedisStore, SqliteStore, Store
 from bot.core.types import Quote, Source
 from models.keypoints import Hints, KeyPointResult
 from models.summarizer import ExtractiveSummarizer
 
-from .conftest import BagOfWordsEncoder, PageServer, StoreFactory
+from .conftest import REPO, BagOfWordsEncoder, PageServer, StoreFactory
 
 ALICE = Requester("discord", "guild-1", "chan-1", "alice")
 BOB = Requester("discord", "guild-1", "chan-1", "bob")
 
 # Generous limits, so only the tests about limits meet them.
-ROOMY = ServiceLimits(
-    workers=2, queue_size=8, user_rate=100, user_burst=100, channel_rate=100, channel_burst=100
-)
+ROOMY = ServiceLimits(workers=2, user_rate=100, user_burst=100, channel_rate=100, channel_burst=100)
 
 SENTENCES = [
     "The harbour council voted on Tuesday to rebuild the flooded sea wall with a living reef of oysters.",
@@ -82,7 +85,7 @@ def article_text(topic: str) -> str:
     return f"A report about {topic}.\n\n{body}"
 
 
-def find_quotes(text: str, language: str | None = None) -> list[Quote]:
+def find_quotes(text: str, *, language: str | None = None) -> list[Quote]:
     """A stand-in for ``models.quotes``: every straight-quoted stretch, verbatim."""
     return [Quote(m.group(0), None, None, m.start(), m.end()) for m in re.finditer(r'"[^"]+"', text)]
 
@@ -125,13 +128,14 @@ async def service_on(
     *,
     clock: Callable[[], float] = time.time,
     fetcher: Fetcher | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[DigestService]:
     async with contextlib.AsyncExitStack() as stack:
         if fetcher is None:
             local = FetchLimits(allow_private=frozenset({"127.0.0.1"}))
             fetcher = await stack.enter_async_context(Fetcher(local))
         digester = Digester(fetcher, summarizer, find_quotes)
-        service = DigestService(digester, store, limits, Metrics(), clock=clock)
+        service = DigestService(digester, store, limits, metrics or Metrics(), clock=clock)
         try:
             yield service
         finally:
@@ -368,13 +372,63 @@ async def test_a_failed_fetch_is_shared_and_counted(
 # -- bounded work ----------------------------------------------------------------------------------
 
 
+async def digest_taking(seconds: float, service: DigestService, summarizer: CountingSummarizer) -> None:
+    """A first digest that takes ``seconds``: the estimate learns it (the first of its kind replaces
+    the prior). Leaves ``summarizer`` ready to be held again."""
+    summarizer.gate = threading.Event()
+    first = asyncio.create_task(service.summarize(text_request(article_text("Ramsgate"))))
+    await until(summarizer.entered.is_set)
+    await asyncio.sleep(seconds)
+    summarizer.gate.set()
+    await first
+    summarizer.gate, summarizer.entered = None, threading.Event()
+
+
 @pytest.mark.asyncio
-async def test_a_full_queue_fails_fast_with_busy(
+async def test_work_is_admitted_by_its_expected_wait(
     store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
+    """With the one worker held, requests are admitted while their digest would be ready within
+    ``max_wait_s``; the next is ``Busy`` at once, before any fetch; every one admitted is answered."""
+    limits = replace(ROOMY, workers=1, max_wait_s=4.0)
+    url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
+    async with service_on(store, summarizer, limits) as service:
+        await digest_taking(0.3, service, summarizer)
+        summarizer.gate = threading.Event()
+        admitted = [asyncio.create_task(service.summarize(text_request(article_text("Harwich"))))]
+        await until(summarizer.entered.is_set)
+        while service.expected_wait_s() <= limits.max_wait_s:
+            before = service.expected_wait_s()
+            admitted.append(
+                asyncio.create_task(service.summarize(text_request(article_text(f"town {len(admitted)}"))))
+            )
+            await until(lambda before=before: service.expected_wait_s() > before)  # type: ignore[misc]
+        assert len(admitted) >= 5  # 4 s hold several digests of 0.3 s (and a read), not a count of 1 or 2
+        expected = service.expected_wait_s()
+        with pytest.raises(Busy, match=r"^I'm busy right now: try again in \d+ s$") as caught:
+            await service.summarize(text_request(article_text("Deal")))
+        assert caught.value.retry_after_s == pytest.approx(max(1.0, expected - limits.max_wait_s), abs=0.01)
+        with pytest.raises(Busy):
+            await service.summarize(url_request(url))
+        assert page_server.hits == []  # refused before fetching a page that would wait too long
+        assert not any(task.done() for task in admitted)  # the event loop was never blocked
+        summarizer.gate.set()
+        done = await asyncio.gather(*admitted)
+        assert all(len(r.digest.key_points) == 3 for r in done)
+        assert (await service.summarize(url_request(url))).digest.key_points  # room again
+        assert service.metrics.value("precis_queue_depth") == 0
+        busy = service.metrics.value(
+            "precis_requests_total", kind="summarize", platform="discord", outcome="busy"
+        )
+        assert busy == 2
+
+
+@pytest.mark.asyncio
+async def test_a_count_cap_still_works_for_those_who_set_one(
+    store: Store, summarizer: CountingSummarizer
 ) -> None:
     limits = replace(ROOMY, workers=1, queue_size=1)
     summarizer.gate = threading.Event()
-    url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
     async with service_on(store, summarizer, limits) as service:
         running = asyncio.create_task(service.summarize(text_request(article_text("Harwich"))))
         await until(summarizer.entered.is_set)
@@ -383,21 +437,183 @@ async def test_a_full_queue_fails_fast_with_busy(
         with pytest.raises(Busy, match="try again in a minute") as caught:
             await service.summarize(text_request(article_text("Deal")))
         assert caught.value.retry_after_s == 60
-        with pytest.raises(Busy):
-            await service.summarize(url_request(url))
-        assert page_server.hits == []  # refused before fetching a page no worker could take
-        assert not running.done() and not waiting.done()  # the event loop was never blocked
         summarizer.gate.set()
-        done = await asyncio.gather(running, waiting)
-        assert [len(r.digest.key_points) for r in done] == [3, 3]
-        assert (await service.summarize(text_request(article_text("Deal")))).digest.key_points
-        assert service.metrics.value("precis_queue_depth") == 0
-        assert (
-            service.metrics.value(
-                "precis_requests_total", kind="summarize", platform="discord", outcome="busy"
+        await asyncio.gather(running, waiting)
+
+
+@pytest.mark.asyncio
+async def test_a_long_wait_is_told_first(store: Store, summarizer: CountingSummarizer) -> None:
+    """Past NOTICE_WAIT_S, the requester hears the expected wait (``on_wait``) before the digest;
+    the estimate learns from the digests made: one that took a second makes the next ones a second."""
+    limits = replace(ROOMY, workers=1, max_wait_s=60.0)
+    told: list[tuple[int, float]] = []
+
+    def teller(n: int) -> Callable[[float], Awaitable[None]]:
+        async def tell(seconds: float) -> None:
+            told.append((n, seconds))
+
+        return tell
+
+    async with service_on(store, summarizer, limits) as service:
+        await digest_taking(1.0, service, summarizer)  # the estimate is a second a digest now
+        assert service.expected_wait_s() == pytest.approx(1.0, abs=0.5)  # and a read
+        summarizer.gate = threading.Event()
+        requests = []
+        while len(requests) < 8:
+            expected = service.expected_wait_s()
+            n = len(requests)
+            requests.append(
+                asyncio.create_task(
+                    service.summarize(text_request(article_text(f"town {n}")), on_wait=teller(n))
+                )
             )
-            == 2
-        )
+            await until(lambda expected=expected: service.expected_wait_s() > expected)  # type: ignore[misc]
+            if expected > NOTICE_WAIT_S:
+                await until(lambda n=n: any(i == n for i, _ in told))  # type: ignore[misc]
+                assert told[-1] == (n, pytest.approx(expected, abs=1e-6))
+            else:
+                assert all(i != n for i, _ in told)
+        assert told and len(told) == service.metrics.value("precis_wait_notices_total")
+        summarizer.gate.set()
+        await asyncio.gather(*requests)
+    assert len(told) < 8  # the first few were quick enough to say nothing
+
+
+@pytest.mark.asyncio
+async def test_pages_held_for_the_workers_stay_under_the_cap(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
+    """Memory is bounded by the characters held, not a count: with the worker held, fetches stop
+    once the pages waiting (and a page being fetched, at ``fetch_chars``) would pass the cap."""
+    cap = 60_000
+    limits = replace(ROOMY, workers=1, queue_max_chars=cap, fetch_chars=20_000)
+    page = article_html("Town votes for a living reef", SENTENCES * 12)  # about 14,300 characters
+    urls = [page_server.add(f"/news/{i}", page.replace("living reef", f"reef {i}")) for i in range(6)]
+    summarizer.gate = threading.Event()
+    highest = 0.0
+
+    async def watch() -> None:
+        nonlocal highest
+        while True:
+            highest = max(highest, service.metrics.value("precis_queue_chars"))
+            await asyncio.sleep(0.002)
+
+    async with service_on(store, summarizer, limits) as service:
+        watcher = asyncio.create_task(watch())
+        held = asyncio.create_task(service.summarize(text_request(article_text("Harwich"))))
+        await until(summarizer.entered.is_set)
+        requests = [asyncio.create_task(service.summarize(url_request(url))) for url in urls]
+        await until(lambda: len(page_server.hits) == 3)  # 3 pages and a fetch's 20,000 do not fit
+        await asyncio.sleep(0.3)  # and no more come meanwhile
+        assert len(page_server.hits) == 3
+        summarizer.gate.set()
+        results = await asyncio.gather(held, *requests)
+        watcher.cancel()
+    assert len(page_server.hits) == 6 and all(r.digest.key_points for r in results)
+    assert 40_000 < highest <= cap
+    assert service.metrics.value("precis_queue_chars") == 0
+
+
+@pytest.mark.asyncio
+async def test_extraction_waits_for_a_worker_like_the_model(
+    store: Store, page_server: PageServer, summarizer: CountingSummarizer
+) -> None:
+    """Extraction runs in the bounded pool, never in a thread of its own: with the one worker
+    held, a fetched page waits there to be read."""
+    limits = replace(ROOMY, workers=1)
+    url = page_server.add("/news/reef", article_html("Town votes for a living reef", SENTENCES))
+    summarizer.gate = threading.Event()
+    async with service_on(store, summarizer, limits) as service:
+        held = asyncio.create_task(service.summarize(text_request(article_text("Harwich"))))
+        await until(summarizer.entered.is_set)
+        read = asyncio.create_task(service.summarize(url_request(url)))
+        await until(lambda: service.metrics.value("precis_queue_depth") == 1)
+        assert page_server.hits == ["/news/reef"]
+        assert service.metrics.value("precis_stage_seconds_count", stage="extract") == 1  # Harwich's
+        summarizer.gate.set()
+        await asyncio.gather(held, read)
+        assert service.metrics.value("precis_stage_seconds_count", stage="extract") == 2
+
+
+# -- leases ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_lease_is_renewed_while_its_work_runs(
+    store_factory: StoreFactory, summarizer: CountingSummarizer
+) -> None:
+    """A digest that takes three leases' time keeps its lease: the other process waits for it
+    rather than doing the same work again."""
+    limits = replace(ROOMY, lease_s=0.4, lease_renew_s=0.1)
+    summarizer.gate = threading.Event()
+    text = article_text("Harwich")
+    async with (
+        service_on(await store_factory.open(), summarizer, limits) as a,
+        service_on(await store_factory.open(), summarizer, limits) as b,
+    ):
+        first = asyncio.create_task(a.summarize(text_request(text)))
+        await until(summarizer.entered.is_set)
+        second = asyncio.create_task(b.summarize(text_request(text, BOB)))
+        await until(lambda: b.metrics.value("precis_lease_waits_total", step="digest") == 1)
+        await asyncio.sleep(3 * limits.lease_s)
+        assert summarizer.calls == 1
+        summarizer.gate.set()
+        one, two = await asyncio.gather(first, second)
+    assert summarizer.calls == 1
+    assert one.digest.key_points == two.digest.key_points
+
+
+HOLDER = """
+import asyncio, sys, time
+from bot.core.pipeline import Digester
+from bot.core.service import DigestRequest, DigestService, Requester
+from bot.core.store import RedisStore, SqliteStore
+from bot.core.types import Source
+
+class Stuck:
+    name = "fake-bow"  # the test's summarizer: the same digest, so the same lease
+    def summarize(self, text, points, *, title=None, hints=None):
+        print("holding", flush=True)
+        time.sleep(3600)
+
+async def main(backend, target, prefix, text):
+    store = await (SqliteStore.open(target) if backend == "sqlite" else RedisStore.connect(target, prefix))
+    service = DigestService(Digester(None, Stuck()), store)
+    await service.summarize(DigestRequest(Source.from_text(text), Requester("discord", "g", "c", "u")))
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+async def test_a_process_that_died_holding_a_lease_is_forgotten_within_15_s(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, summarizer: CountingSummarizer
+) -> None:
+    """The issue's case, with the shipped lease times: a process dies in the middle of a digest
+    (SIGKILL, so it releases nothing); the next request for the same article waits for its lease
+    to run out, then does the work, within 15 s (it was 62 s)."""
+    prefix = f"precis-test-{uuid.uuid4().hex[:8]}:"
+    target = str(tmp_path / "precis.sqlite3") if backend == "sqlite" else request.getfixturevalue("redis_url")
+    text = article_text("Harwich")
+    holder = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", HOLDER, backend, target, prefix, text, cwd=REPO, stdout=subprocess.PIPE
+    )
+    try:
+        line = await asyncio.wait_for(holder.stdout.readline(), 60)  # type: ignore[union-attr]
+        assert line.strip() == b"holding"  # it has the digest's lease, and is in the model
+    finally:
+        holder.kill()
+        await holder.wait()
+    store = await (SqliteStore.open(target) if backend == "sqlite" else RedisStore.connect(target, prefix))
+    async with service_on(store, summarizer) as service:
+        started = time.perf_counter()
+        async with asyncio.timeout(20):
+            result = await service.summarize(text_request(text))
+        waited = time.perf_counter() - started
+        assert service.metrics.value("precis_lease_waits_total", step="digest") == 1
+    assert result.digest.key_points and summarizer.calls == 1
+    assert waited < 15
 
 
 # -- rate limits -----------------------------------------------------------------------------------
@@ -636,7 +852,7 @@ async def test_open_service_from_settings(
         data_dir=tmp_path / "data",
         default_points=3,  # type: ignore[call-arg]
         workers=1,
-        queue_size=2,
+        queue_max_wait_s=20,
     )
     async with open_service(settings, Digester(None, summarizer, find_quotes)) as service:
         result = await service.summarize(text_request(article_text("Harwich")))
@@ -644,6 +860,14 @@ async def test_open_service_from_settings(
     assert len(result.digest.key_points) == 3
     assert (tmp_path / "data" / "precis.sqlite3").is_file()
     assert "store backend=sqlite" in caplog.text
+
+
+def test_the_queue_settings_reach_the_service() -> None:
+    settings = Settings(_env_file=None, queue_max_wait_s=12, queue_max_mb=3, fetch_max_bytes=1000)  # type: ignore[call-arg]
+    limits = service_limits(settings)
+    assert (limits.max_wait_s, limits.queue_max_chars, limits.fetch_chars) == (12, 3_000_000, 1000)
+    assert limits.queue_size is None  # no count: the wait and the characters decide
+    assert Settings(_env_file=None).queue_max_wait_s == 30  # type: ignore[call-arg]
 
 
 @pytest.mark.asyncio

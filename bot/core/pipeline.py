@@ -1,8 +1,10 @@
 """Source -> Article -> Digest. Platform-free; the service and the CLI both drive it.
 
-``Digester.read``    fetch (URLs only), extract, and pass the honesty gate: async, I/O-bound.
+``Digester.read``    fetch (URLs only), then extract and pass the honesty gate: the fetch is
+async I/O; extraction is CPU work, run by ``offload`` (the service's bounded worker pool; a thread
+of asyncio's own when not given), never on the event loop.
 ``Digester.digest_article``  key points and quotes: blocking and CPU-bound, so async callers run
-it with ``asyncio.to_thread`` (``Digester.digest`` does exactly that).
+it in a worker (``Digester.digest`` does, with ``asyncio.to_thread``).
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.core.compose import fit, mark_shown, word_budget
 from bot.core.errors import BadInput
@@ -24,13 +26,25 @@ from models.deadline import Deadline
 from models.keypoints import Hints
 from models.summarizer import Summarizer
 
-__all__ = ["DIGEST_TIMEOUT_S", "Digester", "ReadResult"]
+__all__ = ["DIGEST_TIMEOUT_S", "Digester", "Offload", "ReadResult"]
+
+T = TypeVar("T")
 
 
 class QuoteFinder(Protocol):
     """The quotes of ``text``, read in ``language`` (ISO 639-1; None: English)."""
 
     def __call__(self, text: str, *, language: str | None = None) -> Sequence[Quote]: ...
+
+
+class Offload(Protocol):
+    """Runs blocking ``fn`` off the event loop; ``size`` is the characters of input it holds."""
+
+    async def __call__(self, fn: Callable[[], T], *, size: int) -> T: ...
+
+
+async def _to_thread(fn: Callable[[], T], *, size: int) -> T:
+    return await asyncio.to_thread(fn)
 
 
 # The key points and quotes of one article take about 0.1 s and an article is cut to
@@ -81,7 +95,7 @@ class Digester:
     def model_name(self) -> str:
         return self._summarizer.name
 
-    async def read(self, source: Source) -> ReadResult:
+    async def read(self, source: Source, *, offload: Offload = _to_thread) -> ReadResult:
         fetch_ms = 0.0
         url, payload, is_html = source.url, source.value, source.kind is SourceKind.HTML
         if source.kind is SourceKind.URL:
@@ -95,7 +109,7 @@ class Digester:
         # Parsing, extraction and the gate are CPU work on up to FETCH_MAX_BYTES: never on the loop.
         # A heavy input takes the one heavy lane, so several never crowd out ordinary articles.
         async with self._heavy_lane if len(payload) > HEAVY_INPUT_CHARS else contextlib.nullcontext():
-            article = await asyncio.to_thread(self._article, payload, url, is_html)
+            article = await offload(lambda: self._article(payload, url, is_html), size=len(payload))
         return ReadResult(article, fetch_ms, _ms(started))
 
     def _article(self, payload: str, url: str | None, is_html: bool) -> Article:

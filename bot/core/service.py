@@ -12,10 +12,19 @@ which does, in order:
 
 Steps 4 and 5 are deduplicated twice: in the process, identical requests share one asyncio task;
 across processes, a lease in the store lets one process do the work while the others wait for
-its result to land in the cache. Model work runs in ``ServiceLimits.workers`` threads with at
-most ``ServiceLimits.queue_size`` jobs waiting; past that, ``Busy`` is raised at once (and before
-fetching, when the queue is already full), so nothing waits unbounded and nothing is dropped
-silently.
+its result to land in the cache. A lease lasts ``LEASE_S`` and its holder renews it every
+``LEASE_RENEW_S`` while it works, so a holder that died is forgotten within ``LEASE_S``.
+
+Extraction and model work run in ``ServiceLimits.workers`` threads, never on the event loop.
+Work is admitted by the wait it would have: the pool keeps a moving estimate of the seconds each
+kind of job takes, and a request whose digest would be ready later than ``max_wait_s`` from now
+gets ``Busy`` at once, before anything is fetched; one that will wait longer than
+``NOTICE_WAIT_S`` is admitted, and its requester told how long (``on_wait``). Memory is bounded by
+``queue_max_chars``: the characters of pages (from the start of their fetch, at ``fetch_chars``
+until their size is known) and articles held for the workers; work past it waits its turn.
+
+The store is an optimisation (``FailSoftStore``): when it fails, digests go on without the cache
+and rate limits are this process's own; the log and the metrics say so, the replies do not.
 
 The cache (values are JSON of the frozen dataclasses, each with a format version):
 
@@ -36,6 +45,7 @@ has expired. Channel settings are kept until changed.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import json
@@ -45,7 +55,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal, TypeVar
 
@@ -61,7 +71,7 @@ from bot.core.errors import (
 )
 from bot.core.metrics import Metrics
 from bot.core.pipeline import Digester
-from bot.core.store import Bucket, RedisStore, SqliteStore, Store
+from bot.core.store import SQLITE_FILE, Bucket, FailSoftStore, RedisStore, SqliteStore, Store
 from bot.core.types import (
     Article,
     Digest,
@@ -77,7 +87,9 @@ from bot.core.urls import canonical_url, domain_matches, host_of, normalize_doma
 from models.deadline import Deadline
 
 __all__ = [
+    "LEASE_S",
     "MAX_POINTS",
+    "NOTICE_WAIT_S",
     "SHUTDOWN_GRACE_S",
     "STOP_GRACE_S",
     "TELL_TIMEOUT_S",
@@ -88,9 +100,11 @@ __all__ = [
     "Requester",
     "ServiceLimits",
     "ServiceResult",
+    "WaitNotice",
     "article_key",
     "open_service",
     "open_store",
+    "queue_notice",
     "service_limits",
     "wait_text",
 ]
@@ -99,12 +113,16 @@ log = logging.getLogger(__name__)
 
 Trigger = Literal["auto", "mention"]
 T = TypeVar("T")
+WaitNotice = Callable[[float], Awaitable[None]]
+"""Told the seconds a digest is expected to take, when that is long (``NOTICE_WAIT_S``)."""
 
 # A digest of more points than this stops being a digest (Settings.default_points has the same cap).
 MAX_POINTS = 8
-# A lease outlives the work it guards: a fetch (10 s deadline) and extraction, or a queue wait
-# and a model run. If its holder dies, the others take over when it expires.
-LEASE_S = 60.0
+# A lease is renewed every LEASE_RENEW_S while its work runs (a fetch, a wait for a worker, the
+# model), so it can be short: a holder that died is forgotten, and its work taken over, within
+# LEASE_S. Three renewals fit in one lease, so one late renewal (a busy machine) loses nothing.
+LEASE_S = 10.0
+LEASE_RENEW_S = 3.0
 # How often a process waiting on another's lease looks for the result in the cache.
 LEASE_POLL_S = 0.05
 # A chat message is claimed for this long, and never released: Slack retries an event within
@@ -121,10 +139,17 @@ TELL_TIMEOUT_S = 1.5
 RESTARTING = "I'm restarting: try again in a minute"
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
 CACHE_FORMAT = 3  # 2: the TL;DR's spans, the quotes a reply shows; 3: quote confidence
-SQLITE_FILE = "precis.sqlite3"
-# ``/healthz`` reads this key (never written) to see the store answer, and waits this long for it.
-HEALTH_KEY = "healthz"
+# ``/healthz`` waits this long for the store to answer a read.
 HEALTH_TIMEOUT_S = 2.0
+# A requester whose digest is expected later than this is told so first; a chat reply feels slow
+# after a few seconds, and a "thinking..." that lasts half a minute looks stuck.
+NOTICE_WAIT_S = 5.0
+# Until the first job of each kind is timed, the worker seconds it is taken to need: extraction of
+# a news page and the extractive digest on one of two shared cores (``make load``).
+PRIOR_JOB_S: dict[str, float] = {"read": 0.1, "digest": 0.2}
+# Weight of the latest job in the moving estimate, once twenty have been timed: about the last
+# twenty count, so one slow page moves it little and a slower model shows within a few seconds.
+ESTIMATE_WEIGHT = 0.05
 
 _BOOL_WORDS = {
     "on": True,
@@ -190,9 +215,19 @@ class ServiceResult:
 @dataclass(frozen=True, slots=True)
 class ServiceLimits:
     workers: int = 2
-    """Threads doing model work; sized for the 2-core machines we run on."""
-    queue_size: int = 16
-    """Requests waiting for a worker beyond this fail fast with ``Busy``."""
+    """Threads doing extraction and model work; sized for the 2-core machines we run on."""
+    max_wait_s: float = 30.0
+    """A request whose digest would be ready later than this from now gets ``Busy``."""
+    queue_max_chars: int = 64_000_000
+    """Characters of pages and articles held for the workers at most; more work waits its turn."""
+    fetch_chars: int = 5_000_000
+    """What a page being fetched holds of ``queue_max_chars`` until its size is known (the fetch's
+    own cap, FETCH_MAX_BYTES)."""
+    queue_size: int | None = None
+    """An extra cap, in pieces of work admitted and not done (None: none): ``Busy`` past
+    ``workers`` + this. For tests and embedders that want a count; the settings use the wait."""
+    lease_s: float = LEASE_S
+    lease_renew_s: float = LEASE_RENEW_S
     cache_ttl_s: float = 24 * 3600
     user_rate: float = 5 / 60
     """Tokens per second refilled per user (5 a minute)."""
@@ -350,6 +385,11 @@ def _validated(changes: dict[str, object]) -> dict[str, object]:
     return out
 
 
+def queue_notice(seconds: float) -> str:
+    """What a requester is told when the digest is expected to take a while."""
+    return f"I have a queue right now: your digest should be ready in about {wait_text(seconds)}."
+
+
 def wait_text(seconds: float) -> str:
     """A wait as people read it, never shorter than it is: ``12.2`` -> ``13 s``, ``600`` -> ``10 min``."""
     whole = max(1, math.ceil(seconds))
@@ -370,71 +410,222 @@ def _log_event(level: int, event: str, fields: dict[str, object]) -> None:
         log.log(level, "%s %s", event, line, extra={"event": event, "fields": dict(fields)})
 
 
-# -- bounded model work ------------------------------------------------------------------------
+# -- bounded work: admission by expected wait, memory by characters held ----------------------------
+
+Job = Literal["read", "digest"]
+
+
+class _Budget:
+    """At most ``cap`` characters held at once; a hold that does not fit waits, first come first
+    served. Lives on the event loop."""
+
+    def __init__(self, cap: int, gauge: Callable[[int], None]) -> None:
+        self.cap = cap
+        self.used = 0
+        self._gauge = gauge
+        self._waiters: collections.deque[tuple[int, asyncio.Future[None]]] = collections.deque()
+
+    async def acquire(self, chars: int) -> int:
+        """Hold ``chars`` (at most the whole cap): what is held."""
+        chars = min(chars, self.cap)
+        if not self._waiters and self.used + chars <= self.cap:
+            self._take(chars)
+            return chars
+        entry = (chars, asyncio.get_running_loop().create_future())
+        self._waiters.append(entry)
+        try:
+            await entry[1]
+        except BaseException:
+            if entry[1].done() and not entry[1].cancelled() and entry[1].exception() is None:
+                self.release(chars)  # granted just as its waiter gave up
+            elif entry in self._waiters:
+                self._waiters.remove(entry)
+                self._wake()  # it may have been first in line
+            raise
+        return chars
+
+    def _take(self, chars: int) -> None:
+        self.used += chars
+        self._gauge(self.used)
+
+    def release(self, chars: int) -> None:
+        self.used -= chars
+        self._gauge(self.used)
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.used + self._waiters[0][0] <= self.cap:
+            chars, future = self._waiters.popleft()
+            if not future.done():
+                self._take(chars)
+                future.set_result(None)
+
+    def cancel_waiting(self, error: BaseException) -> None:
+        while self._waiters:
+            _, future = self._waiters.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+
+class _Slot:
+    """One piece of admitted work (a read, or a digest): its share of the expected wait until it
+    is closed, the characters it holds, and its jobs in a worker."""
+
+    def __init__(self, pool: _WorkPool, kind: Job, cost_s: float, ready_in_s: float) -> None:
+        self.kind = kind
+        self.ready_in_s = ready_in_s
+        """When it was admitted, how long until its digest was expected."""
+        self._pool = pool
+        self._cost_s = cost_s
+        self._held = 0
+        self._open = True
+
+    async def hold(self, chars: int) -> None:
+        """Hold ``chars`` of the pool's characters from now (waiting for them if need be)."""
+        if chars > self._held:
+            self._held += await self._pool.budget.acquire(chars - self._held)
+        elif chars < self._held:
+            self._pool.budget.release(self._held - chars)
+            self._held = chars
+
+    async def run(self, fn: Callable[[], T], *, size: int) -> tuple[T, float]:
+        """``fn()`` in a worker, holding ``size`` characters meanwhile: its result and the seconds
+        it waited for the worker."""
+        await self.hold(size)
+        try:
+            return await self._pool.run(self.kind, fn)
+        finally:
+            await self.hold(0)
+
+    async def offload(self, fn: Callable[[], T], *, size: int) -> T:
+        """``run`` for ``Digester.read``: the result alone."""
+        result, _ = await self.run(fn, size=size)
+        return result
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            if self._held:
+                self._pool.budget.release(self._held)
+                self._held = 0
+            self._pool.closed(self._cost_s)
 
 
 class _WorkPool:
-    """``workers`` threads and at most ``queue_size`` jobs waiting for one; past that, ``Busy``.
+    """``workers`` threads for extraction and the model, and admission to them by expected wait.
 
-    Admission is counted here, before the executor's own (unbounded) queue, so the executor
-    never holds more than ``workers + queue_size`` jobs.
+    The pool learns how many worker seconds a read (extraction) and a digest take (a moving
+    average of the jobs it ran), and keeps the estimated seconds of the work admitted and not done.
+    A new piece of work would be ready in (that backlog + its own cost) / ``workers`` seconds;
+    past ``max_wait_s``, ``admit`` raises ``Busy``. A read is admitted with the digest that will
+    follow it, and that digest is then admitted without a check: a request let in is not turned
+    away half-way. The executor's own queue is unbounded; what bounds it is this admission, and
+    the characters the slots hold (``_Budget``).
     """
 
-    def __init__(self, workers: int, queue_size: int, metrics: Metrics) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="precis-model")
-        self._capacity = workers + queue_size
-        self._admitted = 0  # submitted and not finished: running or waiting
+    def __init__(self, limits: ServiceLimits, metrics: Metrics) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="precis-work")
+        self._workers = limits.workers
+        self._max_wait_s = limits.max_wait_s
+        self._capacity = None if limits.queue_size is None else limits.workers + limits.queue_size
+        self.budget = _Budget(limits.queue_max_chars, metrics.queue_chars.set)
+        self._estimate_s = dict(PRIOR_JOB_S)
+        self._timed = dict.fromkeys(PRIOR_JOB_S, 0)
+        self._backlog_s = 0.0  # estimated worker seconds of the admitted work not yet done
+        self._admitted = 0  # slots open
+        self._queued = 0  # jobs in the executor, not started
         self._running = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the job counts change in worker threads
         self._metrics = metrics
         self._closed = False
+        self._gauges()
 
-    @property
-    def full(self) -> bool:
-        return self._admitted >= self._capacity
+    def _cost_s(self, kind: Job) -> float:
+        digest = self._estimate_s["digest"]
+        return self._estimate_s["read"] + digest if kind == "read" else digest
 
-    def check(self) -> None:
-        """Raise ``Busy`` now rather than fetch a page that no worker could take."""
+    def expected_s(self, kind: Job = "read") -> float:
+        """How long a piece of ``kind`` admitted now would take to be done."""
+        return (self._backlog_s + self._cost_s(kind)) / self._workers
+
+    def admit(self, kind: Job, *, check: bool = True) -> _Slot:
+        """A slot for one read or digest; ``Busy`` when ``check`` and it would be ready too late
+        (or past ``queue_size``), or when shutting down."""
         if self._closed:
             raise Busy(RESTARTING)
-        if self.full:
-            raise Busy()
+        cost = self._cost_s(kind)
+        ready_in = (self._backlog_s + cost) / self._workers
+        if check:
+            if self._capacity is not None and self._admitted >= self._capacity:
+                raise Busy()
+            if ready_in > self._max_wait_s:
+                retry = max(1.0, ready_in - self._max_wait_s)
+                raise Busy(f"I'm busy right now: try again in {wait_text(retry)}", retry_after_s=retry)
+        self._admitted += 1
+        self._backlog_s += cost
+        self._gauges()
+        return _Slot(self, kind, cost, ready_in)
 
-    def _gauges(self) -> None:
-        self._metrics.queue_depth.set(self._admitted - self._running)
+    def closed(self, cost_s: float) -> None:
+        self._admitted -= 1
+        self._backlog_s = max(0.0, self._backlog_s - cost_s) if self._admitted else 0.0
+        self._gauges()
+
+    def _learn(self, kind: Job, seconds: float) -> None:
+        """Move the estimate towards a job just timed: the first jobs replace the prior (a mean of
+        those seen), later ones move it by ``ESTIMATE_WEIGHT``."""
+        self._timed[kind] += 1
+        weight = max(ESTIMATE_WEIGHT, 1 / self._timed[kind])
+        old = self._estimate_s[kind]
+        self._estimate_s[kind] = old + weight * (seconds - old)
+
+    def _job_gauges(self) -> None:  # under self._lock, from any thread
+        self._metrics.queue_depth.set(self._queued)
         self._metrics.workers_busy.set(self._running)
 
-    async def run(self, fn: Callable[[], T]) -> tuple[T, float]:
-        """``fn()`` in a worker: its result and the seconds it waited for the worker."""
+    def _gauges(self) -> None:
         with self._lock:
-            self.check()
-            self._admitted += 1
-            self._gauges()
+            self._job_gauges()
+        self._metrics.expected_wait.set(round(self.expected_s(), 3))
+        self._metrics.digests_per_second.set(round(self._workers / self._cost_s("read"), 3))
+
+    async def run(self, kind: Job, fn: Callable[[], T]) -> tuple[T, float]:
+        """``fn()`` in a worker: its result and the seconds it waited for the worker."""
+        if self._closed:
+            raise Busy(RESTARTING)
         submitted = time.perf_counter()
-        waited: list[float] = []
+        times: list[float] = []  # waited, ran
 
         def job() -> T:
+            started = time.perf_counter()
             with self._lock:
+                self._queued -= 1
                 self._running += 1
-                self._gauges()
-            waited.append(time.perf_counter() - submitted)
+                self._job_gauges()
             try:
                 return fn()
             finally:
                 with self._lock:
                     self._running -= 1
+                    self._job_gauges()
+                times[:] = [started - submitted, time.perf_counter() - started]
 
-        def finished(_: object = None) -> None:  # also when cancelled before it ran
-            with self._lock:
-                self._admitted -= 1
-                self._gauges()
+        def done(future: Future[T]) -> None:  # in the thread that finished (or cancelled) it
+            if future.cancelled():
+                with self._lock:
+                    self._queued -= 1
+                    self._job_gauges()
 
+        with self._lock:
+            self._queued += 1
         try:
             future = self._executor.submit(job)
         except RuntimeError as exc:  # shut down between the check and here
-            finished()
+            with self._lock:
+                self._queued -= 1
             raise Busy(RESTARTING) from exc
-        future.add_done_callback(finished)
+        future.add_done_callback(done)
+        self._gauges()
         try:
             result = await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -443,15 +634,21 @@ class _WorkPool:
             if future.cancelled() and self._closed and not cancelling:  # dropped by shutdown, not our caller
                 raise Cancelled() from None
             raise
-        return result, waited[0]
+        finally:
+            if times:
+                self._learn(kind, times[1])
+            self._gauges()
+        return result, times[0]
 
     def cancel_waiting(self) -> None:
         """Shutting down: admit nothing more and drop the jobs no worker has started."""
         self._closed = True
+        self.budget.cancel_waiting(Cancelled())
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def aclose(self) -> None:
         self._closed = True
+        self.budget.cancel_waiting(Cancelled())
         await asyncio.get_running_loop().run_in_executor(
             None, lambda: self._executor.shutdown(wait=True, cancel_futures=True)
         )
@@ -509,11 +706,13 @@ class DigestService:
     """Construct with its dependencies; every method is async and safe to call concurrently.
 
     Errors raised (all in ``bot.core.errors``): the pipeline's ``SourceError`` family, plus
-    ``Busy`` (queue full; ``retry_after_s``), ``RateLimited`` (``retry_after_s``, ``scope``),
-    ``DomainNotAllowed``, ``ArticleExpired`` (a re-render whose article left the cache),
-    ``BadInput`` (settings or points out of range) and ``StoreError`` (the store failed).
+    ``Busy`` (the digest would be ready too late; ``retry_after_s``), ``RateLimited``
+    (``retry_after_s``, ``scope``), ``DomainNotAllowed``, ``ArticleExpired`` (a re-render whose
+    article left the cache), ``BadInput`` (settings or points out of range) and ``StoreError``
+    (only for channel settings the store cannot read or save: the cache fails soft).
 
-    The service owns ``store``: ``aclose`` closes it, and its worker pool.
+    The service owns ``store`` (wrapped in a ``FailSoftStore`` unless it is one): ``aclose``
+    closes it, and its worker pool.
     ``defaults`` are the settings of a channel nobody has configured; ``clock`` (wall-clock
     seconds, shared by every process on Redis) drives the rate limits.
     """
@@ -529,12 +728,13 @@ class DigestService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._digester = digester
-        self._store = store
         self._limits = limits
         self._metrics = metrics if metrics is not None else Metrics()
+        self._store = store if isinstance(store, FailSoftStore) else FailSoftStore(store, self._metrics)
         self._defaults = defaults
         self._clock = clock
-        self._pool = _WorkPool(limits.workers, limits.queue_size, self._metrics)
+        self._pool = _WorkPool(limits, self._metrics)
+        self._notices: set[asyncio.Task[None]] = set()
         self._flights = _SingleFlight(self._metrics)
         self._deadlines: set[Deadline] = set()
         self._in_flight = 0  # summarize / rerender calls not yet returned
@@ -547,22 +747,34 @@ class DigestService:
     def metrics(self) -> Metrics:
         return self._metrics
 
+    def expected_wait_s(self) -> float:
+        """How long a digest of a new link asked for now is expected to take, in seconds."""
+        return self._pool.expected_s("read")
+
     # -- requests ------------------------------------------------------------------------------
 
     async def summarize(
-        self, request: DigestRequest, settings: ChannelSettings | None = None
+        self,
+        request: DigestRequest,
+        settings: ChannelSettings | None = None,
+        *,
+        on_wait: WaitNotice | None = None,
     ) -> ServiceResult:
-        """``settings``: the channel's, when the caller has just read them (not read again)."""
+        """``settings``: the channel's, when the caller has just read them (not read again).
+        ``on_wait(seconds)``: called (in a task of its own) when the digest is expected to take
+        longer than ``NOTICE_WAIT_S``, so the requester can be told before it comes."""
         source = request.source
         fields: dict[str, object] = {"source": source.kind.value}
         if source.kind is SourceKind.URL:
             fields["host"] = host_of(source.value)  # never the path or query: they may hold tokens
         with self._observe("summarize", request.requester, fields) as out:
-            result = await self._summarize(request, settings)
+            result = await self._summarize(request, settings, on_wait)
             out.update(article=result.article_key, cached=result.cached)
             return result
 
-    async def _summarize(self, request: DigestRequest, settings: ChannelSettings | None) -> ServiceResult:
+    async def _summarize(
+        self, request: DigestRequest, settings: ChannelSettings | None, on_wait: WaitNotice | None
+    ) -> ServiceResult:
         r, source = request.requester, request.source
         if settings is None:
             settings = await self.get_settings(r.platform, r.workspace, r.channel)
@@ -571,14 +783,20 @@ class DigestService:
         points = _check_points(request.points if request.points is not None else settings.points)
         quotes = request.quotes if request.quotes is not None else settings.quotes
         await self._take_tokens(r)
-        loaded = await self._article(source, self._source_key(source))
+        loaded = await self._article(source, self._source_key(source), on_wait)
         if source.kind is SourceKind.URL and loaded.article.meta.url:
             self._check_domain(settings, loaded.article.meta.url)  # where redirects led
-        digest = await self._digest(loaded, DigestOptions(points=points, quotes=quotes))
+        digest = await self._digest(loaded, DigestOptions(points=points, quotes=quotes), on_wait)
         return ServiceResult(digest, loaded.key, loaded.cached)
 
     async def rerender(
-        self, article_key: str, requester: Requester, *, points: int, quotes: bool
+        self,
+        article_key: str,
+        requester: Requester,
+        *,
+        points: int,
+        quotes: bool,
+        on_wait: WaitNotice | None = None,
     ) -> ServiceResult:
         with self._observe("rerender", requester, {"article": article_key}):
             points = _check_points(points)
@@ -587,7 +805,7 @@ class DigestService:
             if article is None:
                 raise ArticleExpired("that article has left my cache: post the link again for a fresh digest")
             options = DigestOptions(points=points, quotes=quotes)
-            digest = await self._digest(_Loaded(article, article_key), options)
+            digest = await self._digest(_Loaded(article, article_key), options, on_wait)
             return ServiceResult(digest, article_key, cached=True)
 
     @contextlib.contextmanager
@@ -679,7 +897,7 @@ class DigestService:
         article = await self._load_article(key)
         return None if article is None else _Loaded(article, key)
 
-    async def _article(self, source: Source, source_key: str) -> _Loaded:
+    async def _article(self, source: Source, source_key: str, on_wait: WaitNotice | None) -> _Loaded:
         found = await self._cached_article(source_key)
         self._metrics.cache.labels("article", "miss" if found is None else "hit").inc()
         if found is not None:
@@ -689,15 +907,20 @@ class DigestService:
             return self._cached_article(source_key)
 
         def produce() -> Awaitable[_Loaded]:
-            return self._read(source, source_key)
+            return self._read(source, source_key, on_wait)
 
         return await self._flights.run(
             "read", source_key, lambda: self._leased("read", source_key, lookup, produce)
         )
 
-    async def _read(self, source: Source, source_key: str) -> _Loaded:
-        self._pool.check()  # no fetch for a digest no worker could take
-        read = await self._digester.read(source)
+    async def _read(self, source: Source, source_key: str, on_wait: WaitNotice | None) -> _Loaded:
+        slot = self._admit("read", on_wait)  # before the fetch: no page for a digest refused anyway
+        try:
+            if source.kind is SourceKind.URL:
+                await slot.hold(self._limits.fetch_chars)  # the most it can be, until it is fetched
+            read = await self._digester.read(source, offload=slot.offload)
+        finally:
+            slot.close()
         if source.kind is SourceKind.URL:
             self._metrics.stage_seconds.labels("fetch").observe(read.fetch_ms / 1000)
         self._metrics.stage_seconds.labels("extract").observe(read.extract_ms / 1000)
@@ -726,12 +949,14 @@ class DigestService:
         (it failed, or died) and try again."""
         lease, waited = f"{step}:{key}", False
         while True:
-            token = await self._store.acquire(lease, LEASE_S)
+            token = await self._store.acquire(lease, self._limits.lease_s)
             if token is not None:
+                renewing = asyncio.create_task(self._renew(lease, token))
                 try:
                     found = await lookup()
                     return found if found is not None else await produce()
                 finally:
+                    renewing.cancel()
                     await self._store.release(lease, token)
             if not waited:
                 waited = True
@@ -740,6 +965,32 @@ class DigestService:
             found = await lookup()
             if found is not None:
                 return found
+
+    async def _renew(self, lease: str, token: str) -> None:
+        """Keep ``lease`` while its work runs (cancelled when the work ends)."""
+        while True:
+            await asyncio.sleep(self._limits.lease_renew_s)
+            if not await self._store.renew(lease, token, self._limits.lease_s):
+                log.warning("lease %s ran out before its work was done: another process may do it too", lease)
+                return
+
+    def _admit(self, kind: Job, on_wait: WaitNotice | None, *, check: bool = True) -> _Slot:
+        """A slot in the worker pool (``Busy`` when the wait would be too long); the requester is
+        told the expected wait when it is long."""
+        slot = self._pool.admit(kind, check=check)
+        if check and on_wait is not None and slot.ready_in_s > NOTICE_WAIT_S:
+            self._metrics.wait_notices.inc()
+            task = asyncio.create_task(self._tell_wait(on_wait, slot.ready_in_s))
+            self._notices.add(task)
+            task.add_done_callback(self._notices.discard)
+        return slot
+
+    @staticmethod
+    async def _tell_wait(on_wait: WaitNotice, seconds: float) -> None:
+        try:
+            await on_wait(seconds)
+        except Exception:  # the digest still comes; only the notice is lost
+            log.exception("could not tell a requester the expected wait")
 
     # -- step 5: the digest ----------------------------------------------------------------------
 
@@ -750,7 +1001,7 @@ class DigestService:
         raw = await self._store.get(digest_key)
         return None if raw is None else _digest_from_json(raw, article)
 
-    async def _digest(self, loaded: _Loaded, options: DigestOptions) -> Digest:
+    async def _digest(self, loaded: _Loaded, options: DigestOptions, on_wait: WaitNotice | None) -> Digest:
         digest_key = self._digest_key(loaded.key, options)
         digest = await self._cached_digest(digest_key, loaded.article)
         self._metrics.cache.labels("digest", "miss" if digest is None else "hit").inc()
@@ -761,7 +1012,8 @@ class DigestService:
                 return self._cached_digest(digest_key, loaded.article)
 
             def produce() -> Awaitable[Digest]:
-                return self._run_model(digest_key, loaded.article, options)
+                # An article read for this request was admitted with its digest: no second check.
+                return self._run_model(digest_key, loaded.article, options, on_wait, check=loaded.cached)
 
             digest = await self._flights.run(
                 "digest", digest_key, lambda: self._leased("digest", digest_key, lookup, produce)
@@ -773,17 +1025,27 @@ class DigestService:
         timings = Timings(loaded.fetch_ms, loaded.extract_ms, summarize, quotes, total)
         return replace(digest, article=loaded.article, timings=timings)
 
-    async def _run_model(self, digest_key: str, article: Article, options: DigestOptions) -> Digest:
+    async def _run_model(
+        self,
+        digest_key: str,
+        article: Article,
+        options: DigestOptions,
+        on_wait: WaitNotice | None,
+        *,
+        check: bool,
+    ) -> Digest:
+        slot = self._admit("digest", on_wait, check=check)
         started = time.perf_counter()
         # Its clock starts in the worker; shutdown cancels it, and the work stops at its next check.
         limit = Deadline(self._digester.timeout_s)
         self._deadlines.add(limit)
         try:
-            digest, waited = await self._pool.run(
-                lambda: self._digester.digest_article(article, options, limit=limit)
+            digest, waited = await slot.run(
+                lambda: self._digester.digest_article(article, options, limit=limit), size=len(article.text)
             )
         finally:
             self._deadlines.discard(limit)
+            slot.close()
         self._metrics.stage_seconds.labels("queue").observe(waited)
         self._metrics.stage_seconds.labels("digest").observe(time.perf_counter() - started - waited)
         await self._store.put(digest_key, _digest_to_json(digest), self._limits.cache_ttl_s)
@@ -861,14 +1123,9 @@ class DigestService:
 
     async def store_reachable(self) -> bool:
         """Whether the store answers one read within ``HEALTH_TIMEOUT_S`` (``/healthz``). Never
-        raises: a store that fails in any way is not reachable, and the log says how."""
-        try:
-            async with asyncio.timeout(HEALTH_TIMEOUT_S):
-                await self._store.get(HEALTH_KEY)
-        except Exception as exc:  # a health probe reports; it never fails
-            log.warning("health: the store did not answer: %s", type(exc).__name__)
-            return False
-        return True
+        raises. It asks through the fail-soft wrapper, whose state it sets: an answer here puts
+        the cache back in use at once, a failure takes it out (the log says so once)."""
+        return await self._store.probe(HEALTH_TIMEOUT_S)
 
     async def _wait_idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -880,6 +1137,8 @@ class DigestService:
         self._closed = True
         for limit in list(self._deadlines):  # running model work stops at its next check
             limit.cancel()
+        for task in list(self._notices):
+            task.cancel()
         await self._flights.aclose()
         await self._pool.aclose()
         await self._store.aclose()
@@ -891,7 +1150,9 @@ class DigestService:
 def service_limits(settings: Settings) -> ServiceLimits:
     return ServiceLimits(
         workers=settings.workers,
-        queue_size=settings.queue_size,
+        max_wait_s=settings.queue_max_wait_s,
+        queue_max_chars=settings.queue_max_mb * 1_000_000,
+        fetch_chars=settings.fetch_max_bytes,
         cache_ttl_s=settings.cache_ttl_s,
         user_rate=settings.user_rate_per_min / 60,
         user_burst=settings.user_burst,

@@ -82,6 +82,7 @@ from bot.core.service import (
     PostedRef,
     Requester,
     ServiceResult,
+    queue_notice,
 )
 from bot.core.types import Source
 from bot.slack_chat.parse import (
@@ -718,7 +719,11 @@ class SlackBot:
 
     async def _summarize(self, reply: Reply, source: Source, settings: ChannelSettings) -> ServiceResult:
         request = DigestRequest(source, reply.requester, points=settings.points, quotes=settings.quotes)
-        return await within(self.deadline_s, self._service.summarize(request, settings))
+
+        async def tell_wait(seconds: float) -> None:  # a long queue: said before the digest comes
+            await self._tell(reply, queue_notice(seconds))
+
+        return await within(self.deadline_s, self._service.summarize(request, settings, on_wait=tell_wait))
 
     def _message(
         self, result: ServiceResult, owner: str, points: int, quotes: bool, *, buttons: bool = True
