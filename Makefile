@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EVAL   ?= ../shared/eval
 
-.PHONY: install demo test test-fast bench lint clean
+.PHONY: install demo test test-fast bench load lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test-fast: install
 ## Quality and speed on the evaluation data in $(EVAL); reports numbers, asserts nothing.
 bench: install
 	$(BIN)/python -m bench --eval-dir $(EVAL)
+
+## Bursts of /summarize (20 and 200 links) against the real `precis slack --http`, a mock Slack API
+## and an article server, all on 127.0.0.1: acknowledgement times, answers, busy, peak RSS.
+load: install
+	$(BIN)/python -m bench.load --eval-dir $(EVAL)
 
 lint: install
 	$(BIN)/ruff check bot models tests bench
