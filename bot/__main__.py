@@ -187,10 +187,9 @@ async def _serve_chat(args: argparse.Namespace, settings: Settings) -> None:
             from bot.discord_chat import CommandSync
             from bot.discord_chat import serve as discord_serve
 
-            # The commands' hash goes in the service's store (shared by every process); the
-            # service has no public accessor for it yet (bot/core/service.py is being reworked).
+            # The commands' hash goes in the service's store, shared by every process.
             sync: CommandSync = "always" if args.sync else "changed"
-            await discord_serve(settings, service, store=service._store, sync=sync)
+            await discord_serve(settings, service, store=service.store, sync=sync)
 
 
 def _run_chat(args: argparse.Namespace, settings: Settings) -> int:

@@ -236,6 +236,20 @@ async def test_processes_sharing_a_store_fetch_once(
 
 
 @pytest.mark.asyncio
+async def test_state_an_adapter_keeps_in_the_service_store_is_shared_by_processes(
+    store_factory: StoreFactory, summarizer: CountingSummarizer
+) -> None:
+    """What one process writes through ``DigestService.store`` (Discord's synced-commands hash)
+    another process reads through its own."""
+    async with (
+        service_on(await store_factory.open(), summarizer) as a,
+        service_on(await store_factory.open(), summarizer) as b,
+    ):
+        await a.store.put("discord:commands:1", "hash-1", 60.0)
+        assert await b.store.get("discord:commands:1") == "hash-1"
+
+
+@pytest.mark.asyncio
 async def test_tracking_parameters_amp_and_redirects_share_one_entry(
     store: Store, page_server: PageServer, summarizer: CountingSummarizer
 ) -> None:

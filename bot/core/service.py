@@ -1100,6 +1100,12 @@ class DigestService:
 
     # -- one reply per chat message --------------------------------------------------------------
 
+    @property
+    def store(self) -> Store:
+        """The shared store behind the cache (fail-soft), for state the adapters keep across
+        processes, such as the hash of Discord's synced commands."""
+        return self._store
+
     async def claim_message(self, platform: str, channel: str, message_id: str) -> bool:
         """True for the first caller, in any process on this store, to claim this chat message;
         False for every later one (Slack's retries, a gateway replay, another process), which
