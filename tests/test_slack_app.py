@@ -1047,3 +1047,19 @@ async def test_serve_answers_slack_on_slack_events_until_stopped(slack: Slack) -
         await server
     with pytest.raises(aiohttp.ClientConnectionError):
         await slack.post(CHALLENGE, "application/json", url=url)
+
+
+def test_an_api_error_whose_answer_is_not_json_is_named_by_its_status() -> None:
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+    from bot.slack_chat.app import api_error
+
+    def answered(data: object, status: int) -> SlackApiError:
+        response = AsyncSlackResponse(
+            client=None, http_verb="POST", api_url="x", req_args={}, data=data, headers={}, status_code=status
+        )
+        return SlackApiError("refused", response)
+
+    assert api_error(answered("<html>Not Found</html>", 404)) == "HTTP 404"  # .get raised here
+    assert api_error(answered({"ok": False, "error": "channel_not_found"}, 200)) == "channel_not_found"

@@ -413,9 +413,9 @@ class SlackBot:
         if isinstance(error, PrecisError) and not isinstance(error, ModelError):
             log.info("slack: declined (%s): %s", error.code, error.message)
             text = error_text(error)
-        elif isinstance(error, SlackApiError) and error.response.get("error") in _CANNOT_POST:
+        elif isinstance(error, SlackApiError) and api_error(error) in _CANNOT_POST:
             where = reply.channel if reply else "?"
-            log.warning("slack: cannot post in %s: %s", where, error.response.get("error"))
+            log.warning("slack: cannot post in %s: %s", where, api_error(error))
             text = _CANNOT_POST_TEXT
         else:
             log.error("slack: request failed", exc_info=error)
@@ -547,7 +547,7 @@ class SlackBot:
                 )
                 reacted = True
             except SlackApiError as exc:
-                log.debug("slack: no progress reaction: %s", exc.response.get("error"))
+                log.debug("slack: no progress reaction: %s", api_error(exc))
         try:
             yield
         finally:
@@ -557,9 +557,7 @@ class SlackBot:
                         channel=reply.channel, timestamp=reply.message_ts, name=WORKING_REACTION
                     )
                 except SlackApiError as exc:
-                    log.debug(
-                        "slack: could not take the progress reaction back: %s", exc.response.get("error")
-                    )
+                    log.debug("slack: could not take the progress reaction back: %s", api_error(exc))
 
     async def _mention(self, reply: Reply, links: list[str]) -> None:
         if not await self._claimed(reply):
@@ -583,7 +581,7 @@ class SlackBot:
                 "slack: cannot read the thread %s in %s: %s",
                 reply.thread_ts,
                 reply.channel,
-                exc.response.get("error"),
+                api_error(exc),
             )
             return []
         messages = response.get("messages") or []
@@ -663,7 +661,7 @@ class SlackBot:
                 channel=reply.channel, **announce_message(title, reply.name, more=len(ready) - 1)
             )
         except SlackApiError as exc:
-            if exc.response.get("error") not in _CANNOT_POST:
+            if api_error(exc) not in _CANNOT_POST:
                 raise
             # Not a member (a private channel, a DM): the digests still reach the person who asked.
             for _, result in ready:
@@ -748,7 +746,7 @@ class SlackBot:
         try:
             response = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
         except SlackApiError as exc:
-            log.warning("slack: no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            log.warning("slack: no permalink for %s/%s: %s", channel, ts, api_error(exc))
             return None
         return response.get("permalink")
 
@@ -756,6 +754,15 @@ class SlackBot:
         response = await self.client.users_info(user=user)
         info = response.get("user") or {}
         return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+
+def api_error(exc: SlackApiError) -> str:
+    """The ``error`` Slack's Web API answered with, or the HTTP status when its answer was not
+    JSON (a proxy's or a mock's page): reading ``.get`` on such an answer raised AttributeError."""
+    data = exc.response.data
+    if isinstance(data, dict):
+        return str(data.get("error") or "unknown_error")
+    return f"HTTP {exc.response.status_code}"
 
 
 def build_app(settings: Settings, service: DigestService) -> SlackBot:
