@@ -25,7 +25,7 @@ import threading
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -567,7 +567,9 @@ class Harness:
         who: dict[str, Any] = ALICE,
         permissions: str = "0",
         message: dict[str, Any] | None = None,
+        settle: bool = True,
     ) -> str:
+        """Send an interaction; ``settle``: wait for the bot to finish what it started."""
         channel = channel if channel is not None else text_channel(GENERAL, "general")
         iid = self.api.new_id()
         token = f"token-{iid}"
@@ -600,7 +602,8 @@ class Harness:
             payload["message"] = message
             self.api.interactions[token]["message"] = int(message["id"])
         self.gateway("INTERACTION_CREATE", payload)
-        await self.settle()
+        if settle:
+            await self.settle()
         return token
 
     async def slash(self, name: str, *, group: str | None = None, **kwargs: Any) -> str:
@@ -1760,3 +1763,37 @@ async def test_shutdown_tells_the_person_whose_digest_was_stopped(h: Harness) ->
     said = json.dumps([c.body for c in h.api.calls if c.method == "POST"])
     assert "restarting" in said
     assert "Harriet Blake" not in said  # no digest went out
+
+
+@pytest.mark.asyncio
+async def test_a_long_wait_is_told_privately_before_the_digest(start: Start) -> None:
+    h = await start(replace(ROOMY, workers=1, queue_size=None, max_wait_s=120.0))
+    h.summarizer.hold = threading.Event()  # teach the service that a digest takes about a second
+    first = await h.slash("summarize", options={"url": STORY}, settle=False)
+    await asyncio.to_thread(h.summarizer.entered.wait, SETTLE_S)
+    await asyncio.sleep(1.0)
+    h.summarizer.hold.set()
+    await h.settle()
+    assert h.service.expected_wait_s() >= 0.8
+    h.summarizer.hold, h.summarizer.entered = threading.Event(), threading.Event()
+    links = [f"https://news.test/queue-{n}" for n in range(8)]
+    for n, link in enumerate(links):
+        h.pages.routes[link] = ("text/html; charset=utf-8", article_html(f"Queue story {n}", SENTENCES))
+    tokens = []
+    for link in links:
+        expected = h.service.expected_wait_s()
+        tokens.append(await h.slash("summarize", options={"url": link}, settle=False))
+        async with asyncio.timeout(SETTLE_S):  # until the service has admitted it
+            while h.service.expected_wait_s() <= expected:  # noqa: ASYNC110 (state lives in threads)
+                await asyncio.sleep(0.01)
+    h.summarizer.hold.set()
+    await h.settle()
+
+    def edits(token: str) -> list[Call]:
+        return [c for c in h.api.calls if c.method == "PATCH" and token in c.path]
+
+    told = [t for t in [first, *tokens] if any("queue right now" in json.dumps(c.body) for c in edits(t))]
+    assert told and first not in told and tokens[0] not in told  # no wait to tell at the head
+    for token in told:  # told first, then the private answer replaced it
+        assert "queue right now" in json.dumps(edits(token)[0].body)
+        assert edits(token)[-1].body["content"] == DONE_TEXT

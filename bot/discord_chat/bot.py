@@ -77,6 +77,8 @@ from bot.core.service import (
     PostedRef,
     Requester,
     ServiceResult,
+    WaitNotice,
+    queue_notice,
 )
 from bot.core.store import Store
 from bot.core.types import Quote, Source, SourceKind
@@ -553,14 +555,26 @@ class PrecisBot(discord.AutoShardedClient):
     # -- the work, shared by every trigger ---------------------------------------------------------
 
     async def _attempt_all(
-        self, requests: Sequence[DigestRequest], channel_settings: ChannelSettings, *, quiet: bool
+        self,
+        requests: Sequence[DigestRequest],
+        channel_settings: ChannelSettings,
+        *,
+        quiet: bool,
+        on_wait: WaitNotice | None = None,
     ) -> list[_Outcome]:
         return list(
-            await asyncio.gather(*(self._attempt(r, channel_settings, quiet=quiet) for r in requests))
+            await asyncio.gather(
+                *(self._attempt(r, channel_settings, quiet=quiet, on_wait=on_wait) for r in requests)
+            )
         )
 
     async def _attempt(
-        self, request: DigestRequest, channel_settings: ChannelSettings, *, quiet: bool
+        self,
+        request: DigestRequest,
+        channel_settings: ChannelSettings,
+        *,
+        quiet: bool,
+        on_wait: WaitNotice | None = None,
     ) -> _Outcome:
         url = request.source.url if request.source.kind is SourceKind.URL else None
         try:
@@ -569,7 +583,8 @@ class PrecisBot(discord.AutoShardedClient):
                 if posted is not None:
                     link = self._permalink(posted, request.requester)
                     return _Outcome(request, "posted", notice=f"Already summarized here: {link}")
-            result = await within(self.deadline_s, self.service.summarize(request, channel_settings))
+            summarizing = self.service.summarize(request, channel_settings, on_wait=on_wait)
+            result = await within(self.deadline_s, summarizing)
             return _Outcome(request, "digest", result=result)
         except Exception as exc:
             if quiet and isinstance(exc, AUTO_QUIET):
@@ -674,7 +689,12 @@ class PrecisBot(discord.AutoShardedClient):
         requester = self.requester(interaction)
         channel_settings = await self.service.get_settings(PLATFORM, requester.workspace, requester.channel)
         requests = [DigestRequest(s, requester, points=points, quotes=quotes) for s in sources]
-        outcomes = await self._attempt_all(requests, channel_settings, quiet=False)
+
+        async def tell_wait(seconds: float) -> None:  # in the private "thinking…", replaced below
+            told = notices_payload([queue_notice(seconds)])
+            await interaction.edit_original_response(**send_kwargs(told, None))
+
+        outcomes = await self._attempt_all(requests, channel_settings, quiet=False, on_wait=tell_wait)
         digests = [o for o in outcomes if o.result is not None]
         notices = [o.notice for o in outcomes if o.result is None]
         private = notices_payload(notices or [DONE_TEXT])
