@@ -70,7 +70,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
 from bot.core.chat import MAX_LINKS, not_an_article, request_deadline_s, within
-from bot.core.errors import BadInput, Cancelled, ModelError, PrecisError
+from bot.core.errors import BadInput, Cancelled
 from bot.core.health import HEALTH_PATH, HealthCheck
 from bot.core.service import (
     SHUTDOWN_GRACE_S,
@@ -410,16 +410,12 @@ class SlackBot:
 
     async def handle_error(self, error: BaseException, reply: Reply | None) -> None:
         """The one place a failure becomes a log line and, where someone asked, an answer."""
-        if isinstance(error, PrecisError) and not isinstance(error, ModelError):
-            log.info("slack: declined (%s): %s", error.code, error.message)
-            text = error_text(error)
-        elif isinstance(error, SlackApiError) and api_error(error) in _CANNOT_POST:
+        if isinstance(error, SlackApiError) and api_error(error) in _CANNOT_POST:
             where = reply.channel if reply else "?"
             log.warning("slack: cannot post in %s: %s", where, api_error(error))
             text = _CANNOT_POST_TEXT
         else:
-            log.error("slack: request failed", exc_info=error)
-            text = error_text(error)
+            text = error_text(error)  # logs the failure once, in full (bot.core.chat.user_text)
         if reply is None:
             return
         try:
