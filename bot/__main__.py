@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import sys
-import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import partial
@@ -171,11 +170,10 @@ async def _serve_chat(args: argparse.Namespace, settings: Settings) -> None:
             status = stack.enter_context(bind(settings.metrics_host, settings.metrics_port, "METRICS_PORT"))
         await (check_slack(settings, http=http) if slack else check_discord(settings))
         summarizer = await asyncio.to_thread(load_model, settings)
-        loaded = threading.Event()
-        loaded.set()
         async with opening_store(settings):
             service = await stack.enter_async_context(open_chat_service(settings, summarizer))
-        health = HealthCheck(loaded.is_set, service.store_reachable)
+        # The model loaded above, before anything was served: only the store can go down.
+        health = HealthCheck(lambda: True, service.store_reachable)
         if status is not None:
             port = await stack.enter_async_context(serving(status_app(service.metrics, health), status))
             log.info("metrics and /healthz on %s port %d", settings.metrics_host, port)
