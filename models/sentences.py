@@ -135,14 +135,14 @@ def _punctuation_segments(chunk: str) -> Iterator[tuple[int, int]]:
         yield start, len(chunk)
 
 
-def _blocks(chunk: str, end_re: re.Pattern[str] | None = None) -> Iterator[tuple[int, int]]:
+def _blocks(chunk: str, end_re: re.Pattern[str] = _BLOCK_END_RE) -> Iterator[tuple[int, int]]:
     """``chunk`` as consecutive ``(start, end)`` blocks of at most ``MAX_BLOCK_CHARS`` (when it can
     be cut at a likely sentence end or, failing that, a space; a block of no space is cut anyway)."""
     start = 0
     while len(chunk) - start > MAX_BLOCK_CHARS:
         limit = start + MAX_BLOCK_CHARS
         cut = 0
-        for m in (end_re or _BLOCK_END_RE).finditer(chunk, start + MAX_BLOCK_CHARS // 2, limit):
+        for m in end_re.finditer(chunk, start + MAX_BLOCK_CHARS // 2, limit):
             cut = m.end()
         if cut <= start:
             space = chunk.rfind(" ", start + 1, limit)
@@ -209,32 +209,13 @@ def _lead_in_end(text: str) -> int:
 def _segment_spans(text: str, language: str | None = None) -> Iterator[tuple[int, int]]:
     """pysbd's segments (or the fallback's) as exact spans, paragraph by paragraph, block by block."""
     begin = _lead_in_end(text)
-    if not is_english(language):
-        yield from _other_segment_spans(text, begin, language or "")
-        return
+    english = is_english(language)
+    code = "en" if english else language or ""
+    end_re = _BLOCK_END_RE if english else _ANY_BLOCK_END_RE
+    pysbd_has = english or code in PYSBD_LANGUAGES
     # Paragraphs first: a line break always ends a sentence (headings, captions, list items).
     for para in re.finditer(r"[^\n]+", text[begin:]):
-        for block_start, block_end in _blocks(para.group()):
-            deadline.check()
-            base = begin + para.start() + block_start
-            chunk = para.group()[block_start:block_end]
-            cursor = 0
-            for seg in _segments(chunk):
-                piece = seg.strip()
-                if not piece:
-                    continue
-                at = chunk.find(piece, cursor)
-                if at < 0:  # pysbd normalised something: skip it rather than guess an offset
-                    continue
-                yield base + at, base + at + len(piece)
-                cursor = at + len(piece)
-
-
-def _other_segment_spans(text: str, begin: int, language: str) -> Iterator[tuple[int, int]]:
-    """``_segment_spans`` for a language other than English: pysbd's rules for it, or the fallback."""
-    pysbd_has = language in PYSBD_LANGUAGES
-    for para in re.finditer(r"[^\n]+", text[begin:]):
-        for block_start, block_end in _blocks(para.group(), _ANY_BLOCK_END_RE):
+        for block_start, block_end in _blocks(para.group(), end_re):
             deadline.check()
             base = begin + para.start() + block_start
             chunk = para.group()[block_start:block_end]
@@ -245,12 +226,12 @@ def _other_segment_spans(text: str, begin: int, language: str) -> Iterator[tuple
                     yield base + start + lead, base + start + len(piece.rstrip())
                 continue
             cursor = 0
-            for seg in _segments(chunk, language):
+            for seg in _segments(chunk, code):
                 piece = seg.strip()
                 if not piece:
                     continue
                 at = chunk.find(piece, cursor)
-                if at < 0:
+                if at < 0:  # pysbd normalised something: skip it rather than guess an offset
                     continue
                 yield base + at, base + at + len(piece)
                 cursor = at + len(piece)
