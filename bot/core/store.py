@@ -701,61 +701,46 @@ class RedisStore:
     def _failed(self, exc: RedisError) -> StoreError:
         return StoreError(_STORE_FAILED, detail=f"Redis at {self._where}: {type(exc).__name__}: {exc}")
 
-    async def get(self, key: str) -> str | None:
+    async def _call(self, work: Awaitable[T]) -> T:
+        """``work``'s answer; a ``RedisError`` becomes ``StoreError``."""
         try:
-            value = await self._redis.get(f"{self._prefix}c:{key}")
+            return await work
         except RedisError as exc:
             raise self._failed(exc) from exc
+
+    async def get(self, key: str) -> str | None:
+        value = await self._call(self._redis.get(f"{self._prefix}c:{key}"))
         return None if value is None else str(value)
 
     async def put(self, key: str, value: str, ttl_s: float) -> None:
-        try:
-            await self._redis.set(f"{self._prefix}c:{key}", value, px=_ms(ttl_s))
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        await self._call(self._redis.set(f"{self._prefix}c:{key}", value, px=_ms(ttl_s)))
 
     async def get_settings(self, scope: str) -> str | None:
-        try:
-            value = await self._redis.get(f"{self._prefix}settings:{scope}")
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        value = await self._call(self._redis.get(f"{self._prefix}settings:{scope}"))
         return None if value is None else str(value)
 
     async def put_settings(self, scope: str, value: str) -> None:
-        try:
-            await self._redis.set(f"{self._prefix}settings:{scope}", value)
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        await self._call(self._redis.set(f"{self._prefix}settings:{scope}", value))
 
     async def acquire(self, name: str, ttl_s: float) -> str | None:
         token = secrets.token_hex(8)
-        try:
-            taken = await self._redis.set(f"{self._prefix}lock:{name}", token, nx=True, px=_ms(ttl_s))
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        taken = await self._call(self._redis.set(f"{self._prefix}lock:{name}", token, nx=True, px=_ms(ttl_s)))
         return token if taken else None
 
     async def renew(self, name: str, token: str, ttl_s: float) -> bool:
-        try:
-            renewed = await self._renew(keys=[f"{self._prefix}lock:{name}"], args=[token, _ms(ttl_s)])
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        renewed = await self._call(self._renew(keys=[f"{self._prefix}lock:{name}"], args=[token, _ms(ttl_s)]))
         return int(renewed) == 1
 
     async def release(self, name: str, token: str) -> None:
-        try:
-            await self._release(keys=[f"{self._prefix}lock:{name}"], args=[token])
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        await self._call(self._release(keys=[f"{self._prefix}lock:{name}"], args=[token]))
 
     async def take(self, buckets: Sequence[Bucket], now: float) -> Denial | None:
         args: list[str] = [repr(now)]
         for bucket in buckets:
             args += [repr(float(bucket.rate)), str(bucket.burst)]
-        try:
-            index, wait = await self._take(keys=[f"{self._prefix}bucket:{b.key}" for b in buckets], args=args)
-        except RedisError as exc:
-            raise self._failed(exc) from exc
+        index, wait = await self._call(
+            self._take(keys=[f"{self._prefix}bucket:{b.key}" for b in buckets], args=args)
+        )
         return None if int(index) == 0 else Denial(buckets[int(index) - 1], float(wait))
 
     async def aclose(self) -> None:
