@@ -277,13 +277,10 @@ def _unquoted(sentence: str, language: str | None = None) -> str:
 
 def _bare_quotation(sentence: str, language: str | None = None) -> bool:
     """Mostly someone's words: shown (if at all) among the quotes, with the speaker."""
-    if not is_english(language):
-        words = count_words(sentence)
-        outside = count_words(_unquoted(sentence, language))
-        return sentence.lstrip()[:1] in _QUOTE_MARKS_ANY or (words > 0 and outside < words / 2)
-    words = len(sentence.split())
-    outside = len(_unquoted(sentence).split())
-    return sentence.lstrip()[:1] in _QUOTE_MARKS or (words > 0 and outside < words / 2)
+    marks = _QUOTE_MARKS if is_english(language) else _QUOTE_MARKS_ANY
+    words = _length(sentence, language)
+    outside = _length(_unquoted(sentence, language), language)
+    return sentence.lstrip()[:1] in marks or (words > 0 and outside < words / 2)
 
 
 def _other_tldr_unfit(text: str, language: str) -> str | None:
@@ -364,14 +361,10 @@ def _point_span(sentence: Sentence, language: str | None = None) -> tuple[int, i
     if (m := _DATELINE_COLON.match(text)) is not None:
         start += m.end()
         text = text[m.end() :]
-    if not is_english(language):
-        if is_boilerplate(text, language) or count_words(text) < 6 or "\n" in text:
-            return None
-        if not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):  # a heading, a list item, a teaser
-            return None
-        return start, end
-    if is_boilerplate(text) or len(text.split()) < 6 or "\n" in text:  # lines run together
+    if is_boilerplate(text, language) or _length(text, language) < 6 or "\n" in text:  # lines run together
         return None
+    if not is_english(language) and not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
+        return None  # a heading, a list item, a teaser
     return start, end
 
 
