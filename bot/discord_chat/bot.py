@@ -518,31 +518,29 @@ class PrecisBot(discord.AutoShardedClient):
             return None
 
     @staticmethod
-    def _sender(channel: discord.abc.Messageable, *, need: str = "Send Messages") -> Send:
-        """Posts in ``channel``; Discord's 403 becomes ``MissingPermission(need)``."""
+    def _sender(
+        channel: discord.abc.Messageable,
+        *,
+        need: str = "Send Messages",
+        reference: discord.Message | None = None,
+    ) -> Send:
+        """Posts in ``channel`` (as a reply to ``reference``, if given); Discord's 403 becomes
+        ``MissingPermission(need)``."""
 
         async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
             try:
-                return await channel.send(**send_kwargs(payload, view))
+                return await channel.send(**send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
             except discord.Forbidden as exc:
                 raise MissingPermission(need) from exc
 
         return send
 
-    @staticmethod
-    def _reply_sender(message: discord.Message, can: Abilities) -> Send:
+    @classmethod
+    def _reply_sender(cls, message: discord.Message, can: Abilities) -> Send:
         """Replies to ``message`` in its channel: with a ``reference`` only given Read Message
         History (Discord refuses a reply without it)."""
-        reference = message if can.history else None
         need = "Send Messages in Threads" if isinstance(message.channel, discord.Thread) else "Send Messages"
-
-        async def send(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
-            try:
-                return await message.channel.send(**send_kwargs(payload, view), reference=reference)  # type: ignore[call-overload]
-            except discord.Forbidden as exc:
-                raise MissingPermission(need) from exc
-
-        return send
+        return cls._sender(message.channel, need=need, reference=message if can.history else None)
 
     @staticmethod
     def _thread_name(outcomes: Sequence[_Outcome]) -> str:
