@@ -491,14 +491,14 @@ def _site_name(
     title part ranks below the host. A news agency is never the site unless the page is on the
     agency's own host."""
     host = _host(url)
+    handle = _meta(doc, "twitter:site") or ""
     if found and host and not _names_site(found, _host_keys(host), SITE_NAME_MAX_WORDS):
-        handle = _meta(doc, "twitter:site")
         title_parts = {_key(part) for part in _TITLE_SEPARATOR.split(doc.findtext(".//title") or "")}
-        from_handle = bool(handle) and _key(handle or "") == _key(found)
+        from_handle = bool(handle) and _key(handle) == _key(found)
         from_title = "." in _ORG_SUFFIX.sub("", found) and _key(found) in title_parts
         if from_handle or from_title:
             found = None
-    handle = (_meta(doc, "twitter:site") or "").lstrip("@")
+    handle = handle.lstrip("@")
     agency = handle.upper() if host and _is_wire(handle) and _wire_owns(host, handle) else None
     candidates = [
         name
