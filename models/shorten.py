@@ -80,7 +80,7 @@ _POINTS_ON = re.compile(
 )
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
-_CLOSE_MARKS = "”’»"
+_CLOSE_MARKS = "”»"  # and "’" where it ends a word (elsewhere an apostrophe): counted apart
 
 
 def _word_count(text: str) -> int:
@@ -90,7 +90,7 @@ def _word_count(text: str) -> int:
 def _balanced(text: str) -> bool:
     """No quotation left open or closed by a cut."""
     opens = sum(text.count(c) for c in _OPEN_MARKS)
-    closes = sum(text.count(c) for c in "”»") + len(re.findall(r"’(?=\s|$|[.,;:!?])", text))
+    closes = sum(text.count(c) for c in _CLOSE_MARKS) + len(re.findall(r"’(?=\s|$|[.,;:!?])", text))
     return text.count('"') % 2 == 0 and opens == closes
 
 
