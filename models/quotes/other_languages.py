@@ -51,6 +51,10 @@ class _Speakers:
     def __init__(self, text: str, reporting: re.Pattern[str] | None) -> None:
         self._text = text
         self._reporting = reporting
+        # The same verbs, ending where a quote's lead-in ends: compiled once per article, not per quote.
+        self._reporting_end = (
+            re.compile(f"(?:{reporting.pattern})$", reporting.flags) if reporting is not None else None
+        )
         self._lower: set[str] | None = None
 
     def _common(self, word: str) -> bool:
@@ -104,7 +108,7 @@ class _Speakers:
         before = _BEFORE_OPEN.search(text, max(0, mark_start - 160), mark_start)
         if before is not None:
             lead = text[max(0, before.start() - 40) : before.start()]
-            verb = re.search(f"(?:{reporting.pattern})$", lead, reporting.flags)
+            verb = self._reporting_end.search(lead) if self._reporting_end is not None else None
             if verb is not None and lead[: verb.start()].endswith(" "):
                 name = self._name_before(before.start() - len(lead) + verb.start() - 1)
                 if name is not None:
