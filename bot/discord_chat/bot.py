@@ -246,7 +246,12 @@ class _Outcome:
 
     @property
     def url(self) -> str | None:
-        return self.request.source.url if self.request.source.kind is SourceKind.URL else None
+        return _url_of(self.request)
+
+
+def _url_of(request: DigestRequest) -> str | None:
+    """The link ``request`` asks for; None for pasted text."""
+    return request.source.url if request.source.kind is SourceKind.URL else None
 
 
 Send = Callable[[dict[str, Any], "discord.ui.View | None"], Awaitable[discord.Message]]
@@ -574,7 +579,7 @@ class PrecisBot(discord.AutoShardedClient):
         quiet: bool,
         on_wait: WaitNotice | None = None,
     ) -> _Outcome:
-        url = request.source.url if request.source.kind is SourceKind.URL else None
+        url = _url_of(request)
         try:
             if url is not None:
                 posted = await self.service.find_posted(request.requester, url)
