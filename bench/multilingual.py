@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.reader import shape_faults
 from bot.core.compose import digest_words
 from bot.core.errors import PrecisError, TooLittleText
 from bot.core.extract import GateOptions, cap_text, check_readable, extract_article
@@ -118,21 +119,13 @@ def faults(digest: Digest) -> dict[str, bool]:
     """The reader checks (see the module docstring) on one digest."""
     language = digest.article.meta.language or ""
     points = [p.text for p in digest.key_points]
-    title = digest.article.meta.title or ""
-    shown = [(q.start, q.end) for q in digest.shown_quotes]
     tldr = digest.tldr.strip()
     return {
-        "tldr_missing": not tldr,
+        **shape_faults(digest, _same),
         "tldr_over_30_words": count_words(tldr) > 30,
         "tldr_question_or_quote": bool(tldr) and (tldr.endswith(("?", "？")) or tldr[0] in _QUOTE_START),
-        "tldr_in_point": any(_same(p, tldr) or _same(tldr, p) for p in points),
-        "headline_as_point": bool(title) and any(_same(title, p) and _same(p, title) for p in points),
-        "point_holds_shown_quote": any(
-            a < e and s < b for p in digest.key_points for s, e in p.spans for a, b in shown
-        ),
         "dangling_start": any(_dangling(t, language) for t in [tldr, *points] if t),
         "boilerplate": any(_BOILER.search(t) for t in [tldr, *points]),
-        "digest_over_200_words": digest_words(digest) > 200,
     }
 
 

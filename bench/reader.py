@@ -17,7 +17,7 @@ import json
 import re
 import statistics
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,24 +109,39 @@ def _same(a: str, b: str) -> bool:
     return bool(mine) and len(mine & _wordset(b)) / len(mine) >= 0.8
 
 
-def _faults(digest: Digest) -> dict[str, bool]:
+def shape_faults(digest: Digest, same: Callable[[str, str], bool]) -> dict[str, bool]:
+    """The checks that read no language: the TL;DR or headline again as a point (``same`` says
+    when one text says another again), a point holding a shown quote, a missing TL;DR, a reply
+    over 200 words. The English and the multilingual sections both run these."""
     from bot.core.compose import digest_words
 
     points = [p.text for p in digest.key_points]
     title = digest.article.meta.title or ""
     shown = [(q.start, q.end) for q in digest.shown_quotes]
-    first_words = [digest.tldr, *points]
+    tldr = digest.tldr.strip()
     return {
-        "tldr_in_point": any(_same(p, digest.tldr) or _same(digest.tldr, p) for p in points),
-        "headline_as_point": bool(title) and any(_same(title, p) and _same(p, title) for p in points),
+        "tldr_missing": not tldr,
+        "tldr_in_point": any(same(p, tldr) or same(tldr, p) for p in points),
+        "headline_as_point": bool(title) and any(same(title, p) and same(p, title) for p in points),
         "point_holds_shown_quote": any(
             a < e and s < b for p in digest.key_points for s, e in p.spans for a, b in shown
         ),
-        "tldr_over_30_words": len(digest.tldr.split()) > 30,
         "digest_over_200_words": digest_words(digest) > 200,
+    }
+
+
+def _faults(digest: Digest) -> dict[str, bool]:
+    shape = shape_faults(digest, _same)
+    first_words = [digest.tldr, *(p.text for p in digest.key_points)]
+    return {
+        "tldr_in_point": shape["tldr_in_point"],
+        "headline_as_point": shape["headline_as_point"],
+        "point_holds_shown_quote": shape["point_holds_shown_quote"],
+        "tldr_over_30_words": len(digest.tldr.split()) > 30,
+        "digest_over_200_words": shape["digest_over_200_words"],
         "dangling_start": any(_DANGLING.match(t) and not _DANGLING_OK.match(t) for t in first_words),
         "boilerplate": any(_BOILER.search(t) for t in first_words),
-        "tldr_missing": not digest.tldr.strip(),
+        "tldr_missing": shape["tldr_missing"],
         "tldr_question_or_quote": bool(digest.tldr.strip())
         and (digest.tldr.rstrip().endswith("?") or digest.tldr.lstrip()[0] in "\"“‘'"),
     }
