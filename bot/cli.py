@@ -29,7 +29,7 @@ __all__ = ["EXIT_BAD_USAGE", "EXIT_MODEL", "EXIT_SOURCE", "add_summarize_parser"
 EXIT_OK = 0
 EXIT_BAD_USAGE = 2
 EXIT_SOURCE = 3
-EXIT_MODEL = 4
+EXIT_MODEL = ModelError.exit_code
 
 log = logging.getLogger(__name__)
 

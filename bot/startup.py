@@ -43,7 +43,7 @@ from pydantic_core import ErrorDetails
 from redis.exceptions import AuthenticationError, RedisError
 
 from bot.config import Settings
-from bot.core.errors import ConfigError, ModelError, PrecisError, StartupError, StoreError, Unavailable
+from bot.core.errors import ConfigError, PrecisError, StartupError, StoreError, Unavailable
 from bot.core.store import SETTINGS_FILE, SIDE_FILES, SQLITE_FILE
 
 __all__ = [
@@ -86,9 +86,7 @@ _SLACK_TOKEN_HELP = {
 
 def exit_code(error: PrecisError) -> int:
     """The documented exit code of a start-up failure (1 for anything unforeseen)."""
-    if isinstance(error, ModelError):
-        return 4
-    return error.exit_code if isinstance(error, StartupError) else 1
+    return error.exit_code
 
 
 def report(error: PrecisError, stderr: TextIO | None = None) -> int:

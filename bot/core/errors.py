@@ -72,6 +72,7 @@ __all__ = [
 
 class PrecisError(Exception):
     code = "error"
+    exit_code = 1  # a process that stops on it: 2 configuration, 3 unreachable, 4 model
 
     def __init__(self, message: str, *, detail: str | None = None) -> None:
         super().__init__(f"{message} [{detail}]" if detail else message)
@@ -228,7 +229,6 @@ class StartupError(PrecisError):
     what to do, and never holds a secret (a token, a password, a Redis user name)."""
 
     code = "startup_error"
-    exit_code = 1
 
 
 class ConfigError(StartupError):
@@ -243,6 +243,7 @@ class Unavailable(StartupError):
 
 class ModelError(PrecisError):
     code = "model_error"
+    exit_code = 4
 
 
 class SummarizerUnavailable(ModelError):
