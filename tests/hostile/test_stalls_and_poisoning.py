@@ -117,9 +117,9 @@ def test_long_paragraphs_reach_the_splitter_in_bounded_blocks(monkeypatch: pytes
     seen: list[int] = []
     real = sentences._segments
 
-    def recording(text: str) -> list[str]:
+    def recording(text: str, language: str = "en") -> list[str]:
         seen.append(len(text))
-        return real(text)
+        return real(text, language)
 
     monkeypatch.setattr(sentences, "_segments", recording)
     text = one_paragraph(60_000)
