@@ -628,7 +628,7 @@ async def test_a_throttled_response_url_is_retried(slack: Slack) -> None:
 
 @pytest.mark.asyncio
 async def test_a_digest_past_its_deadline_says_it_took_too_long(slack: Slack) -> None:
-    slack.bot.deadline_s = 0.5
+    slack.bot.flow.deadline_s = 0.5
     slack.summarizer.hold = threading.Event()
     try:
         await slack.command(STORY)

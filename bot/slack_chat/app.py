@@ -11,6 +11,10 @@ Triggers, and where the digest goes:
     "Summarize" shortcut       message_action         the thread of that message
     Shorter / More points / Quotes  block_actions     the digest message, updated in place
 
+The flow is ``bot.core.flow``'s, as on Discord: claim the message, then for each link "already
+posted here?" or a digest, posted and recorded; and the buttons' state. This module parses Slack's
+requests and decides where the answers go.
+
 A message takes up to ``MAX_LINKS`` links, each its own digest. Slash commands take every form a
 person pastes (a link among words, ``example.com/story``). A mention or an ``auto`` message is
 claimed once in the shared store before any work (``claim_message``): Slack's retries of an event
@@ -49,8 +53,7 @@ import re
 import signal
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -69,8 +72,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.config import Settings
-from bot.core.chat import MAX_LINKS, not_an_article, request_deadline_s, within
+from bot.core.chat import request_deadline_s
 from bot.core.errors import BadInput, Cancelled
+from bot.core.flow import ChatFlow, Outcome, Shown, may_change, requested_links
 from bot.core.health import HEALTH_PATH, HealthCheck
 from bot.core.service import (
     SHUTDOWN_GRACE_S,
@@ -81,7 +85,6 @@ from bot.core.service import (
     DigestService,
     PostedRef,
     Requester,
-    ServiceResult,
     queue_notice,
 )
 from bot.core.types import Source
@@ -111,12 +114,10 @@ __all__ = [
     "MAX_BODY_BYTES",
     "SHORTCUT_ID",
     "Reply",
-    "ServiceFactory",
     "SlackBot",
     "build_app",
     "reply_for",
     "response_url_allowed",
-    "run",
     "serve",
 ]
 
@@ -317,8 +318,8 @@ class SlackBot:
             self.client.retry_handlers.append(
                 AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
             )
-        self.deadline_s = request_deadline_s(settings)
-        """How long one request may take before its person is told it took too long."""
+        self.flow = ChatFlow(service, platform=PLATFORM, deadline_s=request_deadline_s(settings))
+        """Claim, summarize, post and record, as on every platform (``bot.core.flow``)."""
         self.app = AsyncApp(name="precis", client=self.client, signing_secret=self._signing_secret)
         self._tasks: set[asyncio.Task[None]] = set()
         self.app.event("app_mention")(self._on_mention)
@@ -458,7 +459,9 @@ class SlackBot:
         reply = reply_for(body)
         if reply is None or is_bot_event(event, bot_user_id=context.bot_user_id, bot_id=context.bot_id):
             return
-        self._start(reply, self._mention(reply, find_links(event.get("text", ""))[:MAX_LINKS]))
+        self._start(
+            reply, self._mention(reply, requested_links(find_links(event.get("text", "")), auto=False))
+        )
 
     async def _on_message(
         self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -474,7 +477,7 @@ class SlackBot:
             or mentions(text, context.bot_user_id)  # the app_mention listener answers this one
         ):
             return
-        links = [u for u in find_links(text) if not not_an_article(u)][:MAX_LINKS]
+        links = requested_links(find_links(text), auto=True)
         if links:
             self._start(reply, self._auto(reply, [Source.from_url(u) for u in links]))
 
@@ -520,16 +523,7 @@ class SlackBot:
     async def _claimed(self, reply: Reply) -> bool:
         """Whether this process answers ``reply``'s message: the first delivery, in the first process
         to claim it. Slack's retries and the other processes get False."""
-        if reply.message_ts is None:
-            return True
-        if await self._service.claim_message(PLATFORM, reply.channel, reply.message_ts):
-            return True
-        log.info(
-            "slack: message %s in %s is already taken (a retry, or another process)",
-            reply.message_ts,
-            reply.channel,
-        )
-        return False
+        return reply.message_ts is None or await self.flow.claim(reply.channel, reply.message_ts)
 
     @contextlib.asynccontextmanager
     async def _working(self, reply: Reply) -> AsyncIterator[None]:
@@ -592,25 +586,16 @@ class SlackBot:
         async with self._working(reply):
             await self._digests_in_thread(reply, sources)
 
-    async def _prepare(
-        self, reply: Reply, source: Source, settings: ChannelSettings
-    ) -> PostedRef | ServiceResult:
-        """Where this link's digest already is in the channel, or a new digest."""
-        if source.url and (ref := await self._service.find_posted(reply.requester, source.url)):
-            return ref
-        return await self._summarize(reply, source, settings)
-
     async def _prepare_all(
         self, reply: Reply, sources: list[Source], settings: ChannelSettings
-    ) -> list[PostedRef | ServiceResult | Exception]:
-        """Every source at once (the service queues the work), each its result or its error."""
-        found = await asyncio.gather(
-            *(self._prepare(reply, s, settings) for s in sources), return_exceptions=True
-        )
-        for item in found:
-            if isinstance(item, BaseException) and not isinstance(item, Exception):
-                raise item
-        return found  # type: ignore[return-value]
+    ) -> list[Outcome]:
+        """Every source at once (the service queues the work); a long queue is told before."""
+
+        async def tell_wait(seconds: float) -> None:  # a long queue: said before the digest comes
+            await self._tell(reply, queue_notice(seconds))
+
+        requests = [DigestRequest(s, reply.requester) for s in sources]
+        return await self.flow.prepare_all(requests, settings, on_wait=tell_wait)
 
     async def _digests_in_thread(
         self, reply: Reply, sources: list[Source], settings: ChannelSettings | None = None
@@ -618,63 +603,44 @@ class SlackBot:
         """Each source's digest in ``reply``'s thread (or a link to the thread that already has it),
         in order; a source that fails is answered on its own (``handle_error``)."""
         settings = settings or await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        for source, item in zip(sources, await self._prepare_all(reply, sources, settings), strict=True):
-            try:
-                if isinstance(item, Exception):
-                    raise item
-                if isinstance(item, PostedRef):
-                    await self.client.chat_postMessage(
-                        channel=reply.channel, thread_ts=reply.thread_ts, **already_posted_message(item)
-                    )
-                    continue
-                message = self._message(item, reply.user, settings.points, settings.quotes)
-                posted = await self.client.chat_postMessage(
-                    channel=reply.channel, thread_ts=reply.thread_ts, **message
-                )
-                await self._record(reply, source.url, item, posted["ts"], reply.thread_ts)
-            except Exception as exc:
-                await self.handle_error(exc, reply)
+        outcomes = await self._prepare_all(reply, sources, settings)
+        await self.flow.deliver(outcomes, _Poster(self, reply, reply.thread_ts))
 
     async def _command_digests(self, reply: Reply, sources: tuple[Source, ...]) -> None:
         """``/summarize``: a top-level "Summary of ... for name", the digests in its thread; what
         went wrong, and links already summarized here, only to the asker."""
         settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        ready: list[tuple[Source, ServiceResult]] = []
-        for source, item in zip(
-            sources, await self._prepare_all(reply, list(sources), settings), strict=True
-        ):
-            if isinstance(item, Exception):
-                await self.handle_error(item, reply)
-            elif isinstance(item, PostedRef):
-                await self._tell(reply, already_posted_message(item)["text"])
+        ready: list[Outcome] = []
+        for outcome in await self._prepare_all(reply, list(sources), settings):
+            if outcome.error is not None:
+                await self.handle_error(outcome.error, reply)
+            elif outcome.posted is not None:
+                await self._tell(reply, already_posted_message(outcome.posted)["text"])
             else:
-                ready.append((source, item))
+                ready.append(outcome)
         if not ready:
             return
-        title = ready[0][1].digest.article.meta.title
+        first = ready[0].result
+        assert first is not None
         try:
             top = await self.client.chat_postMessage(
-                channel=reply.channel, **announce_message(title, reply.name, more=len(ready) - 1)
+                channel=reply.channel,
+                **announce_message(first.digest.article.meta.title, reply.name, more=len(ready) - 1),
             )
         except SlackApiError as exc:
             if api_error(exc) not in _CANNOT_POST:
                 raise
             # Not a member (a private channel, a DM): the digests still reach the person who asked.
-            for _, result in ready:
-                plain = self._message(result, reply.user, settings.points, settings.quotes, buttons=False)
+            for outcome in ready:
+                assert outcome.shown is not None
+                plain = _message(outcome.shown, reply.user, buttons=False)
                 note = {
                     "type": "context",
                     "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
                 }
                 await self._tell(reply, plain["text"], [note, *plain["blocks"]])
             return
-        for source, result in ready:
-            try:
-                message = self._message(result, reply.user, settings.points, settings.quotes)
-                await self.client.chat_postMessage(channel=reply.channel, thread_ts=top["ts"], **message)
-                await self._record(reply, source.url, result, top["ts"], top["ts"])
-            except Exception as exc:
-                await self.handle_error(exc, reply)
+        await self.flow.deliver(ready, _Poster(self, reply, top["ts"], anchor=top["ts"]))
 
     async def _rerender(self, reply: Reply, value: str, ts: str) -> None:
         """A button: the same article again, shorter / longer / with or without quotes."""
@@ -682,16 +648,11 @@ class SlackBot:
             target = Controls.decode(value)
         except (ValueError, KeyError, TypeError) as exc:
             raise BadInput("that button is from an older version of me: ask again with /summarize") from exc
-        if not self._settings.buttons_for_anyone and reply.user != target.owner:
+        if not may_change(reply.user, target.owner, anyone=self._settings.buttons_for_anyone):
             await self._tell(reply, f"Only <@{target.owner}> can change this summary.")
             return
-        result = await within(
-            self.deadline_s,
-            self._service.rerender(
-                target.article_key, reply.requester, points=target.points, quotes=target.quotes
-            ),
-        )
-        message = self._message(result, target.owner, target.points, target.quotes)
+        shown = await self.flow.rerender(target.article_key, reply.requester, target.view)
+        message = _message(shown, target.owner)
         await self.client.chat_update(
             channel=reply.channel, ts=ts, text=message["text"], blocks=message["blocks"]
         )
@@ -711,45 +672,66 @@ class SlackBot:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    async def _summarize(self, reply: Reply, source: Source, settings: ChannelSettings) -> ServiceResult:
-        request = DigestRequest(source, reply.requester, points=settings.points, quotes=settings.quotes)
-
-        async def tell_wait(seconds: float) -> None:  # a long queue: said before the digest comes
-            await self._tell(reply, queue_notice(seconds))
-
-        return await within(self.deadline_s, self._service.summarize(request, settings, on_wait=tell_wait))
-
-    def _message(
-        self, result: ServiceResult, owner: str, points: int, quotes: bool, *, buttons: bool = True
-    ) -> dict[str, Any]:
-        shown = list(result.digest.shown_quotes) if quotes else []
-        controls = Controls(result.article_key, owner, points, quotes) if buttons else None
-        return digest_message(result.digest, shown, controls)
-
-    async def _record(
-        self, reply: Reply, url: str | None, result: ServiceResult, ts: str, thread_ts: str | None
-    ) -> None:
-        """Remember where this link's digest is, so a repeat links to it."""
-        if not url:
-            return
-        permalink = await self._permalink(reply.channel, ts)
-        ref = PostedRef(message_id=ts, thread_id=thread_ts, permalink=permalink)
-        # Under the link asked for (the service also finds it by where its redirects led); never
-        # under the page's rel=canonical claim, which any page can set to anyone's address.
-        await self._service.record_posted(reply.requester, url, ref)
-
-    async def _permalink(self, channel: str, ts: str) -> str | None:
-        try:
-            response = await self.client.chat_getPermalink(channel=channel, message_ts=ts)
-        except SlackApiError as exc:
-            log.warning("slack: no permalink for %s/%s: %s", channel, ts, api_error(exc))
-            return None
-        return response.get("permalink")
-
     async def _is_admin(self, user: str) -> bool:
         response = await self.client.users_info(user=user)
         info = response.get("user") or {}
         return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+
+def _message(shown: Shown, owner: str, *, buttons: bool = True) -> dict[str, Any]:
+    """A digest's ``chat.postMessage`` arguments; the buttons (``owner``'s) unless ``buttons`` is off."""
+    controls = (
+        Controls(shown.result.article_key, owner, shown.view.points, shown.view.quotes) if buttons else None
+    )
+    return digest_message(shown.result.digest, shown.quotes, controls)
+
+
+class _Poster:
+    """Posts a request's answers in the thread ``thread_ts`` (``bot.core.flow.Poster``). What goes
+    wrong with one answer is told on its own (``handle_error``), and the next goes on. A repeat of
+    the link is sent to ``anchor`` (``/summarize``'s announcement), else to the digest itself."""
+
+    def __init__(
+        self, bot: SlackBot, reply: Reply, thread_ts: str | None, *, anchor: str | None = None
+    ) -> None:
+        self._bot = bot
+        self._reply = reply
+        self._thread_ts = thread_ts
+        self._anchor = anchor
+
+    async def digest(self, outcome: Outcome, shown: Shown) -> PostedRef | None:
+        reply = self._reply
+        try:
+            posted = await self._bot.client.chat_postMessage(
+                channel=reply.channel, thread_ts=self._thread_ts, **_message(shown, reply.user)
+            )
+            if outcome.url is None:  # nothing for a repeat to find
+                return None
+            ts = self._anchor or posted["ts"]
+            return PostedRef(message_id=ts, thread_id=self._thread_ts, permalink=await self._permalink(ts))
+        except Exception as exc:
+            await self._bot.handle_error(exc, reply)
+            return None
+
+    async def already_posted(self, outcome: Outcome, ref: PostedRef) -> None:
+        try:
+            await self._bot.client.chat_postMessage(
+                channel=self._reply.channel, thread_ts=self._thread_ts, **already_posted_message(ref)
+            )
+        except Exception as exc:
+            await self._bot.handle_error(exc, self._reply)
+
+    async def failed(self, outcome: Outcome, error: Exception) -> None:
+        await self._bot.handle_error(error, self._reply)
+
+    async def _permalink(self, ts: str) -> str | None:
+        channel = self._reply.channel
+        try:
+            response = await self._bot.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except SlackApiError as exc:
+            log.warning("slack: no permalink for %s/%s: %s", channel, ts, api_error(exc))
+            return None
+        return response.get("permalink")
 
 
 def api_error(exc: SlackApiError) -> str:
@@ -846,21 +828,3 @@ async def _until_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -
         return False
     task.result()  # its error, if it failed
     return True
-
-
-ServiceFactory = Callable[[], AbstractAsyncContextManager[DigestService]]
-
-
-def run(settings: Settings, open_service: ServiceFactory, *, http: bool, port: int) -> None:
-    """``precis slack [--http --port N]``: blocks until Ctrl-C or SIGTERM.
-
-    ``open_service`` is entered inside the event loop, like the CLI's ``open_digester``: the
-    service's store connection and the fetcher's HTTP client belong to the loop that opened them.
-    """
-
-    async def main() -> None:
-        async with open_service() as service:
-            await serve(settings, service, http=http, port=port)
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())

@@ -26,8 +26,9 @@ from typing import Any
 from bot.core.chat import INTERNAL_TEXT, UNAVAILABLE_TEXT, user_text
 from bot.core.compose import shown_text
 from bot.core.errors import SourceError
+from bot.core.flow import Control, View, buttons
 from bot.core.render import group_quotes
-from bot.core.service import MAX_POINTS, ChannelSettings, PostedRef
+from bot.core.service import ChannelSettings, PostedRef
 from bot.core.types import Digest, Quote
 
 __all__ = [
@@ -59,8 +60,7 @@ ACTION_SHORTER = "precis_shorter"
 ACTION_MORE = "precis_more"
 ACTION_QUOTES = "precis_quotes"
 BUTTON_ACTIONS = (ACTION_SHORTER, ACTION_MORE, ACTION_QUOTES)
-POINTS_STEP = 2  # one press should visibly change the digest; one point at a time does not
-MIN_POINTS = 1
+_ACTION_IDS = {Control.SHORTER: ACTION_SHORTER, Control.MORE: ACTION_MORE, Control.QUOTES: ACTION_QUOTES}
 
 _ELLIPSIS = "…"
 
@@ -75,6 +75,10 @@ class Controls:
     points: int
     """Key points asked for (the article may have had fewer)."""
     quotes: bool
+
+    @property
+    def view(self) -> View:
+        return View(self.points, self.quotes)
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -189,43 +193,25 @@ def _quote_sections(quotes: Sequence[Quote], article: str) -> list[dict[str, Any
 
 
 def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[str, Any] | None:
-    """Shorter / More points / Quotes, each only where a press would change something."""
-    shown = len(digest.key_points)
-    wanted: list[tuple[str, str, Controls]] = []
-    if shown > MIN_POINTS:
-        fewer = max(MIN_POINTS, shown - POINTS_STEP)
-        wanted.append((ACTION_SHORTER, "Shorter", _with(controls, points=fewer)))
-    if shown >= controls.points and shown < MAX_POINTS:  # fewer shown than asked: none left
-        more = min(MAX_POINTS, shown + POINTS_STEP)
-        wanted.append((ACTION_MORE, "More points", _with(controls, points=more)))
-    if not controls.quotes or has_quotes:  # "Hide quotes" with none shown would change nothing
-        label = "Hide quotes" if controls.quotes else "Quotes"
-        wanted.append((ACTION_QUOTES, label, _with(controls, quotes=not controls.quotes)))
-    if not wanted:
-        return None
+    """Shorter / More points / Quotes, each only where a press would change something
+    (``bot.core.flow.buttons``); each button's value is the view it leads to."""
     elements = []
-    for action_id, text, target in wanted:
+    for button in buttons(len(digest.key_points), controls.view, has_quotes=has_quotes):
+        target = Controls(controls.article_key, controls.owner, button.target.points, button.target.quotes)
         value = target.encode()
         if len(value) > BUTTON_VALUE_MAX:
             return None  # an article key this long cannot ride on a button
         elements.append(
             {
                 "type": "button",
-                "action_id": action_id,
-                "text": {"type": "plain_text", "text": text},
+                "action_id": _ACTION_IDS[button.control],
+                "text": {"type": "plain_text", "text": button.label},
                 "value": value,
             }
         )
+    if not elements:
+        return None
     return {"type": "actions", "block_id": "precis_controls", "elements": elements}
-
-
-def _with(controls: Controls, *, points: int | None = None, quotes: bool | None = None) -> Controls:
-    return Controls(
-        controls.article_key,
-        controls.owner,
-        controls.points if points is None else points,
-        controls.quotes if quotes is None else quotes,
-    )
 
 
 def digest_message(
