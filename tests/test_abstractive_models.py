@@ -17,6 +17,7 @@ from models.abstractive import (
     Seq2SeqGenerator,
     chunk_article,
 )
+from models.keypoints import Hints
 from models.sentences import split_sentences
 from models.summarizer import ExtractiveSummarizer
 
@@ -104,6 +105,32 @@ def test_causal_garbage_is_replaced_by_extractive_points(folders) -> None:
     result = AbstractiveSummarizer(generator, encoder).summarize(ARTICLE, 4, title="Missiles")
     assert len(result.points) == 4 and not any(p.rewritten for p in result.points)
     assert result == ExtractiveSummarizer(encoder).summarize(ARTICLE, 4, title="Missiles")
+
+
+def test_causal_asks_for_the_articles_language_within_the_same_budget(folders) -> None:
+    generator = CausalGenerator.load(str(folders["llama"]), options=SHORT)
+    prompt = generator.prompt("Der Stadtrat hat beschlossen.", 3, None, "de")
+    assert "The article is in German. Write the key points in German" in prompt
+    assert prompt.endswith("Article:\nDer Stadtrat hat beschlossen. <|im_end|> <|im_start|> assistant ")
+    overhead = generator.count_tokens([generator.prompt("", 3, None, "de")])[0]
+    assert generator.input_budget(3, language="de") == 512 - 24 - overhead - 8 < generator.input_budget(3)
+    assert generator.prompt("The article.", 3, None, "en") == generator.prompt("The article.", 3, None)
+
+
+@pytest.mark.parametrize("backend", ["llama", "bart"])
+def test_a_german_article_through_a_tiny_model_falls_back_on_its_own_sentences(folders, backend) -> None:
+    from .test_abstractive_languages import GERMAN
+
+    encoder = BagOfWordsEncoder()
+    if backend == "llama":
+        generator = CausalGenerator.load(str(folders["llama"]), options=SHORT)
+    else:
+        generator = Seq2SeqGenerator.load(str(folders["bart"]))
+    hints = Hints(title="Freiburg baut neue Straßenbahn", language="de")
+    result = AbstractiveSummarizer(generator, encoder).summarize(GERMAN, 3, hints=hints)
+    assert result == ExtractiveSummarizer(encoder).summarize(GERMAN, 3, hints=hints)
+    assert len(result.points) == 3 and not any(p.rewritten for p in result.points)
+    assert encoder.calls == []
 
 
 def test_a_long_article_is_cut_to_the_causal_budget(folders) -> None:

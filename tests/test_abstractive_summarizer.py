@@ -46,20 +46,24 @@ class ScriptedGenerator:
         self.script = SCRIPT if script is None else script
         self.budget = budget
         self.calls: list[list[str]] = []
+        self.languages: list[str | None] = []
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) for t in texts]
 
-    def input_budget(self, points: int, title: str | None = None) -> int:
+    def input_budget(self, points: int, title: str | None = None, *, language: str | None = None) -> int:
         return self.budget
 
-    def generate(self, chunks: Sequence[str], points: int, *, title: str | None = None) -> list[list[str]]:
+    def generate(
+        self, chunks: Sequence[str], points: int, *, title: str | None = None, language: str | None = None
+    ) -> list[list[str]]:
         self.calls.append(list(chunks))
+        self.languages.append(language)
         return [[p for fact, ps in self.script.items() if fact in chunk for p in ps] for chunk in chunks]
 
 
 class DownGenerator(ScriptedGenerator):
-    def generate(self, chunks, points, *, title=None):
+    def generate(self, chunks, points, *, title=None, language=None):
         raise SummarizerUnavailable("the OpenAI-compatible server at http://127.0.0.1:9/v1 answered HTTP 500")
 
 

@@ -101,18 +101,21 @@ class CausalGenerator(HFGenerator):
             return False
         return True
 
-    def prompt(self, article: str, points: int, title: str | None) -> str:
-        messages = chat_messages(article, points, title, system_role=self._system_role)
+    def prompt(self, article: str, points: int, title: str | None, language: str | None = None) -> str:
+        """The chat-templated prompt; for another ``language`` it asks for the points in it."""
+        messages = chat_messages(article, points, title, system_role=self._system_role, language=language)
         return self._tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
-    def input_budget(self, points: int, title: str | None = None) -> int:
-        overhead = self.count_tokens([self.prompt("", points, title)])[0]
+    def input_budget(self, points: int, title: str | None = None, *, language: str | None = None) -> int:
+        overhead = self.count_tokens([self.prompt("", points, title, language)])[0]
         return self.context - self.generation_config.max_new_tokens - overhead - 8
 
     # -- stage 1 -----------------------------------------------------------------------------
-    def preprocess(self, chunks: Sequence[str], points: int, title: str | None) -> dict[str, torch.Tensor]:
-        budget = max(1, self.input_budget(points, title))
-        prompts = [self.prompt(self._fit(chunk, budget), points, title) for chunk in chunks]
+    def preprocess(
+        self, chunks: Sequence[str], points: int, title: str | None, language: str | None = None
+    ) -> dict[str, torch.Tensor]:
+        budget = max(1, self.input_budget(points, title, language=language))
+        prompts = [self.prompt(self._fit(chunk, budget), points, title, language) for chunk in chunks]
         # The template writes the special tokens itself (a BOS, the turn markers).
         batch = self._tokenizer(prompts, add_special_tokens=False, padding=True, return_tensors="pt")
         return {k: v.to(self._device) for k, v in batch.items()}
@@ -131,8 +134,10 @@ class CausalGenerator(HFGenerator):
         answers = self._tokenizer.batch_decode(new_ids.cpu(), skip_special_tokens=True)
         return [parse_points(answer) for answer in answers]
 
-    def generate(self, chunks: Sequence[str], points: int, *, title: str | None = None) -> list[list[str]]:
-        """Candidate points for each chunk: the model is asked for ``points`` of them."""
+    def generate(
+        self, chunks: Sequence[str], points: int, *, title: str | None = None, language: str | None = None
+    ) -> list[list[str]]:
+        """Candidate points for each chunk: the model is asked for ``points`` of them, in ``language``."""
         if not chunks:
             return []
-        return self.postprocess(self.forward(self.preprocess(chunks, points, title)))
+        return self.postprocess(self.forward(self.preprocess(chunks, points, title, language)))

@@ -83,15 +83,18 @@ class OpenAIChatGenerator:
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [estimate_tokens(t) for t in texts]
 
-    def input_budget(self, points: int, title: str | None = None) -> int:
-        overhead = sum(estimate_tokens(m["content"]) + 4 for m in chat_messages("", points, title))
+    def input_budget(self, points: int, title: str | None = None, *, language: str | None = None) -> int:
+        messages = chat_messages("", points, title, language=language)
+        overhead = sum(estimate_tokens(m["content"]) + 4 for m in messages)
         return max(1, self._options.max_input_tokens - overhead)
 
     # -- stage 1 -----------------------------------------------------------------------------
-    def preprocess(self, chunk: str, points: int, title: str | None) -> dict[str, Any]:
+    def preprocess(
+        self, chunk: str, points: int, title: str | None, language: str | None = None
+    ) -> dict[str, Any]:
         return {
             "model": self._model,
-            "messages": chat_messages(chunk, points, title),
+            "messages": chat_messages(chunk, points, title, language=language),
             "temperature": 0,
             "max_tokens": self._options.max_tokens,
             "stream": False,
@@ -132,9 +135,14 @@ class OpenAIChatGenerator:
             )
         return parse_points(content)
 
-    def generate(self, chunks: Sequence[str], points: int, *, title: str | None = None) -> list[list[str]]:
-        """One request per chunk, in order."""
-        return [self.postprocess(self.forward(self.preprocess(chunk, points, title))) for chunk in chunks]
+    def generate(
+        self, chunks: Sequence[str], points: int, *, title: str | None = None, language: str | None = None
+    ) -> list[list[str]]:
+        """One request per chunk, in order; the prompt asks for the points in ``language``."""
+        return [
+            self.postprocess(self.forward(self.preprocess(chunk, points, title, language)))
+            for chunk in chunks
+        ]
 
 
 def _error_detail(response: httpx.Response, limit: int = 160) -> str:

@@ -4,6 +4,13 @@ The model's own generation defaults are kept (BART-CNN's 4 beams, length penalty
 n-grams and 56-142 token summaries; T5's ``task_specific_params``), with sampling switched off.
 Its summary of each chunk is split into sentences: those are the candidate points.
 
+**Languages.** There is no prompt to name a language in: the article goes in as it is, in its
+own language, and the model writes in the language it was trained to write. A multilingual
+summarizer (mT5 fine-tuned on XL-Sum, mBART-50) answers a German article in German; an English
+one (BART-CNN, PEGASUS-CNN) answers it in English or in broken German, and those points fail
+grounding (their names and words are not the article's), so the digest falls back on the
+article's own sentences. The summary is split into sentences by the article language's rules.
+
 Three stages, as in transformers' pipelines:
 
 * ``preprocess``  chunks -> one padded token batch (T5's "summarize: " prefix included);
@@ -99,7 +106,7 @@ class Seq2SeqGenerator(HFGenerator):
         loaded, tokenizer = load_pretrained("seq2seq", source, device)
         return cls(loaded, tokenizer, source.value, device=device, options=options)
 
-    def input_budget(self, points: int, title: str | None = None) -> int:
+    def input_budget(self, points: int, title: str | None = None, *, language: str | None = None) -> int:
         # The prefix and the special tokens (<s> ... </s>) share the context with the article.
         return max(1, self.context - self._prefix_tokens - 2)
 
@@ -122,13 +129,18 @@ class Seq2SeqGenerator(HFGenerator):
             return self._model.generate(**inputs, generation_config=self.generation_config)
 
     # -- stage 3 -----------------------------------------------------------------------------
-    def postprocess(self, output_ids: torch.Tensor) -> list[list[str]]:
+    def postprocess(self, output_ids: torch.Tensor, language: str | None = None) -> list[list[str]]:
         summaries = self._tokenizer.batch_decode(output_ids.cpu(), skip_special_tokens=True)
         # PEGASUS writes its sentence breaks as "<n>".
-        return [[s.text for s in split_sentences(summary.replace("<n>", "\n"))] for summary in summaries]
+        return [
+            [s.text for s in split_sentences(summary.replace("<n>", "\n"), language)] for summary in summaries
+        ]
 
-    def generate(self, chunks: Sequence[str], points: int, *, title: str | None = None) -> list[list[str]]:
-        """Candidate points for each chunk (the model decides how many: a summary's sentences)."""
+    def generate(
+        self, chunks: Sequence[str], points: int, *, title: str | None = None, language: str | None = None
+    ) -> list[list[str]]:
+        """Candidate points for each chunk (the model decides how many: a summary's sentences),
+        split into sentences by ``language``'s rules; the model itself is not told the language."""
         if not chunks:
             return []
-        return self.postprocess(self.forward(self.preprocess(chunks)))
+        return self.postprocess(self.forward(self.preprocess(chunks)), language)

@@ -17,6 +17,13 @@ which stage made it (``KeyPoint.rewritten``):
 
 All points are shown in article order. The same article gives the same points: chunking,
 decoding (greedy or fixed beams) and every ranking step are deterministic.
+
+**Another language** (``Hints.language``, issue 15): the backend gets the article in its own
+language, split by that language's rules, and is asked to answer in it (``generate``'s
+``language``: the instruction prompt names it; a seq2seq model writes in the language it was
+trained on). The TL;DR, the ranking and the fill are the extractive summarizer's for that language
+(on the article's own words, ``models.lexical``), and grounding checks the points against the
+article's own words too (``ArticleLexicon``, ``LEXICAL_GROUNDING``): the encoder reads English.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import numpy as np
 from bot.core.errors import SummarizerUnavailable
 from bot.core.types import KeyPoint
 from models.abstractive.chunking import chunk_article
-from models.grounding import Grounder, Grounding, GroundingOptions
+from models.grounding import LEXICAL_GROUNDING, ArticleLexicon, Grounder, Grounding, GroundingOptions
 from models.keypoints import (
     DUPLICATE_COSINE,
     Hints,
@@ -40,6 +47,8 @@ from models.keypoints import (
     rank_key_points,
     repeats,
 )
+from models.languages import is_english
+from models.lexical import LexicalEncoder
 from models.sentences import split_sentences
 
 __all__ = ["AbstractiveSummarizer", "PointGenerator"]
@@ -62,12 +71,15 @@ class PointGenerator(Protocol):
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
 
-    def input_budget(self, points: int, title: str | None = None) -> int:
+    def input_budget(self, points: int, title: str | None = None, *, language: str | None = None) -> int:
         """Tokens of article text one chunk may hold."""
         ...
 
-    def generate(self, chunks: Sequence[str], points: int, *, title: str | None = None) -> list[list[str]]:
-        """Candidate point texts for each chunk. Blocking; raises ``SummarizerUnavailable``."""
+    def generate(
+        self, chunks: Sequence[str], points: int, *, title: str | None = None, language: str | None = None
+    ) -> list[list[str]]:
+        """Candidate point texts for each chunk, written in ``language`` (ISO 639-1, the article's;
+        ``None``: English). Blocking; raises ``SummarizerUnavailable``."""
         ...
 
 
@@ -81,14 +93,22 @@ class AbstractiveSummarizer:
         *,
         scoring: Scoring = Scoring(),
         grounding: GroundingOptions = GroundingOptions(),
+        lexical_grounding: GroundingOptions = LEXICAL_GROUNDING,
         max_chunks: int = MAX_CHUNKS,
     ) -> None:
+        """``grounding`` for English (on ``encoder``), ``lexical_grounding`` for other languages."""
         self.generator = generator
         self._encoder = encoder
         self._scoring = scoring
         self._grounding = grounding
+        self._lexical_grounding = lexical_grounding
         self._max_chunks = max_chunks
         self.name = f"{generator.name}+grounded"
+
+    def name_for(self, language: str | None) -> str:
+        """What made a digest in ``language``: in another language than English the TL;DR, the
+        fill and the grounding score the article's own words, not the encoder's vectors."""
+        return self.name if is_english(language) else f"{self.name}:{LexicalEncoder.name}"
 
     def summarize(
         self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
@@ -96,13 +116,16 @@ class AbstractiveSummarizer:
         """Rewritten points, grounded; the TL;DR is always the extractive one (an article sentence,
         or a deletion-only shortening of one), and no point says it again."""
         hints = hints or Hints(title=title)
-        title = hints.title
-        sentences = split_sentences(text)
+        title, language = hints.title, hints.language
+        english = is_english(language)
+        sentences = split_sentences(text, language)
         if points <= 0 or not sentences:
             return KeyPointResult((), None)
-        tldr, _ = rank_key_points(text, self._encoder, 0, hints=hints, scoring=self._scoring)
+        # The extractive summarizer's ranking for this language: the encoder reads English only.
+        ranker: SentenceEncoder = self._encoder if english else LexicalEncoder()
+        tldr, _ = rank_key_points(text, ranker, 0, hints=hints, scoring=self._scoring)
         # 1. map
-        budget = max(1, self.generator.input_budget(points, title))
+        budget = max(1, self.generator.input_budget(points, title, language=language))
         chunks = chunk_article(
             text,
             sentences,
@@ -112,27 +135,33 @@ class AbstractiveSummarizer:
             self._max_chunks,
         )
         try:
-            written = self.generator.generate([text[c.start : c.end] for c in chunks], points, title=title)
+            written = self.generator.generate(
+                [text[c.start : c.end] for c in chunks], points, title=title, language=language
+            )
         except SummarizerUnavailable as exc:
             log.warning("%s failed, key points are extractive: %s", self.generator.name, exc.message)
             written = []
         candidates = list(dict.fromkeys(p for chunk_points in written for p in chunk_points))
         chosen: list[tuple[Grounding, np.ndarray]] = []
+        similarity: SentenceEncoder = self._encoder
         if candidates:  # a failed or silent backend leaves nothing to ground, and nothing to embed
             # 2. ground, against the sentences the model read
             read = [s for s in sentences if chunks and s.start < chunks[-1].end]
-            grounder = Grounder(text, read, self._encoder, self._grounding)
+            options = self._grounding
+            if not english:
+                similarity, options = ArticleLexicon([s.text for s in read]), self._lexical_grounding
+            grounder = Grounder(text, read, similarity, options, language=language)
             embeddings = grounder.embed(candidates)
             groundings = [grounder.ground(p, e) for p, e in zip(candidates, embeddings, strict=True)]
             for g in groundings:
                 if not g.supported:
                     log.debug("dropped a point (%s: %s): %.120s", g.failed, g.reason, g.text)
             # 3. reduce
-            kept = [i for i, g in enumerate(groundings) if g.supported and not _restates(g, tldr)]
+            kept = [i for i, g in enumerate(groundings) if g.supported and not _restates(g, tldr, language)]
             chosen = self._reduce([groundings[i] for i in kept], embeddings[kept], grounder, points)
         rewritten = [KeyPoint(g.text, g.spans, rewritten=True) for g, _ in chosen]
         # 4. fill
-        filled = self._fill(text, points - len(rewritten), hints, chosen)
+        filled = self._fill(text, points - len(rewritten), hints, chosen, ranker, similarity)
         ordered = sorted(rewritten + filled, key=lambda p: (p.spans[0][0], not p.rewritten))
         return KeyPointResult(tuple(ordered), tldr)
 
@@ -164,31 +193,38 @@ class AbstractiveSummarizer:
         return [(groundings[i], embeddings[i]) for i in chosen]
 
     def _fill(
-        self, text: str, missing: int, hints: Hints, chosen: list[tuple[Grounding, np.ndarray]]
+        self,
+        text: str,
+        missing: int,
+        hints: Hints,
+        chosen: list[tuple[Grounding, np.ndarray]],
+        ranker: SentenceEncoder,
+        similarity: SentenceEncoder,
     ) -> list[KeyPoint]:
-        """The best extractive points that neither repeat a supporting sentence of a rewritten
-        point nor say the same thing (cosine above ``DUPLICATE_COSINE``)."""
+        """The best extractive points (ranked on ``ranker``) that neither repeat a supporting
+        sentence of a rewritten point nor say the same thing (cosine above ``DUPLICATE_COSINE`` on
+        ``similarity``, the vectors the rewritten points were grounded with)."""
         if missing <= 0:
             return []
         taken = {span for g, _ in chosen for span in g.spans}
         chosen_emb = np.stack([e for _, e in chosen]) if chosen else None
         wanted = missing + len(taken) + len(chosen)  # enough, unless many are near-duplicates
         while True:
-            _, ranked = rank_key_points(text, self._encoder, wanted, hints=hints, scoring=self._scoring)
+            _, ranked = rank_key_points(text, ranker, wanted, hints=hints, scoring=self._scoring)
             fresh = [p for p in ranked if not any(_overlaps(p.spans[0], s) for s in taken)]
             if chosen_emb is not None and fresh:
-                similar = (self._encoder.encode([p.text for p in fresh]) @ chosen_emb.T).max(axis=1)
+                similar = (similarity.encode([p.text for p in fresh]) @ chosen_emb.T).max(axis=1)
                 fresh = [p for p, sim in zip(fresh, similar, strict=True) if sim <= DUPLICATE_COSINE]
             if len(fresh) >= missing or len(ranked) < wanted:
                 return fresh[:missing]
             wanted *= 2
 
 
-def _restates(grounding: Grounding, tldr: KeyPoint | None) -> bool:
+def _restates(grounding: Grounding, tldr: KeyPoint | None, language: str | None = None) -> bool:
     """A point that says the TL;DR again, or rests on the TL;DR's sentence, is no further fact."""
     if tldr is None:
         return False
-    return repeats(grounding.text, tldr.text) or any(
+    return repeats(grounding.text, tldr.text, language) or any(
         _overlaps(a, b) for a in grounding.spans for b in tldr.spans
     )
 
