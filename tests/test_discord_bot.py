@@ -44,21 +44,16 @@ from pydantic import ValidationError
 from bot.config import Settings
 from bot.core.errors import BadInput, Busy, RateLimited, StoreError
 from bot.core.fetch import Fetcher, FetchLimits
+from bot.core.flow import View, buttons
 from bot.core.pipeline import Digester
 from bot.core.service import DigestRequest, DigestService, Requester, ServiceLimits
 from bot.core.store import SqliteStore, Store
 from bot.core.types import Source
 from bot.discord_chat import build_client, find_links, invite_url, is_ignored_author, serve, user_message
-from bot.discord_chat.bot import (
-    DONE_TEXT,
-    FAILED_EMOJI,
-    REQUIRED_PERMISSIONS,
-    WORKING_EMOJI,
-    PrecisBot,
-    bot_intents,
-    shut_down,
-)
+from bot.discord_chat.bot import REQUIRED_PERMISSIONS, PrecisBot, bot_intents, shut_down
 from bot.discord_chat.buttons import digest_view
+from bot.discord_chat.interactions import DONE_TEXT
+from bot.discord_chat.messages import FAILED_EMOJI, WORKING_EMOJI
 from bot.discord_chat.render import digest_payloads
 from models.quotes import extract_quotes
 
@@ -1042,7 +1037,7 @@ async def test_without_send_permissions_nothing_is_posted_a_cross_at_most(
 ) -> None:
     deny(h, AUTO, "auto", send_messages=True, send_messages_in_threads=True)
     content = f"{mention_me()} {STORY}" if mention else STORY
-    with caplog.at_level(logging.WARNING, logger="bot.discord_chat.bot"):
+    with caplog.at_level(logging.WARNING, logger="bot.discord_chat"):
         msg = await h.post(content, channel=AUTO, mentions=(BOT_USER,) if mention else ())
     assert h.api.routes() == [
         f"PUT /channels/{AUTO}/messages/{msg['id']}/reactions/{quote(FAILED_EMOJI)}/@me"
@@ -1116,7 +1111,7 @@ async def test_auto_mode_passes_over_links_that_are_not_articles_before_fetching
 async def test_auto_mode_failures_are_silent_a_cross_at_most(
     h: Harness, url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="bot.discord_chat.bot"):
+    with caplog.at_level(logging.INFO, logger="bot.discord_chat"):
         msg = await h.post(f"have a look {url}", channel=AUTO)
     assert h.pages.hits == [url]
     assert h.api.sent() == []  # no thread, no message: nobody asked
@@ -1228,7 +1223,7 @@ async def test_a_message_that_already_has_a_thread_gets_the_digest_in_that_threa
 
 @pytest.mark.asyncio
 async def test_a_digest_past_its_deadline_says_it_took_too_long(h: Harness) -> None:
-    h.bot.deadline_s = 0.5
+    h.bot.flow.deadline_s = 0.5
     h.summarizer.hold = threading.Event()  # the model never finishes by itself
 
     def release_once_told() -> None:
@@ -1713,9 +1708,10 @@ def test_user_messages() -> None:
 
 
 def test_buttons_need_a_key_that_fits_a_custom_id() -> None:
-    view = digest_view("a" * 32, owner=ALICE_ID, points=4, quotes=True)
+    every = buttons(4, View(4, True), has_quotes=True)
+    view = digest_view("a" * 32, owner=ALICE_ID, buttons=every)
     assert view is not None and len(view.children) == 3
-    assert digest_view("a" * 90, owner=ALICE_ID, points=4, quotes=True) is None
+    assert digest_view("a" * 90, owner=ALICE_ID, buttons=every) is None
 
 
 def test_intents_and_invite() -> None:

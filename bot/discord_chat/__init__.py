@@ -19,11 +19,11 @@ from bot.discord_chat.bot import (
     build_client,
     invite_url,
     serve,
-    user_message,
 )
 from bot.discord_chat.commands import CommandSync
 from bot.discord_chat.parsing import find_links, is_ignored_author
 from bot.discord_chat.render import digest_payloads, escape
+from bot.discord_chat.replies import user_message
 
 __all__ = [
     "REQUIRED_PERMISSIONS",

@@ -1,18 +1,21 @@
-"""The buttons under a digest: **Shorter**, **More points** and **Quotes**.
+"""The buttons under a digest: **Shorter**, **More points** and **Quotes**, as Discord components.
 
-Their state lives in their ``custom_id`` (what is shown now, who asked, the cached article's
-key), so they keep working across restarts and processes; a press re-renders the digest from
-the cached article (``PrecisBot.press``). A button that would change nothing is left out.
+Which buttons show, and what a press leads to, is ``bot.core.flow``'s (``buttons``, ``after``).
+Here each lives in its ``custom_id`` (the press, the view it applies to, who asked, the cached
+article's key), so it keeps working across restarts and processes; a press re-renders the digest
+from the cached article (``interactions.press``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 import discord
 
+from bot.core.flow import Button, Control, View
 from bot.core.service import MAX_POINTS
 
 __all__ = ["POINTS_MAX", "POINTS_MIN", "DigestButton", "digest_view"]
@@ -20,19 +23,19 @@ __all__ = ["POINTS_MAX", "POINTS_MIN", "DigestButton", "digest_view"]
 log = logging.getLogger(__name__)
 
 POINTS_MIN, POINTS_MAX = 1, MAX_POINTS
-POINTS_STEP = 2  # Shorter / More points change the number of key points by this much
 CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 
 Action = Literal["s", "m", "q"]
-_LABELS: dict[str, str] = {"s": "Shorter", "m": "More points", "q": "Quotes"}
+_CONTROLS: dict[str, Control] = {"s": Control.SHORTER, "m": Control.MORE, "q": Control.QUOTES}
+_ACTIONS: dict[Control, Action] = {Control.SHORTER: "s", Control.MORE: "m", Control.QUOTES: "q"}
 
 
 class DigestButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"pr:(?P<action>[smq]):(?P<points>[1-8]):(?P<quotes>[01]):(?P<owner>[0-9]+):(?P<key>.+)",
 ):
-    """Shorter / More points / Quotes. The ``custom_id`` holds everything a press needs (what is
-    shown now, who asked, the cached article's key), so no state lives in this process."""
+    """Shorter / More points / Quotes. The ``custom_id`` holds everything a press needs (the view
+    the press applies to, who asked, the cached article's key), so no state lives in this process."""
 
     def __init__(self, action: Action, *, points: int, quotes: bool, owner: int, key: str) -> None:
         self.action: Action = action
@@ -40,12 +43,9 @@ class DigestButton(
         self.quotes = quotes
         self.owner = owner
         self.key = key
-        label = _LABELS[action]
-        if action == "q":
-            label = "Hide quotes" if quotes else "Quotes"
         super().__init__(
             discord.ui.Button(
-                label=label,
+                label=self.button.label,
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"pr:{action}:{points}:{int(quotes)}:{owner}:{key}",
             )
@@ -63,13 +63,13 @@ class DigestButton(
             key=match["key"],
         )
 
-    def target(self) -> tuple[int, bool]:
-        """(points, quotes) after this press."""
-        if self.action == "s":
-            return max(POINTS_MIN, self.points - POINTS_STEP), self.quotes
-        if self.action == "m":
-            return min(POINTS_MAX, self.points + POINTS_STEP), self.quotes
-        return self.points, not self.quotes
+    @property
+    def button(self) -> Button:
+        return Button(_CONTROLS[self.action], View(self.points, self.quotes))
+
+    def target(self) -> View:
+        """The view after this press."""
+        return self.button.target
 
     async def callback(self, interaction: discord.Interaction) -> None:
         from bot.discord_chat.bot import PrecisBot  # the client imports this module
@@ -79,34 +79,25 @@ class DigestButton(
             await client.press(interaction, self)
 
 
-def digest_view(
-    article_key: str,
-    *,
-    owner: int,
-    points: int,
-    quotes: bool,
-    asked: int | None = None,
-    has_quotes: bool = True,
-) -> discord.ui.View | None:
-    """The buttons under a digest showing ``points`` key points, each only where a press changes
-    something: Shorter above one point; More points below the maximum, and not when the article
-    gave fewer than the ``asked`` number (it has no more); Hide quotes only when quotes are shown
-    (``has_quotes``). None when no button is left, or the key does not fit a ``custom_id``."""
-    points = min(POINTS_MAX, max(POINTS_MIN, points))
-    actions: list[Action] = []
-    if points > POINTS_MIN:
-        actions.append("s")
-    if points < POINTS_MAX and (asked is None or points >= asked):
-        actions.append("m")
-    if not quotes or has_quotes:
-        actions.append("q")
-    buttons = [DigestButton(a, points=points, quotes=quotes, owner=owner, key=article_key) for a in actions]
-    if not buttons:
+def digest_view(article_key: str, *, owner: int, buttons: Sequence[Button]) -> discord.ui.View | None:
+    """``buttons`` (``bot.core.flow.buttons``) as a view; None when there are none, or the key
+    does not fit a ``custom_id``."""
+    items = [
+        DigestButton(
+            _ACTIONS[b.control],
+            points=min(POINTS_MAX, max(POINTS_MIN, b.state.points)),
+            quotes=b.state.quotes,
+            owner=owner,
+            key=article_key,
+        )
+        for b in buttons
+    ]
+    if not items:
         return None
-    if any(len(b.custom_id) > CUSTOM_ID_MAX for b in buttons):
+    if any(len(b.custom_id) > CUSTOM_ID_MAX for b in items):
         log.warning("article key %r is too long for a button's custom_id: no buttons", article_key)
         return None
     view = discord.ui.View(timeout=None)
-    for b in buttons:
+    for b in items:
         view.add_item(b)
     return view
