@@ -1478,6 +1478,20 @@ async def test_more_points_is_left_out_when_the_article_has_no_more(h: Harness) 
 
 
 @pytest.mark.asyncio
+async def test_toggling_quotes_keeps_the_points_asked_so_more_points_stays_out(h: Harness) -> None:
+    h.pages.routes[BRIEF] = ("text/html; charset=utf-8", article_html("A brief", SENTENCES[:6]))
+    await h.slash("summarize", options={"url": BRIEF, "points": 5})
+    message = next(m for m in reversed(h.api.messages.values()) if m["embeds"])
+    assert len(bullets(message)) < 5 and "More points" not in labels(message)
+    toggle = next(label for label in labels(message) if label.endswith("uotes"))
+    h.api.calls.clear()
+    await h.press(message, toggle)
+    edit = h.api.calls[1].body
+    assert len(bullets(edit)) == len(bullets(message))
+    assert "More points" not in labels(edit)  # still 5 asked, as many shown as before: no more
+
+
+@pytest.mark.asyncio
 async def test_quotes_is_left_out_when_there_are_none(h: Harness) -> None:
     quiet = [s.replace('"', "").replace(" said Harriet Blake, the mayor", "") for s in SENTENCES]
     h.pages.routes[STORY] = ("text/html; charset=utf-8", article_html(TITLE, quiet))
