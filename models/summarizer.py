@@ -3,7 +3,9 @@ abstractive backends (``models.abstractive``, setting ``SUMMARIZER``) implement 
 
 The extractive summarizer scores English on the packaged encoder, and every other language
 (``Hints.language``) on the article's own words (``models.lexical``): the encoder was trained on
-English, and the lazy one is not even loaded for an article in another language."""
+English, and the lazy one is not even loaded for an article in another language. A digest says
+which one scored it: ``model_name_for`` gives ``extractive:lexical-tfidf`` for those, never the
+encoder's name."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from models.keypoints import Hints, KeyPointResult, Scoring, select_key_points
 from models.languages import is_english
 from models.lexical import LexicalEncoder
 
-__all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer"]
+__all__ = ["ExtractiveSummarizer", "LazyExtractiveSummarizer", "Summarizer", "model_name_for"]
 
 
 class Summarizer(Protocol):
@@ -29,8 +31,19 @@ class Summarizer(Protocol):
         ...
 
 
+def model_name_for(summarizer: Summarizer, language: str | None) -> str:
+    """The model a digest of an article in ``language`` names: the summarizer's ``name_for`` where
+    it scores some languages with another model than its ``name`` says, else its ``name``."""
+    name_for = getattr(summarizer, "name_for", None)
+    return name_for(language) if callable(name_for) else summarizer.name
+
+
 def _extractive_name(model: str, quantized: bool) -> str:
     return f"extractive:{model}" + ("+int8" if quantized else "")
+
+
+# What scores an article in another language than English (``models.lexical``).
+_LEXICAL_NAME = _extractive_name(LexicalEncoder.name, LexicalEncoder.quantized)
 
 
 class ExtractiveSummarizer:
@@ -40,6 +53,9 @@ class ExtractiveSummarizer:
         self._encoder = encoder
         self._scoring = scoring
         self.name = _extractive_name(encoder.name, encoder.quantized)
+
+    def name_for(self, language: str | None) -> str:
+        return self.name if is_english(language) else _LEXICAL_NAME
 
     def summarize(
         self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
@@ -61,6 +77,9 @@ class LazyExtractiveSummarizer:
         # and lru_cache, do not make two concurrent first loads safe).
         self._load_lock = threading.Lock()
         self.name = _extractive_name(options.model_name, options.quantize)
+
+    def name_for(self, language: str | None) -> str:
+        return self.name if is_english(language) else _LEXICAL_NAME
 
     def load(self) -> ExtractiveSummarizer:
         if self._loaded is None:

@@ -24,7 +24,7 @@ from bot.core.types import Article, Digest, DigestOptions, Quote, Source, Source
 from models import deadline
 from models.deadline import Deadline
 from models.keypoints import Hints
-from models.summarizer import Summarizer
+from models.summarizer import Summarizer, model_name_for
 
 __all__ = ["DIGEST_TIMEOUT_S", "Digester", "Offload", "ReadResult"]
 
@@ -168,7 +168,7 @@ class Digester:
             tldr_spans=tldr.spans if tldr else (),
             key_points=result.points,
             quotes=quotes,
-            model_name=self._summarizer.name,
+            model_name=model_name_for(self._summarizer, article.meta.language),
             timings=timings,
         )
         return fit(digest, word_budget(options.points))
