@@ -576,6 +576,146 @@ def test_a_spokeswoman_for_a_body_with_and_in_its_name_is_not_its_name_tail() ->
     assert q.confidence is not None and q.confidence < 0.8  # a description: not shown
 
 
+# --- attribution structures across newsrooms (issue 11) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("article", "speaker"),
+    [
+        # a place that ends the description of the name, not the subject
+        (
+            "Tom Reyes, a 40-year-old farmer from Macon, Georgia, says the senator will "
+            "“come back here with real momentum.”",
+            "Tom Reyes",
+        ),
+        (
+            "“The county will need new roads very soon,” Stacy Bell of Columbia, South Carolina says.",
+            "Stacy Bell",
+        ),
+        (
+            "“I just do not think she has been truthful with us,” Cecelia Harmon, 67, a retired nurse in "
+            "Allentown, Pa., said in an interview.",
+            "Cecelia Harmon",
+        ),
+        (
+            "“Both of the candidates really do scare me,” Harry Bolt, 30, of Raleigh, N.C., who was "
+            "polled, said in an interview.",
+            "Harry Bolt",
+        ),
+        # a party and home, or a party and state tag
+        (
+            "“We have had better years than this one by far,” Representative Carla Ruiz, Democrat of "
+            "New Mexico, said of the budget.",
+            "Carla Ruiz",
+        ),
+        (
+            "“We have had better years than this one by far,” Senate leader Mark Tully, R-Ky., said.",
+            "Mark Tully",
+        ),
+    ],
+)
+def test_a_place_or_party_after_the_name_is_not_the_speaker(article: str, speaker: str) -> None:
+    q = only(article)
+    assert q.speaker == speaker
+
+
+def test_a_place_at_the_sentence_start_can_still_precede_the_subject() -> None:
+    q = only("In Washington, Obama Reyes said: “We will not stop until the job is done.”")
+    assert q.speaker == "Obama Reyes"
+
+
+def test_a_surname_with_a_lowercase_particle_is_a_name() -> None:
+    article = (
+        "Anna de Brito stepped in: If the board would meet on June 3, de Brito wrote, "
+        "“I will open the hall for your meeting myself.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Anna de Brito", "wrote")
+
+
+def test_a_relative_clause_between_the_name_and_the_verb() -> None:
+    q = only(
+        "“I do not believe in the plan and never have,” Walsh Barker, who has not backed anyone, "
+        "told reporters in Ohio."
+    )
+    assert (q.speaker, q.verb) == ("Walsh Barker", "told reporters")
+
+
+def test_a_short_first_part_of_a_split_quote_carries_its_speaker_to_the_second() -> None:
+    article = (
+        "“The danger,” said Maria Olsen, an economist who runs the Midwest Forecast, "
+        "“is that we will lose the plant and the jobs with it.”"
+    )
+    q = only(article)
+    assert (q.text, q.speaker) == ("is that we will lose the plant and the jobs with it.", "Maria Olsen")
+
+
+def test_a_short_quote_with_its_own_attribution_carries_its_speaker_to_the_next() -> None:
+    article = (
+        "Voters like Ann Ruiz came early. Yet Ann Ruiz is also a “change agent,” Bill Hanley said. "
+        "“That is exactly what people want right now.”"
+    )
+    assert only(article).speaker == "Bill Hanley"
+
+
+def test_a_quote_without_a_comma_before_its_mark_is_attributed_by_a_plain_clause() -> None:
+    article = "“The county race is a contest of small groups” Ed Hanley said on Monday."
+    assert (only(article).speaker, only(article).verb) == ("Ed Hanley", "said")
+    appositive = "“Our numbers since January put us on pace” Jeff Weaver, the campaign manager, said."
+    assert only(appositive).speaker == "Jeff Weaver"
+
+
+def test_a_quote_without_a_comma_followed_by_a_new_sentence_has_no_speaker() -> None:
+    q = only("“Dogs and cats living together in the town” The mayor Ed Hanley then left the room.")
+    assert q.speaker is None
+
+
+@pytest.mark.parametrize(
+    ("clause", "verb"),
+    [
+        ("an angry Ed Hanley retaliated.", "retaliated"),
+        ("Ed Hanley charged in his reply.", "charged"),
+        ("Ed Hanley shot back.", "shot back"),
+    ],
+)
+def test_a_name_and_an_unlisted_past_tense_verb_after_a_comma_quote(clause: str, verb: str) -> None:
+    q = only(f"“They were never going to win that seat anyway,” {clause}")
+    assert (q.speaker, q.verb) == ("Ed Hanley", verb)
+
+
+def test_a_name_and_an_unlisted_verb_before_a_colon() -> None:
+    q = only("And Mr. Chris Tobin gloated: “I told you he would not be ready for this.”")
+    assert (q.speaker, q.verb) == ("Chris Tobin", "gloated")
+
+
+def test_as_a_name_put_it() -> None:
+    article = (
+        "Or, as Tom Ridge, a former secretary of homeland security, put it: "
+        "“The barbarians are no longer at the gate.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Tom Ridge", "put it")
+    assert q.confidence is not None and q.confidence >= 0.8
+    assert only("He put it on the table. “We will see what happens next week.”").verb is None
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        "“The best thing has been a new resilience” like the recent swings in markets, said Richard "
+        "Curt, the chief economist for the survey.",
+        "“Campaigns are having real trouble raising money” but to take the lead, says Richard Curt, "
+        "a media consultant.",
+        "Because of how the party drew up the calendar, explained Richard Curt, “with this thing over "
+        "by March, there is a real chance.”",
+        "“The odds are more likely than not that there will be a ruling,” said another lawyer, "
+        "Richard Curt of the firm Mayer Brown.",
+    ],
+)
+def test_said_then_the_name_closing_or_opening_the_sentence(article: str) -> None:
+    assert only(article).speaker == "Richard Curt"
+
+
 # --- speaker roles -------------------------------------------------------------------------------
 
 

@@ -110,6 +110,14 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
     for span in spans:
         deadline.check()
         if not _is_statement(text, span, min_words):
+            # Not shown, but a short quote with its own "X said" still says who speaks next:
+            # '"The risk," said Ann Lee, "is that ..."', '"We're ready," Bell said. "Sandy ..."'
+            after = _after_attribution(text, masked, span)
+            if after is not None:
+                resolved = _Resolved(_speaker(names, after.subject, after.pos, speakers), after.verb)
+                if resolved.speaker:
+                    speakers.append((span.mark_start, resolved.speaker))
+                previous, previous_after, previous_resolved = span, after, resolved
             continue
         s = names.sentence_of(span.mark_start)
         sentence = (starts[s], starts[s + 1] if s + 1 < len(starts) else len(text))

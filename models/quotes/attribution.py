@@ -32,6 +32,7 @@ from models.quotes.words import (
     _ACCORDING,
     _CLAUSE_WORDS,
     _DETERMINERS,
+    _ED_NOUNS,
     _PERSONAL,
     _PREPOSITIONS,
     _QUANTIFIERS,
@@ -129,21 +130,34 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             k -= 1  # ", 85," ", left,"
             continue
         previous = parts[k - 1][1].strip() if k > 0 else ""
+        if previous and _trailing_appositive(st, previous):
+            k -= 1  # ", R-Ky.,", ", Republican of Ohio,", "from Macon, Georgia,"
+            continue
         if (
             previous
-            and not _INTRO.match(previous)
+            and (not _INTRO.match(previous) or _AS_NAME.match(previous))
             and first not in _PERSONAL
             and (
-                (st[0].islower() and first not in ("the", "a", "an"))
+                (
+                    st[0].islower()
+                    and first not in ("the", "a", "an")
+                    and not _PARTICLE_NAME.match(st)
+                    and not _AS_NAME.match(st)
+                )
                 or (
                     (first in ("the", "a", "an") or _possessive_role(st))
-                    and re.search(r"[A-Z][\w'\u2019-]*\W*$", previous)
+                    and (re.search(r"[A-Z][\w'\u2019-]*\W*$", previous) or re.fullmatch(r"\d{1,3}", previous))
                 )
             )
         ):
             k -= 1  # "Simon Danczuk, the Labour politician who ..., said", "Peskov, Putin's spokesman, said"
             continue
-        if (_INTRO.match(st) or _PARTICIPLE_INTRO.match(st)) and k < last and not relative:
+        if (
+            (_INTRO.match(st) or _PARTICIPLE_INTRO.match(st))
+            and k < last
+            and not relative
+            and not _AS_NAME.match(st)
+        ):
             return None
         words = st.split()
         if words[-1].lower() in ("and", "but"):
@@ -172,6 +186,36 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             found = lead_np  # "The man held in London said": not London ("prepared by X" is X)
         return _shift(found, lead)
     return None
+
+
+# "as Tom Ridge, a former secretary, put it": a name after "as" or "like" is a subject.
+_AS_NAME = re.compile(r"(?:[Aa]s|[Ll]ike)\s+(?:[A-Z][\w.'\u2019-]*\s+){0,3}[A-Z][\w'\u2019-]*$")
+# A surname with a lower-case particle: "de Blasio", "van Hollen", "al-Assad" is not narration.
+_PARTICLE_NAME = re.compile(r"(?:de|del|della|der|van|von|da|di|du|le|la|al|el|bin|ibn|ter|ten)\s+[A-Z]")
+# What may follow a name after a comma and still be about the name, not a new subject: a party
+# and state tag ("R-Ky.", "D-N.Y."), a party and home ("Republican of Ohio", "Democrat from
+# Texas"), or the rest of a place ("from Macon, Georgia", "in Allentown, Pa.").
+_PARTY_TAG = re.compile(r"\(?[RDI]-[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\)?")
+_PARTY_HOME = re.compile(
+    r"(?:Republican|Democrat|Democratic|Independent|Libertarian|GOP)\s+(?:of|from)\s+[A-Z]"
+)
+_PLACE_END = re.compile(
+    r"(?:\S\s+(?:of|from|in|at|near)|^(?:of|from))\s+(?:[A-Z][\w.'\u2019-]*\s*){1,3}$"
+)  # "a nurse in Allentown", "of Raleigh": a place begun after a name, not "In Washington"
+_PLACE_REST = re.compile(r"(?:[A-Z][\w.'\u2019-]*)(?:\s+[A-Z][\w.'\u2019-]*){0,2}")
+
+
+def _trailing_appositive(piece: str, previous: str) -> bool:
+    """Is ``piece``, set off by a comma after ``previous``, part of a description of the name
+    before it rather than the subject: a party tag, a party and home, or the rest of a place
+    that ``previous`` began ("a farmer from Macon" + "Georgia")?"""
+    if _PARTY_TAG.fullmatch(piece) or _PARTY_HOME.match(piece):
+        return re.search(r"[A-Z][\w.'\u2019-]*\W*$", previous) is not None
+    return (
+        _PLACE_REST.fullmatch(piece) is not None
+        and not _INTRO.match(previous)
+        and _PLACE_END.search(previous) is not None
+    )
 
 
 _POSSESSIVE_LEAD = re.compile(r"[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*['\u2019]s?\s+(?=[a-z])")
@@ -251,6 +295,31 @@ def _clause_stop(clause: str) -> int:
     return len(clause)
 
 
+# After an unpunctuated quote, a subject that is a name, perhaps with a title or a description
+# set off by commas: "Grubbs", "Jeff Weaver, the campaign manager,", "Sen. Mitch McConnell, R-Ky.,"
+_NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w.'\u2019-]*(?:\s*,.*,)?$")
+# A reporting clause with a verb the list does not know, right after a quote that ends with a
+# comma or a question mark: '"...," an angry Hollande retaliated.', '"...," Kelly charged in ...'.
+_ANY_VERB = re.compile(
+    r"(?:(?:[Aa]n?|[Tt]he)\s+[a-z]+\s+)?"  # "an angry": not part of the name
+    r"((?:[A-Z][\w.'\u2019-]*\s+){0,3}(?:[A-Z][\w.'\u2019-]*|he|she|they))\s+([a-z]{3,}ed)"
+    r"(?=\s*$|\s+(?:in|at|to|with|as|on|from|before|after|during|while|and|when)\b|\s+[a-z]+ly\b)"
+)
+
+
+def _any_verb_attribution(clause: str, begin: int) -> _Attribution | None:
+    """'"...," Hollande retaliated.' / '"...," Kelly charged in her assault.': a name (or he/she)
+    and one past-tense verb that the reporting verbs do not list, ending the clause."""
+    m = _ANY_VERB.match(clause)
+    if m is None or m.group(2) in _ED_NOUNS or not _valid_subject(m.group(1)):
+        return None
+    return _Attribution(m.group(1), m.group(2), begin + m.start(1), begin + len(clause))
+
+
+# A relative clause set off by commas after a name: part of the subject, not a new clause.
+_RELATIVE_APPOSITIVE = re.compile(r",\s*(?:who|which)\b[^,]*,")
+
+
 def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | None:
     """ ",' he said." / ",' said Locke while ..." / ",' according to Claire Putnam, ..."."""
     if not span.closed:
@@ -269,8 +338,9 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     lower_start = clause_all[0].islower()
     if ending == "." and not lower_start:
         return None  # "'... preferred.' Cardiff City Supporters Club Chairman Clive Francis said, '"
-    if ending not in ",?!\u2014\u2013-\u2026" and ending != "." and not lower_start:
-        return None  # a caption or a new sentence follows an unpunctuated quote
+    # No comma inside the marks ('"... a battle of niches" Grubbs said.'): only a clause that is
+    # plainly "X said" or "said X" is its attribution; a caption or a new sentence may follow.
+    bare = ending not in ",?!\u2014\u2013-\u2026." and not lower_start
     if _NEW_SENTENCE.match(clause_all):
         return None  # "'... I was like, "Wow!"' However, surgeon Dr. Norman Rowe told the Post ..."
     stop = _clause_stop(clause_all)
@@ -285,11 +355,14 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
             )
     verb = _VERB_RE.search(clause)
     if not verb:
-        return None
+        return None if bare else _any_verb_attribution(clause, begin)
     before = clause[: verb.start()].strip()
     if before:  # "he said", "Cardiff CEO Ken Choo said in a statement"
-        if not _valid_subject(before) or re.search(r"\b(?:that|and|but|who|which|because)\b", before):
+        plain = _RELATIVE_APPOSITIVE.sub(",", before)  # "Warren, who has not endorsed anyone, told"
+        if not _valid_subject(plain) or re.search(r"\b(?:that|and|but|who|which|because)\b", plain):
             return None
+        if bare and not (plain.lower() in _PERSONAL or _NAMED_SUBJECT.match(plain)):
+            return None  # '"Fire and Fury" The book ...': not "X said"
         rest = clause[verb.end() :]
         if re.match(
             r"\s+(?:that|it|he|she|they|we|the|a|an|his|her|their)\b", rest
@@ -300,9 +373,15 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
             return None
         return _Attribution(found[0], _verb_phrase(clause, verb), begin + found[1], begin + len(clause))
     # "said Locke while ...", "added Evelyn Mazzocco, General Manager ...", "said Myer ..., Daniel Bracken."
-    after_verb = clause[verb.end() :]
     if verb.group().split()[-1] in ("told", "tells"):
         return None
+    return _inverted(clause, verb, begin)
+
+
+def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | None:
+    """The subject after its verb: "said Locke while ...", "said Secretary of State John Kerry",
+    "said another lawyer, Ann Pike of the firm"; ``begin`` is where ``clause`` sits in the text."""
+    after_verb = clause[verb.end() :]
     np = re.match(
         r"\s*((?:[a-z][\w-]*\s+){0,3}[A-Z0-9][^,]*?)(?=\s+(?:while|who|as|after|before|when|in|on|at|of|from|during|outside|to)\b|,|$)",
         after_verb,
@@ -317,11 +396,15 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     if office:  # "said Secretary of State John Kerry"
         phrase, phrase_end = after_verb[np.start(1) : office.end()].strip(), office.end()
     named = re.match(
-        r"\s*,\s*([A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){1,3})\s*(?:,|$)", after_verb[phrase_end:]
+        r"\s*,\s*([A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){1,3})(?=\s*(?:,|$)|\s+(?:of|from|at|who)\b)",
+        after_verb[phrase_end:],
     )
     offset = verb.end() + np.start(1)
-    if named and any(_is_title(t) for t in phrase.split()):
-        phrase = named.group(1)  # "said Myer Chief Merchandise Officer, Daniel Bracken"
+    described = phrase.split()[0].lower() in _DETERMINERS | _QUANTIFIERS
+    if named and (described or any(_is_title(t) for t in phrase.split())):
+        phrase = named.group(
+            1
+        )  # "said Myer Chief Merchandise Officer, Daniel Bracken", "said a friend, Bo Li"
         offset = verb.end() + phrase_end + named.start(1)
     return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
 
@@ -338,6 +421,14 @@ _NAME_COLON = re.compile(  # "... surprise Republican pollster Daron Shaw: '", "
 )
 
 
+# A name, then one past-tense verb the reporting verbs do not list, then a colon: "Mr. Christie
+# gloated: '", "Trump boomed: '". The colon makes it speech.
+_NAME_VERB_COLON = re.compile(
+    r"(?<![\w.])((?:[A-Z][\w.'\u2019-]*[ \t]+){0,3}[A-Z][\w'\u2019-]*|[Hh]e|[Ss]he)"
+    r"[ \t]+([a-z]{3,}ed)[ \t]*:[ \t]*$"
+)
+
+
 # What may follow the verb of a sentence-closing attribution: "... proclaimed to a cheering crowd."
 _CLOSING_TAIL = re.compile(r"[^,;:\"\u201c\u201d]{0,100}?[.?!]?[\s\"'\u2019\u201d]*")
 
@@ -348,10 +439,16 @@ def _closing_attribution(masked: str, span: _Span, sentence_end: int) -> _Attrib
     at = _MARKS_AFTER.match(masked, span.end + 1).end()
     rest = masked[at : min(sentence_end, at + 2 * AFTER_WINDOW)]
     verbs = [v for v in _VERB_RE.finditer(rest) if not _SUBJECT_NOUN.match(rest, v.end())]
-    if not verbs or not _CLOSING_TAIL.fullmatch(rest, verbs[-1].end()):
+    if not verbs:
         return None
     verb = verbs[-1]
     left = rest[: verb.start()]
+    if left.rstrip().endswith(",") and verb.group().split()[-1] not in ("told", "tells"):
+        inverted = _inverted(rest, verb, at)  # '"... to be done" in May, said Ann Lee, an aide.'
+        if inverted is not None and re.search(r"[A-Z]", inverted.subject):
+            return inverted
+    if not _CLOSING_TAIL.fullmatch(rest, verb.end()):
+        return None
     if "," not in left:
         return None
     found = _subject_phrase(left)
@@ -379,6 +476,13 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
                 np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start
             )
     if not verbs:
+        acted = _NAME_VERB_COLON.search(pre)  # "And Mr. Christie gloated: '"
+        if acted is not None and acted.group(2) not in _ED_NOUNS:
+            lead = _LEAD_WORD.match(acted.group(1))
+            who = acted.group(1)[lead.end() :] if lead else acted.group(1)
+            if _valid_subject(who):
+                at = lo + acted.start(1) + (lead.end() if lead else 0)
+                return _Attribution(who, acted.group(2), at, span.mark_start, True)
         named = _NAME_COLON.search(pre)
         if named is None or not _valid_subject(named.group(1)):
             return None
@@ -388,6 +492,10 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     verb_text = _verb_phrase(pre, verb)
     tight = bool(re.fullmatch(r"[^.?!'\"]{0,50}?[:,]?\s*", pre[verb.end() :])) and pre.rstrip()[-1:] in ":,"
     left = pre[: verb.start()]
+    if tight and re.search(r"(?:^|,)\s*$", left) and re.match(r"\s+[A-Z]", pre[verb.end() :]):
+        inverted = _inverted(pre, verb, lo)  # "Because of the schedule, explained Rosenberg, '"
+        if inverted is not None:
+            return _Attribution(inverted.subject, inverted.verb, inverted.pos, span.mark_start, True)
     if verb.group().endswith("ing") and left.rstrip().endswith(","):
         found = _participle_subject(left)  # "The royal, who ..., introduced ..., saying: '"
     else:

@@ -45,7 +45,10 @@ _VERB_FORMS = frozenset(
     retorts observed observes scoffed snapped proclaimed proclaims""".split()
 )
 
-_PHRASAL = r"(?:fires back|fired back|hit back|hits back|pointed out|points out|went on|goes on)"
+_PHRASAL = (
+    r"(?:fires back|fired back|shot back|shoots back|hit back|hits back|pointed out|points out|"
+    r"went on|goes on|puts? it(?=\s*[,:]))"  # "as X put it: '", never "put it on the table"
+)
 
 
 def _by_first_letter(words: frozenset[str]) -> str:
