@@ -44,6 +44,8 @@ _TITLES = frozenset(
     "a an the of".split()
 )
 
+_ADDRESS = frozenset("mr mrs ms miss dr".split())  # forms of address, never a name
+
 
 def _tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(text)]
@@ -65,9 +67,17 @@ def same_speaker(predicted: str | None, gold: str | None) -> bool:
         return predicted is gold
 
     def words(name: str) -> set[str]:
-        return {re.sub(r"['’]s$", "", w) for w in _tokens(name)} - _TITLES
+        return {re.sub(r"['’]s$", "", w) for w in _tokens(name)}
 
-    return bool(words(predicted) & words(gold))
+    def surname_only(name: str) -> bool:
+        """ "King", "Mr. King": a surname that is also a title, and nothing else."""
+        tokens = _tokens(name)
+        return len(tokens) - (tokens[0] in _ADDRESS) == 1 and not set(tokens) - _TITLES
+
+    a, b = words(predicted), words(gold)
+    if surname_only(predicted) or surname_only(gold):
+        return bool((a - _ADDRESS - {"the", "a", "an", "of"}) & (b - _ADDRESS - {"the", "a", "an", "of"}))
+    return bool((a - _TITLES) & (b - _TITLES))
 
 
 def match(predicted: Sequence[Quote], gold: Sequence[dict]) -> list[tuple[Quote, dict]]:

@@ -716,6 +716,38 @@ def test_said_then_the_name_closing_or_opening_the_sentence(article: str) -> Non
     assert only(article).speaker == "Richard Curt"
 
 
+def test_a_participle_after_a_quote_hangs_on_the_subject_not_the_quoted_words() -> None:
+    article = (
+        "In the email, Ash Carter described the move as a “major breach of trust,” adding: "
+        "“I am now informing all of our committee members of this.”"
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Ash Carter", "Ash Carter"]
+
+
+def test_a_sentence_ends_before_a_double_apostrophe_mark() -> None:
+    article = (
+        "Charlie King, a former party director, spoke first. ''If there is a drop in the vote in "
+        "Ohio, that is 60 votes,'' Mr. King said. ''No one has captured the real dilemma here.''"
+    )
+    speakers = [q.speaker for q in extract_quotes(article)]
+    assert speakers == ["Charlie King", "Charlie King"]
+
+
+@pytest.mark.parametrize(("title", "full"), [("King", "Charlie King"), ("Prince", "Matthew Prince")])
+def test_a_surname_that_is_also_a_title_after_mr(title: str, full: str) -> None:
+    article = f"{full} runs the firm. ''It is risky to put them into politics,'' Mr. {title} said."
+    q = only(article)
+    assert (q.speaker, q.confidence) == (full, 0.95)
+
+
+def test_the_bench_reads_a_surname_that_is_also_a_title_as_a_name() -> None:
+    from bench.quotes_bench import same_speaker
+
+    assert same_speaker("Charlie King", "King") and same_speaker("Mr. King", "King")
+    assert not same_speaker("Larry Page", "King")
+    assert not same_speaker("the President", "President Obama")
+
+
 # --- speaker roles -------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from models.quotes.marks import _FAMILY, SENTENCE_WINDOW, _Span
 from models.quotes.names import (
     _CAP_RUN,
     _DOCUMENT_NOUNS,
+    _HONORIFIC_NAME,
     _LOCATIVE,
     _ORG_NOUNS,
     _TITLES,
@@ -250,10 +251,14 @@ def _shift(found: tuple[str, int] | None, by: int) -> tuple[str, int] | None:
     return (found[0], found[1] + by) if found else None
 
 
+# Quoted words, masked to x's, or a double quotation mark: never part of a speaker's name.
+_QUOTED_WORDS = re.compile("[\"\u201c\u201d]|''|(?<!\\w)x{2,}(?!\\w)")
+
+
 def _valid_subject(phrase: str) -> bool:
     words = phrase.split()
-    if not words or len(words) > SUBJECT_MAX_WORDS:
-        return False
+    if not words or len(words) > SUBJECT_MAX_WORDS or _QUOTED_WORDS.search(phrase):
+        return False  # a speaker is never quoted words: 'a “xxxxx xxxxxx”', "xxxx'' Mr. King"
     first = words[0].lower()
     if first in _PERSONAL:
         return True
@@ -496,8 +501,10 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
         inverted = _inverted(pre, verb, lo)  # "Because of the schedule, explained Rosenberg, '"
         if inverted is not None:
             return _Attribution(inverted.subject, inverted.verb, inverted.pos, span.mark_start, True)
-    if verb.group().endswith("ing") and left.rstrip().endswith(","):
-        found = _participle_subject(left)  # "The royal, who ..., introduced ..., saying: '"
+    if verb.group().endswith("ing") and left.rstrip()[-1:] in (",", "\u201d", '"', "'"):
+        # "The royal, who ..., introduced ..., saying: '"; 'called it a “...,” adding: “' (the
+        # comma inside the marks is masked)
+        found = _participle_subject(left)
     else:
         found = _subject_phrase(left)
     if found is not None and (lead := _LEAD_WORD.match(found[0])):
@@ -583,7 +590,7 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
             chosen = runs[-2]  # "Tom Price of Leeds United", "G.K. Butterfield of North Carolina"
         single = len(chosen.tokens) == 1
         if single and (
-            _is_title(chosen.tokens[0])
+            (_is_title(chosen.tokens[0]) and not _HONORIFIC_NAME.match(names.masked, chosen.start))
             or (
                 first in ("the", "a", "an")
                 and not chosen.tokens[0].isupper()

@@ -185,27 +185,35 @@ def _is_title(tok: str) -> bool:
     return tok.lower().rstrip(".") in _TITLES
 
 
+_HONORIFIC_NAME = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z]")  # "Mr. King": King is the name
+
+
 def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
     """Clean a capitalized run into (name tokens, is_org, had_title), reading its last
     ``NAME_MAX_TOKENS`` tokens once."""
     toks = raw[-NAME_MAX_TOKENS:]
     lo, hi, titled = 0, len(toks), False
+    # A word after "Mr." or "Ms." is a surname even when it is also a title: "Mr. King", "Ms. Prince".
+    title = [
+        _is_title(t) and not (k > 0 and toks[k - 1].lower().rstrip(".") in _HONORIFICS)
+        for k, t in enumerate(toks)
+    ]
     # "Scotland's Deputy First Minister John Swinney": keep what follows the last title or role
     # that a name follows (the first word after it that is no title is not "of" or "&")
     follows: str | None = None  # the first token after ``k`` that is not a title
     for k in range(len(toks) - 1, -1, -1):
-        if k < len(toks) - 1 and follows not in (None, "of", "&") and _is_title(toks[k]):
+        if k < len(toks) - 1 and follows not in (None, "of", "&") and title[k]:
             lo, titled = k + 1, True
             break
-        if not _is_title(toks[k]):
+        if not title[k]:
             follows = toks[k]
     while lo < hi and (
         toks[lo].lower().rstrip(".") in _STOPWORDS
-        or _is_title(toks[lo])
+        or title[lo]
         or re.search(r"-[a-z]", toks[lo])
         or toks[lo] in ("of", "&")
     ):
-        titled = titled or _is_title(toks[lo])
+        titled = titled or title[lo]
         lo += 1
     if titled and lo > 0 and toks[lo - 1] == "of":  # "Secretary of State John Kerry", not "State John Kerry"
         while hi - lo > 2 and toks[lo].lower() in _OFFICE_WORDS:

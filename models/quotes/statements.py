@@ -76,7 +76,7 @@ def _is_scare_quote(
 # A sentence end with its space lost ("in 2010.The documents"), not an abbreviation ("U.S.Army"):
 # a lower-case word or a number, a full stop, a capitalised word.
 _UNSPACED = re.compile(r"(?<=[a-z]{2}[.?!]|[0-9]{2}[.?!])(?=[A-Z][a-z]+\s)")
-_BOUNDARY = re.compile(r"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=['\"\u2018\u201c(]?[A-Z0-9])")
+_BOUNDARY = re.compile(r"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=(?:''|['\"\u2018\u201c(])?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"\n\s*(?=\S)")
 _DATELINE = re.compile(r"^[^.]{0,60}?\((?:CNN|AP|Reuters|AFP)\)\s*(?:--\s*)?")
 
