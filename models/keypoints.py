@@ -106,6 +106,9 @@ _DEPENDENT_START = re.compile(
            source|sources|company|firm|organi[sz]ation|group|agency|promotion|study|official|officials|
            family|department|political\s+counsel(?:l)?or)\b
       | (?:Both|Another|Others|Neither|Either)\b
+      | To\s+(?:do\s+)?(?:this|that)\b | Back\s+then\b
+      | (?:In|On|By|At|During|Since|After|Before|Until|Within|Last)\s[^,.;:"“]{1,30},\s+
+           (?:he|she|they|it|his|her|their|its)\b
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
       | Among\s+(?:them|those|these|others)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
@@ -127,10 +130,25 @@ _PERSON_NOUNS = (
     "politician|senator|candidate|campaigner|activist|protester|founder|owner|star|youngster|"
     "grandmother|grandfather|mum|dad|boss|chief|winner|minister|adviser|advisor|aide"
 )
-_UNNAMED_PERSON = re.compile(
-    rf"The\s+(?:\d+-year-old\b|(?:[a-z-]+\s+){{0,2}}(?:{_PERSON_NOUNS})\b(?!\s+of\b))"
+# "The Spaniard has...", "The Briton finished...": a nationality standing for a person named before
+# (followed by a verb or a comma, not a noun: "The Chinese team" is not a person).
+_DEMONYMS = (
+    "Briton|Spaniard|Frenchman|Frenchwoman|Scot|Welshman|Welshwoman|Irishman|Irishwoman|Englishman|"
+    "Englishwoman|Dutchman|Swede|Dane|Norwegian|Finn|Pole|German|Italian|American|Australian|Canadian|"
+    "Brazilian|Argentine|Argentinian|Portuguese|Belgian|Swiss|Austrian|Russian|Ukrainian|Serb|Croat|"
+    "Kenyan|Ethiopian|Nigerian|Jamaican|Mexican|Colombian|Chilean|Uruguayan|Japanese|Chinese|Korean|"
+    "Indian|Pakistani|Egyptian|Moroccan|Ghanaian|Senegalese|Czech|Hungarian|Romanian|Greek|Turk|"
+    "Israeli|Iranian|Kiwi|Aussie|Yorkshireman|Ulsterman"
 )
-_NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")  # a name: two capitalised words in a row
+_VERB_NEXT = r"(?=\s*,|\s+(?:has|had|is|was|will|would|could|can|said|says|told|[a-z]+ed|[a-z]+s)\b)"
+_UNNAMED_PERSON = re.compile(
+    rf"The\s+(?:\d+-year-old\b|(?:{_DEMONYMS}){_VERB_NEXT}|"
+    rf"(?:[A-Z][\w’'-]*\s+){{0,2}}(?:[a-z-]+\s+){{0,2}}(?:{_PERSON_NOUNS})\b(?!\s+of\b))"
+)
+# The person's name right after the epithet: "The singer Adele Adkins", "The 30-year-old, Jane Ashdown,".
+_NAME_NEXT = re.compile(
+    r"[\s,]*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|[\s,]*[A-Z][a-z]+(?=\s*,|\s+(?:said|says|has|had|is|was)\b)"
+)
 # In any other language as well: a tag list, a line that opens on a date ("05/10/2018 - ..."), a
 # site's address given as a handle.
 _ANY_BOILERPLATE = re.compile(
@@ -166,6 +184,18 @@ _RUBRIC = re.compile(
     r"watch\b|live\b|opinion\b|analysis\b|editor'?s note|in case you|if you\b|imagine\b|picture this|"
     r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"
     r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
+)
+# What a point may say but a TL;DR, the first thing read, may not: "this bar", "those payments"
+# anywhere (the bar a sentence before described), "In addition to ..." (the news is elsewhere),
+# "Earlier", "Back then".
+_TLDR_LEANS = re.compile(
+    r"\b(?i:this|these|those)\s+(?!(?i:year|years|week|weeks|month|months|weekend|morning|afternoon|"
+    r"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|(?:mon|tues|wednes|"
+    r"thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
+    r"^(?:In addition to\b|Back then\b|Earlier\b|Now,)|"
+    # "X has also signed", "in that change": what it adds to, or points at, came before
+    r"^[^.;:]{0,60}\b(?:also|however)\b|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
 )
 # A point that only announces what follows, or greets the reader.
 _TEASER = re.compile(
@@ -254,7 +284,7 @@ def depends_on_context(sentence: str, language: str | None = None) -> bool:
         leans = rules_for(language or "").leans_back
         return bool(leans and leans.match(sentence.lstrip())) or stripped[:1].islower()
     stripped = sentence.lstrip(_QUOTE_MARKS + "(— –-").lstrip()
-    if _UNNAMED_PERSON.match(stripped) and not _NAMED.search(stripped, 4):
+    if (m := _UNNAMED_PERSON.match(stripped)) is not None and not _NAME_NEXT.match(stripped, m.end()):
         return True  # "The 76-year-old, who ...", "The biologist and entrepreneur ...": named before
     return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower()
 
@@ -310,6 +340,14 @@ _NOT_STATEMENTS = ("a question or teaser", "a heading or list item")
 
 def tldr_unfit(sentence: str, language: str | None = None) -> str | None:
     """Why ``sentence`` cannot be a TL;DR (it does not say what happened), or None if it can."""
+    why = _unfit_whole(sentence, language)
+    if why is None and is_english(language) and _TLDR_LEANS.search(sentence.strip()):
+        return "leans on another sentence"
+    return why
+
+
+def _unfit_whole(sentence: str, language: str | None = None) -> str | None:
+    """``tldr_unfit`` but for what a shortening may cut away ("this" in a clause cut off)."""
     text = sentence.strip()
     if not is_english(language):
         return _other_tldr_unfit(text, language or "")
@@ -416,6 +454,14 @@ def preprocess(
             ):
                 if not depends_on_context(sentence.text, language):  # skipped, not shown dangling
                     chosen[index] = ((sentence.start, sentence.end), True)
+    if all(_bare_quotation(text[s:e], language) for (s, e), _ in chosen.values()):
+        # every statement leans on another (a story whose lede is missing): better than none
+        for index, sentence in enumerate(seen):
+            span = _point_span(sentence, language)
+            if span is not None and not _bare_quotation(text[span[0] : span[1]], language):
+                chosen.setdefault(index, (span, True))
+                if len(chosen) >= n:
+                    break
     order = sorted(chosen)
     return Candidates(tuple(chosen[i][0] for i in order), tuple(order), tuple(chosen[i][1] for i in order))
 
@@ -468,18 +514,21 @@ def _choose_tldr(
 ) -> tuple[int, KeyPoint] | None:
     """The candidate index and TL;DR: the best-scoring sentence of the lede that says what
     happened, shortened by deletion when long; past the lede only if the lede has none."""
+    lang = hints.language
+    english = is_english(lang)
     order = sorted(range(len(candidates.spans)), key=lambda i: -scored.tldr[i])
     lede = [i for i in order if candidates.positions[i] < TLDR_WINDOW]
     rest = [i for i in order if candidates.positions[i] >= TLDR_WINDOW]
     fit: dict[int, KeyPoint] = {}
-    lang = hints.language
     for i in lede + rest:
         s, e = candidates.spans[i]
-        if not candidates.standalone[i] or tldr_unfit(text[s:e], lang):
+        if not candidates.standalone[i] or _unfit_whole(text[s:e], lang):
             continue
         if hints.title and repeats(hints.title, text[s:e], lang) and repeats(text[s:e], hints.title, lang):
             continue  # the headline again, word for word: the title line says it already
         if (tldr := _shortened(text, (s, e), lang)) is not None:
+            if english and _TLDR_LEANS.search(tldr.text):
+                continue  # "this bar", "those payments" in what is shown
             fit[i] = tldr
             if not hints.title:
                 return i, tldr

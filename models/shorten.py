@@ -75,8 +75,16 @@ _POINTS_ON = re.compile(
     r"\b(?:them|these|those|him|her"
     # ...or on an adverb that went with the clause cut away: "... hub for defences precisely | because"
     r"|precisely|largely|mainly|partly|partially|only|simply|mostly|particularly|especially|just|even|"
-    r"exactly|primarily|chiefly)\W*$",
+    r"exactly|primarily|chiefly"
+    # ...or on a connective whose clause was cut away: "... health risks however because | : ..."
+    r"|however|therefore|because|and|but|or|so|while|whereas|although|though)\W*$",
     re.I,
+)
+# A clause opened ("because", "although") whose verb came after the cut: "... because, despite
+# the waiver". Only the conjunction and an aside of it were kept.
+_CUT_CLAUSE = re.compile(
+    r"\b(?:because(?!\s+of\b)|although|though|whereas|unless)\b(?:(?!\b(?:is|are|was|were|has|have|had|"
+    r"will|would|can|could|may|might|must|should|did|does|do|said|says|[a-z]{3,}ed|[a-z]{3,}s)\b).)*$"
 )
 _END = re.compile(r"[.!?](?=[\"'”’)\]]*\s*$)")
 _OPEN_MARKS = "“‘«„"
@@ -132,6 +140,7 @@ def _still_a_sentence(text: str, body: str, rest: int) -> bool:
         and not _REPORTED_END.search(body)  # "... Transfield Services said the employees."
         and not _VERB_NEXT.match(text, rest)  # "Sondland, the witness, | is likely to...": verb went
         and not _POINTS_ON.search(body)  # "... beginning to understand them | , but tuft cells ..."
+        and not _CUT_CLAUSE.search(body)  # "... risks however because, despite the waiver | , ..."
     )
 
 

@@ -11,7 +11,12 @@ from bot.core.extract import article_from_text
 from bot.core.pipeline import Digester
 from bot.core.render import digest_to_json, digest_to_markdown
 from bot.core.types import DigestOptions, KeyPoint, Quote
-from models.keypoints import depends_on_context, is_boilerplate, select_key_points, tldr_unfit
+from models.keypoints import (
+    depends_on_context,
+    is_boilerplate,
+    select_key_points,
+    tldr_unfit,
+)
 from models.quotes import extract_quotes
 from models.shorten import shorten
 from models.summarizer import ExtractiveSummarizer
@@ -278,10 +283,48 @@ def test_a_shortened_sentence_does_not_end_on_an_adverb_of_the_clause_cut_away()
         ("The singer Adele Adkins said she was moved by the letters.", False),
         ("The government said it would act on the report.", False),
         ("The winner of the prize will be named on Friday.", False),
+        # a name further on is not the person's: the person is still the one named before
+        ("The 25-year-old cousin of Princes William and Harry was seen in Manhattan.", True),
+        ("The 10-year-old Irish-bred horse collapsed after the Cotswold Chase.", True),
+        ("The 30-year-old, Jane Ashdown, was taken to hospital in Leeds.", False),
+        # an epithet with a capitalised modifier, a nationality standing for the person
+        ("The Harry Potter author previously tweeted about the abuse.", True),
+        ("The Dons boss has guided his team to two second-place finishes.", True),
+        ("The Spaniard has found his best form at a crucial time.", True),
+        ("The Briton finished more than two minutes ahead of the field.", True),
+        ("The Chinese team flew a kite six kilometres long at the festival.", False),
+        # an opening phrase, then a pronoun: the person or thing was named before
+        ("In 1988, they swept a season like no team has done since.", True),
+        ("After the match, his manager said the team had been unlucky.", True),
+        ("In 1988, McLaren swept a season like no team has done since.", False),
     ],
 )
 def test_a_person_the_sentence_does_not_name_was_named_before(sentence: str, dependent: bool) -> None:
     assert depends_on_context(sentence) is dependent
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "According to reports, this bar is offering oxygen to anyone who will pay for it.",
+        "Investing Solutions received those benefit payments over the past two years.",
+        "In addition to the three deaths at the plant, 30 people were injured in the clashes.",
+        "Earlier the Police Federation urged her not to base the changes on a few officers.",
+        "Back then, the senator held up the word as proof that he told the truth.",
+        "To do this, the programmer wrote software to scrape the images from the galleries.",
+        "Fellow Oscar-winner Kevin Kline has also signed on to play the father of the heroine.",
+        "Being able to play a role in that change has been a lot of fun for the whole team.",
+    ],
+)
+def test_a_tldr_names_what_it_is_about(sentence: str) -> None:
+    # the first thing a reader sees has no sentence before it to lean on
+    assert tldr_unfit(sentence) == "leans on another sentence"
+
+
+def test_a_tldr_may_say_this_week_or_those_of() -> None:
+    assert tldr_unfit("Councillors voted this week to replace the sea wall with an oyster reef.") is None
+    assert tldr_unfit("The daily Yeni Safak said its offices and those of Yeni Akit were attacked.") is None
+    assert tldr_unfit("The pact means most Australians will not get a day off this Anzac weekend.") is None
 
 
 # -- quotes --------------------------------------------------------------------------------------
@@ -473,3 +516,36 @@ def test_the_same_words_are_shown_once_and_statements_before_fragments() -> None
     fragment = Quote("a disgrace", "Cy", "said", 100, 110)
     shown = [q for q in mark_shown([a, fragment, b, c], 2, article) if q.shown]
     assert [q.start for q in shown] == [0, 900]
+
+
+def test_a_story_whose_every_sentence_leans_back_still_gets_a_digest() -> None:
+    text = (
+        "The 25-year-old moved to the club from Somerset in 2013 and his new deal runs until 2019. "
+        "He has scored three of the fastest centuries in the history of the one-day game. "
+        "His presence in the final last year was a factor in the county winning the competition."
+    )
+    result = select_key_points(text, BagOfWordsEncoder(), 3)
+    assert result.tldr is not None and result.points
+
+
+def test_a_story_of_quotes_and_sentences_that_lean_back_still_gets_a_tldr() -> None:
+    text = (
+        "The 25-year-old moved to the club from Somerset in 2013 and his new deal runs until 2019. "
+        '"Jos is one of the most talented cricketers in the game," said the head coach, Ashley Giles. '
+        '"His presence in the final last year was a factor in us winning the competition."'
+    )
+    result = select_key_points(text, BagOfWordsEncoder(), 3)
+    assert result.tldr is not None and result.tldr.text.startswith("The 25-year-old moved")
+
+
+def test_a_shortened_sentence_does_not_end_on_a_connective() -> None:
+    text = (
+        "Clients may not feel the need to worry about suspicious smells and potential health risks "
+        "however because: the clinic says the air is filtered twice an hour and checked by an inspector "
+        "every single month of the year."
+    )
+    for loose in (False, True):
+        pieces = shorten(text, (0, len(text)), 20, loose=loose)
+        shown = "".join(text[a:b] for a, b in pieces) if pieces else ""
+        assert not shown.rstrip(".").endswith(("because", "however"))
+        assert "because," not in shown  # nor on the clause's opening, its verb cut away
