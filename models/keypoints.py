@@ -203,7 +203,10 @@ _TEASER = re.compile(
 )
 # First person outside quotes is the writer talking (a review, a column): not news. "You" only as
 # the opening word; later it is often the generic "your house is worth more".
-_PERSONAL = re.compile(r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|my|My|me)\b|^(?:You|Your)\b")
+_PERSONAL = re.compile(
+    r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|my|My|me)\b|^(?:You|Your)\b|"
+    r"^(?:If|When|Whether|In case|Once|Unless)\s+you\b"  # "If you want a book that ...": a review's
+)
 # "strategies you can try", "your best bet": a TL;DR speaks about the news, not to the reader.
 _ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)
 _QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]")
@@ -286,7 +289,7 @@ def depends_on_context(sentence: str, language: str | None = None) -> bool:
     stripped = sentence.lstrip(_QUOTE_MARKS + "(— –-").lstrip()
     if (m := _UNNAMED_PERSON.match(stripped)) is not None and not _NAME_NEXT.match(stripped, m.end()):
         return True  # "The 76-year-old, who ...", "The biologist and entrepreneur ...": named before
-    return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower()
+    return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower() or stripped[:1] in ",;:"
 
 
 def is_boilerplate(sentence: str, language: str | None = None) -> bool:
@@ -401,8 +404,8 @@ def _point_span(sentence: Sentence, language: str | None = None) -> tuple[int, i
         text = text[m.end() :]
     if is_boilerplate(text, language) or _length(text, language) < 6 or "\n" in text:  # lines run together
         return None
-    if not is_english(language) and not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
-        return None  # a heading, a list item, a teaser
+    if not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
+        return None  # a heading, a list item, a teaser, a related link, a caption
     return start, end
 
 

@@ -83,6 +83,14 @@ MAX_MERGED_CHARS = 3_000
 # "Mr." or "U.S."), before a capital.
 _BLOCK_END_RE = re.compile(r"[a-z0-9%)]{2}[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z])")
 
+# A time of day ends a segment ("10:30 p.m."), but the sentence goes on when what follows is a
+# date, a number or a lower-case word ("... from 10:30 p.m. Aug. 9 to 6:30 a.m. the next day").
+_CLOCK_END = re.compile(r"\b[ap]\.m\.$")
+_GOES_ON = re.compile(
+    r"[a-z0-9,;(]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+)
+
 # A candidate shorter than this is a fragment (a caption, a heading, "Read more."), not a point.
 MIN_CANDIDATE_WORDS = 6
 # A candidate longer than this is usually several sentences pysbd could not separate.
@@ -248,14 +256,26 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
         yield from _other_sentences(text, language or "")
         return
     carry: tuple[int, int] | None = None
+    held: tuple[int, int] | None = None  # a segment ending on "p.m.", until we see what follows
     for start, end in _segment_spans(text, language):
+        if held is not None:
+            if _GOES_ON.match(text, start):  # "from 10:30 p.m. | Aug. 9 to 6:30 a.m."
+                start = held[0]
+            else:
+                yield Sentence(held[0], held[1], text[held[0] : held[1]])
+            held = None
         if carry is not None:
             start = carry[0]
         if end - start < MAX_MERGED_CHARS and _open_quote_depth(text[start:end]) > 0:
             carry = (start, end)
             continue
         carry = None
+        if _CLOCK_END.search(text, start, end):
+            held = (start, end)
+            continue
         yield Sentence(start, end, text[start:end])
+    if held is not None:
+        yield Sentence(held[0], held[1], text[held[0] : held[1]])
     if carry is not None:  # an unclosed quotation at the end: keep what we have
         yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
 

@@ -549,3 +549,22 @@ def test_a_shortened_sentence_does_not_end_on_a_connective() -> None:
         shown = "".join(text[a:b] for a, b in pieces) if pieces else ""
         assert not shown.rstrip(".").endswith(("because", "however"))
         assert "because," not in shown  # nor on the clause's opening, its verb cut away
+
+
+def test_headings_related_links_and_asides_to_the_reader_are_not_points() -> None:
+    text = (
+        "Councillors in Port Ellis voted 9 to 2 on Thursday to replace the crumbling sea wall with a reef.\n"
+        "Not Merely a Wall Against the Sea\n"
+        "Post Malone and Billie Eilish Lead the 2019 Music Awards Nominations: See Full List\n"
+        "If you want a town that takes the sea seriously, this is the one to watch this winter.\n"
+        ", after the storms of last winter flooded forty homes on the harbour front.\n"
+        "The reef will cost £14 million, most of it paid for from a national coastal fund.\n"
+        "Work is expected to begin in September and to take three years to complete.\n"
+        "Fishermen fear the works will close the harbour mouth during the summer season."
+    )
+    texts = [p.text for p in select_key_points(text, BagOfWordsEncoder(), 3).points]
+    assert texts == [
+        "The reef will cost £14 million, most of it paid for from a national coastal fund.",
+        "Work is expected to begin in September and to take three years to complete.",
+        "Fishermen fear the works will close the harbour mouth during the summer season.",
+    ]

@@ -1,4 +1,4 @@
-from models.sentences import candidate_span, split_sentences
+from models.sentences import candidate_span, iter_sentences, split_sentences
 
 
 def spans_ok(text: str) -> None:
@@ -70,3 +70,15 @@ def test_fragments_are_not_candidates() -> None:
     sentences = split_sentences(text)
     assert candidate_span(sentences[0]) is None
     assert candidate_span(sentences[1]) is not None
+
+
+def test_a_time_of_day_ends_a_sentence_only_when_a_new_one_follows() -> None:
+    text = (
+        "Prosecutors said no checks were made from 10:30 p.m. Aug. 9 to 6:30 a.m. the following morning. "
+        "The guards found him at 6:30 a.m. Police were called soon after."
+    )
+    assert [s.text for s in iter_sentences(text)] == [
+        "Prosecutors said no checks were made from 10:30 p.m. Aug. 9 to 6:30 a.m. the following morning.",
+        "The guards found him at 6:30 a.m.",
+        "Police were called soon after.",
+    ]
