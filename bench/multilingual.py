@@ -17,7 +17,19 @@ Beside it, the lexical scorer the other languages use (``models.lexical``) is ru
 CNN/DM dev articles, where references exist: its ROUGE beside lead-3 says whether the article's
 own words choose as well as the English encoder does (the ROUGE section has the encoder's).
 
-``python -m bench.multilingual EVAL_DIR [--limit N]``
+**ROUGE in another language** (``reference_rouge``): VietNews (Vietnamese news, each with the
+abstract its newspaper wrote above it, which the body does not repeat), read from
+``EVAL_DIR/../eval-extra/vietnews/test_tokenized/`` (its README says where it comes from, its
+licence, and how it was made; it is never copied into this repository). Each article is the
+first ``REFERENCE_BODY_SENTENCES`` sentences of its body, word-segmented text joined back into
+running text (``_detokenize``), read in the language the pipeline detects, with its title as the
+headline. Our TL;DR + 3 points (the extractive summarizer, as a digest gets them, without quotes)
+beside lead-3, and the TL;DR alone beside lead-1 (the references are one or two sentences), all
+scored on whole words of any script (rouge_score's own tokenizer keeps only a-z and 0-9, which
+would drop Vietnamese letters), without stemming. Without the folder the section says so and is
+skipped.
+
+``python -m bench.multilingual EVAL_DIR [--limit N] [--extra DIR]``
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ import json
 import re
 import statistics
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,7 +54,17 @@ from bot.core.pipeline import Digester
 from bot.core.text import count_words
 from bot.core.types import Digest, DigestOptions
 
-__all__ = ["Page", "faults", "lexical_rouge", "measure", "non_english_pages", "print_report"]
+__all__ = [
+    "Page",
+    "Reference",
+    "faults",
+    "lexical_rouge",
+    "measure",
+    "non_english_pages",
+    "print_report",
+    "reference_rouge",
+    "vietnews_references",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +159,10 @@ def _refusal(exc: PrecisError) -> str:
     return f"{exc.code}:{exc.reason}" if isinstance(exc, TooLittleText) else exc.code
 
 
-def measure(eval_dir: Path, limit: int | None = None) -> dict[str, object]:
-    """Digest every non-English page (the first ``limit``, if given); the numbers per language."""
+def measure(eval_dir: Path, limit: int | None = None, extra_dir: Path | None = None) -> dict[str, object]:
+    """Digest every non-English page (the first ``limit``, if given); the numbers per language,
+    and ROUGE against another language's references from ``extra_dir`` (by default
+    ``EVAL_DIR/../eval-extra``; see ``reference_rouge``)."""
     from bench.reader import offline_digester
 
     digester: Digester = offline_digester()
@@ -188,6 +213,7 @@ def measure(eval_dir: Path, limit: int | None = None) -> dict[str, object]:
         "digests": sum(len(d) for d in digests.values()),
         "read_as_english": english,
         "languages": table,
+        "reference_rouge": reference_rouge(extra_dir or eval_dir.parent / "eval-extra", limit),
     }
 
 
@@ -229,6 +255,139 @@ def lexical_rouge(eval_dir: Path) -> dict[str, list[float]]:
     }
 
 
+# -- ROUGE against another language's reference summaries -----------------------------------
+
+VIETNEWS = Path("vietnews") / "test_tokenized"
+# Body sentences read per article: the dev set keeps its articles short (see its README); the
+# references summarize the lede, and lead-3 and the digest read the same text.
+REFERENCE_BODY_SENTENCES = 10
+
+_GLUE_BEFORE = set(",.;:?!)]}”’…%")
+_GLUE_AFTER = set("([{“‘")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    key: str
+    title: str
+    summary: str
+    text: str
+
+
+def _detokenize(line: str) -> str:
+    """Word-segmented VietNews text ("Hà_Nội , ngày 5/9 .") as running text ("Hà Nội, ngày 5/9.")."""
+    out = ""
+    glue = False
+    quote_open = False
+    for token in line.split():
+        token = token.replace("_", " ")
+        if token == '"':
+            quote_open = not quote_open
+            if quote_open:
+                out += (" " if out and not glue else "") + token
+                glue = True
+            else:
+                out += token
+            continue
+        if out and not glue and token[0] not in _GLUE_BEFORE:
+            out += " "
+        out += token
+        glue = token[-1] in _GLUE_AFTER
+    return out
+
+
+def vietnews_references(extra_dir: Path, limit: int | None = None) -> list[Reference]:
+    """The VietNews dev articles under ``extra_dir`` (see the module docstring); each file is the
+    title, the abstract and the body, one sentence a line, separated by blank lines.
+    ``FileNotFoundError`` when the folder is not there."""
+    folder = extra_dir / VIETNEWS
+    if not folder.is_dir():
+        raise FileNotFoundError(folder)
+    references = []
+    for path in sorted(folder.glob("*.txt.seg"))[:limit]:
+        blocks = [b for b in path.read_text(encoding="utf-8").strip().split("\n\n") if b.strip()]
+        if len(blocks) < 3:
+            raise ValueError(f"{path}: expected a title, an abstract and a body separated by blank lines")
+        title, summary, body = blocks[0], blocks[1], blocks[2]
+        lines = [line for line in body.splitlines() if line.strip()][:REFERENCE_BODY_SENTENCES]
+        references.append(
+            Reference(
+                key=path.name.split(".")[0],
+                title=_detokenize(title),
+                summary=_detokenize(" ".join(summary.split())),
+                text=" ".join(_detokenize(line) for line in lines),
+            )
+        )
+    return references
+
+
+class _Words:
+    """rouge_score's tokenizer interface: lower-cased words of any script (NFC)."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
+
+
+def _score(references: list[tuple[str, str]], outputs: list[list[str]]) -> list[float]:
+    """Mean R-1/R-2/R-Lsum F1 (x100); ``references``: (summary, language), one per output."""
+    from rouge_score import rouge_scorer
+
+    from models.sentences import split_sentences
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], tokenizer=_Words())
+    totals = [0.0, 0.0, 0.0]
+    for (summary, language), output in zip(references, outputs, strict=True):
+        reference = "\n".join(s.text for s in split_sentences(summary, language))
+        scores = scorer.score(reference, "\n".join(output))
+        for k, name in enumerate(("rouge1", "rouge2", "rougeLsum")):
+            totals[k] += scores[name].fmeasure
+    return [round(100 * t / max(1, len(outputs)), 2) for t in totals]
+
+
+def reference_rouge(extra_dir: Path, limit: int | None = None) -> dict[str, object]:
+    """ROUGE of our TL;DR + 3 points beside lead-3 (and the TL;DR beside lead-1) on VietNews.
+    ``{"skipped": reason}`` when the data is not there."""
+    from bot.core.extract import article_from_text
+    from models.keypoints import Hints
+    from models.sentences import split_sentences
+    from models.summarizer import LazyExtractiveSummarizer
+
+    try:
+        references = vietnews_references(extra_dir, limit)
+    except FileNotFoundError as exc:
+        return {"skipped": f"no reference summaries at {exc.args[0]} (see its README for how it is made)"}
+    summarizer = LazyExtractiveSummarizer()  # another language: scored lexically, MiniLM never loaded
+    languages: Counter[str] = Counter()
+    gold: list[tuple[str, str]] = []
+    ours: list[list[str]] = []
+    tldrs: list[list[str]] = []
+    lead3: list[list[str]] = []
+    lead1: list[list[str]] = []
+    for ref in references:
+        language = article_from_text(ref.text).meta.language or "en"
+        languages[language] += 1
+        result = summarizer.summarize(ref.text, 3, hints=Hints(title=ref.title, language=language))
+        tldr = [result.tldr.text] if result.tldr else []
+        sentences = [s.text for s in split_sentences(ref.text, language)]
+        gold.append((ref.summary, language))
+        ours.append(tldr + [p.text for p in result.points])
+        tldrs.append(tldr)
+        lead3.append(sentences[:3])
+        lead1.append(sentences[:1])
+    return {
+        "dataset": "VietNews (vi)",
+        "articles": len(references),
+        "read_as": dict(languages),
+        "model": summarizer.name_for("vi"),
+        "rouge": {
+            "TL;DR + 3 points": _score(gold, ours),
+            "lead-3": _score(gold, lead3),
+            "TL;DR alone": _score(gold, tldrs),
+            "lead-1": _score(gold, lead1),
+        },
+    }
+
+
 def print_report(
     result: dict[str, object], rouge: dict[str, list[float]] | None = None, log: Callable[[str], None] = print
 ) -> None:
@@ -261,15 +420,34 @@ def print_report(
         log("  lexical scorer on English CNN/DM (R-1/R-2/R-Lsum; the encoder's are in the ROUGE section):")
         for name, (r1, r2, rl) in rouge.items():
             log(f"    {name:<26} {r1:6.2f} {r2:6.2f} {rl:7.2f}")
+    reference: dict = result.get("reference_rouge") or {}  # type: ignore[assignment]
+    if "skipped" in reference:
+        log(f"  ROUGE in another language: skipped, {reference['skipped']}")
+    elif reference:
+        log(
+            f"  ROUGE in another language, {reference['dataset']}: {reference['articles']} articles "
+            f"(read as {', '.join(f'{k} {v}' for k, v in reference['read_as'].items())}), "
+            f"{reference['model']}; R-1/R-2/R-Lsum F1 on whole words:"
+        )
+        for name, (r1, r2, rl) in reference["rouge"].items():
+            log(f"    {name:<26} {r1:6.2f} {r2:6.2f} {rl:7.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.multilingual")
     parser.add_argument("eval_dir", type=Path)
-    parser.add_argument("--limit", type=int, help="only the first N pages (a quick look)")
+    parser.add_argument(
+        "--limit", type=int, help="only the first N pages and reference articles (a quick look)"
+    )
     parser.add_argument("--no-rouge", action="store_true")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        help="folder of reference summaries in other languages (default: EVAL_DIR/../eval-extra)",
+    )
     args = parser.parse_args(argv)
-    print_report(measure(args.eval_dir, args.limit), None if args.no_rouge else lexical_rouge(args.eval_dir))
+    result = measure(args.eval_dir, args.limit, args.extra)
+    print_report(result, None if args.no_rouge else lexical_rouge(args.eval_dir))
     return 0
 
 
