@@ -748,6 +748,54 @@ def test_the_bench_reads_a_surname_that_is_also_a_title_as_a_name() -> None:
     assert not same_speaker("the President", "President Obama")
 
 
+# --- how sure the speaker is (issue 11) -----------------------------------------------------------
+
+
+def test_a_quote_right_after_a_named_attribution_is_as_sure_as_the_one_before() -> None:
+    from models.quotes import NAMED_CONFIDENCE
+
+    article = (
+        "“We will rebuild the bridge by spring,” Mayor Ann Lee told reporters. "
+        "“Nobody in this town should have to drive an hour to work.”"
+    )
+    first, second = extract_quotes(article)
+    assert (second.speaker, second.confidence) == ("Ann Lee", NAMED_CONFIDENCE)
+    assert first.confidence == NAMED_CONFIDENCE
+
+
+def test_a_quote_opening_the_next_paragraph_stays_a_guess() -> None:
+    from models.quotes import CONTINUATION_CONFIDENCE
+
+    article = (
+        "“We will rebuild the bridge by spring,” Mayor Ann Lee told reporters.\n\n"
+        "“Nobody in this town should have to drive an hour to work.”"
+    )
+    second = extract_quotes(article)[1]
+    assert (second.speaker, second.confidence) == ("Ann Lee", CONTINUATION_CONFIDENCE)
+
+
+def test_he_said_with_one_person_in_play_is_sure() -> None:
+    from models.quotes import PRONOUN_CONFIDENCE
+
+    article = (
+        "The bridge closed in March. Mayor Tom Price visited the site on Monday. "
+        "He said: “We will rebuild it by spring, whatever it costs.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.confidence) == ("Tom Price", PRONOUN_CONFIDENCE)
+
+
+def test_he_said_with_two_people_in_play_is_not_shown() -> None:
+    from models.quotes import RESOLVED_CONFIDENCE
+
+    article = (
+        "Mayor Tom Price visited the site on Monday with his deputy, Ken Hill. "
+        "He said: “We will rebuild it by spring, whatever it costs.”"
+    )
+    q = only(article)
+    assert q.confidence == RESOLVED_CONFIDENCE
+
+
 # --- speaker roles -------------------------------------------------------------------------------
 
 

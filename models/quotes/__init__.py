@@ -61,6 +61,7 @@ from models.quotes.attribution import (
     CONTINUATION_CONFIDENCE,
     NAMED_CONFIDENCE,
     ODD_NAME_CONFIDENCE,
+    PRONOUN_CONFIDENCE,
     RESOLVED_CONFIDENCE,
     _after_attribution,
     _Attribution,
@@ -69,6 +70,7 @@ from models.quotes.attribution import (
     _confidence,
     _continuation,
     _name_tails,
+    _only_person_in_play,
     _Resolved,
     _speaker,
 )
@@ -82,6 +84,7 @@ __all__ = [
     "CONTINUATION_CONFIDENCE",
     "NAMED_CONFIDENCE",
     "ODD_NAME_CONFIDENCE",
+    "PRONOUN_CONFIDENCE",
     "RESOLVED_CONFIDENCE",
     "extract_quotes",
 ]
@@ -106,6 +109,7 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
     previous: _Span | None = None
     previous_after: _Attribution | None = None
     previous_resolved: _Resolved | None = None
+    previous_confidence = 0.0
     reported: dict[tuple[int, int], bool] = {}  # sentence -> has a reporting verb
     for span in spans:
         deadline.check()
@@ -118,6 +122,7 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
                 if resolved.speaker:
                     speakers.append((span.mark_start, resolved.speaker))
                 previous, previous_after, previous_resolved = span, after, resolved
+                previous_confidence = _confidence(tails, resolved, after.subject)
             continue
         s = names.sentence_of(span.mark_start)
         sentence = (starts[s], starts[s + 1] if s + 1 < len(starts) else len(text))
@@ -132,13 +137,18 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
                 _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb
             )
             confidence = _confidence(tails, resolved, attribution.subject)
+            if _only_person_in_play(names, attribution, resolved.speaker):
+                confidence = max(confidence, PRONOUN_CONFIDENCE)
             if not attribution.sure:
                 confidence = min(confidence, RESOLVED_CONFIDENCE)
         else:
             resolved = _continuation(
                 names, masked, span, previous, previous_after, previous_resolved, speakers, starts[s]
             )
-            confidence = min(_confidence(tails, resolved, None), CONTINUATION_CONFIDENCE)
+            if resolved.carried:  # '"X," Ann Lee said. "Y."': Y is as surely hers as X
+                confidence = min(_confidence(tails, resolved, resolved.speaker), previous_confidence)
+            else:
+                confidence = min(_confidence(tails, resolved, None), CONTINUATION_CONFIDENCE)
         if resolved.speaker:
             speakers.append((span.mark_start, resolved.speaker))
         quote = Quote(
@@ -152,7 +162,7 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
         )
         if quote.text.strip() and text[quote.start : quote.end] == quote.text:
             quotes.extend(_by_paragraph(text, quote, min_words))
-        previous, previous_resolved = span, resolved
+        previous, previous_resolved, previous_confidence = span, resolved, confidence
         previous_after = after if attribution is after else None
     return quotes
 
