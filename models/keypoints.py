@@ -169,6 +169,9 @@ _BOILERPLATE = re.compile(
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b|^\d{1,2}:\d{2}\b|"
     # a caption or label line: "Shooter: Terry Martin, 48, ...", "Tested by: ... RRP: ..."
     r"(?-i:^[A-Z][A-Za-z]+(?: [a-z]+)?:\s)|(?-i:^[A-Z][A-Z .'’-]{2,30}:\s)|"  # "EXPERT VERDICT: ..."
+    # a caption run into the text with no full stop: "... appears disinterested The reptile then",
+    # "... coworker All this came", "... 100 years ago In 2006"
+    r"(?-i:\b[a-z]{3,} (?:The|He|She|It|They|This|These|Those|All|Many|His|Her|Their|Its|In) [a-z0-9])|"
     # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
@@ -670,7 +673,6 @@ def choose(
         return []
     point = tldr[1] if tldr else None
     allowed = [i for i in range(len(candidates.spans)) if _allowed(text, candidates, i, point, hints)]
-    english = is_english(hints.language)
     lang = hints.language
     short = [i for i in allowed if _length(text[slice(*candidates.spans[i])], lang) <= MAX_POINT_WORDS]
     chosen: list[int] = []
@@ -678,10 +680,10 @@ def choose(
     for pool in (short, allowed):  # long points only when the short ones run out
         available = [i for i in pool if i not in chosen]
         while available and len(chosen) < n:
-            if not english:  # a sentence and the pair it leans in: their words differ, not their text
-                available = [i for i in available if not any(_overlap(candidates, i, j) for j in chosen)]
-                if not available:
-                    break
+            # a sentence and the pair it leans in: never both (their embeddings may differ enough)
+            available = [i for i in available if not any(_overlap(candidates, i, j) for j in chosen)]
+            if not available:
+                break
             base = scored.base[available]
             against = anchors + chosen
             if against:

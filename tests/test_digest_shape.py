@@ -568,3 +568,22 @@ def test_headings_related_links_and_asides_to_the_reader_are_not_points() -> Non
         "Work is expected to begin in September and to take three years to complete.",
         "Fishermen fear the works will close the harbour mouth during the summer season.",
     ]
+
+
+def test_a_sentence_and_the_pair_it_leans_in_are_never_both_points() -> None:
+    text = (
+        "Councillors in Port Ellis voted 9 to 2 on Thursday to replace the crumbling sea wall with a reef. "
+        "Police have not yet released a motive for the attack on the harbour master's office. "
+        "However, the harbour master said he had received threats after the vote on the wall. "
+        "The reef will cost £14 million, most of it paid for from a national coastal fund. "
+        "Work is expected to begin in September and to take three years to complete."
+    )
+    points = select_key_points(text, BagOfWordsEncoder(), 4).points
+    spans = sorted(span for p in points for span in p.spans)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))  # no text shown twice
+
+
+def test_a_caption_run_into_the_text_is_boilerplate() -> None:
+    assert is_boilerplate("The dragon appears disinterested The reptile then turns to face the dog.")
+    assert is_boilerplate("Sources said the coworker had tipped them off All this came to light in November.")
+    assert not is_boilerplate("Officers raided the restaurant The Royal China Club on Baker Street.")
