@@ -107,6 +107,9 @@ _DEPENDENT_START = re.compile(
            family|department|political\s+counsel(?:l)?or)\b
       | (?:Both|Another|Others|Neither|Either)\b
       | To\s+(?:do\s+)?(?:this|that)\b | Back\s+then\b
+      | (?:Through|By|With|Despite|Because\s+of|Like|Unlike|Besides)\s+(?:this|that|these|those|it|them)\b
+      | (?:Sometimes|Often|Then|Later|Soon|Eventually|Finally|Now|Today|Yesterday|Instead|Again)\s+
+           (?:he|she|they|it|his|her|their|its)\b
       | (?:In|On|By|At|During|Since|After|Before|Until|Within|Last)\s[^,.;:"“]{1,30},\s+
            (?:he|she|they|it|his|her|their|its)\b
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
@@ -162,7 +165,8 @@ _BOILERPLATE = re.compile(
     r"copyright|©|photo(?:graph)?:|image:|images?:|credit:|getty images|file photo|pictured:|"
     r"\(photo\b|\(picture\b|\(image\b|watch:|video:|listen:|share this|share on|download the app|"
     r"this article (?:was|is) (?:originally|first)|click to|tap to|scroll (?:down|to)|"
-    r"terms of (?:use|service)|privacy policy|cookie|more on this (?:and other )?stor|"
+    r"terms of (?:use|service)|terms and conditions|privacy policy|cookie|more on this (?:and other )?stor|"
+    r"your comments?\b|comments? (?:will|may) be (?:published|moderated)|^please\b|"
     r"\bsubscription\b|^get\b.{0,60}\bdelivered\b|"
     r"\bpictured\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
     # a date or time line: "November 20, 2019 - 11:28 AMT"
@@ -196,7 +200,7 @@ _TLDR_LEANS = re.compile(
     r"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|(?:mon|tues|wednes|"
     r"thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
     r"november|december|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
-    r"^(?:In addition to\b|Back then\b|Earlier\b|Now,)|"
+    r"^(?:In addition to\b|Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
     # "X has also signed", "in that change": what it adds to, or points at, came before
     r"^[^.;:]{0,60}\b(?:also|however)\b|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
 )
@@ -208,7 +212,8 @@ _TEASER = re.compile(
 # the opening word; later it is often the generic "your house is worth more".
 _PERSONAL = re.compile(
     r"\b(?:I|I'm|I’m|I've|I’ve|we|We|us|our|Our|my|My|me)\b|^(?:You|Your)\b|"
-    r"^(?:If|When|Whether|In case|Once|Unless)\s+you\b"  # "If you want a book that ...": a review's
+    r"^(?:If|When|Whether|In case|Once|Unless)\s+you\b|"  # "If you want a book that ...": a review's
+    r"^Let(?:'s|’s|\s+us)\b"
 )
 # "strategies you can try", "your best bet": a TL;DR speaks about the news, not to the reader.
 _ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)

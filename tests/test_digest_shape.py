@@ -297,6 +297,9 @@ def test_a_shortened_sentence_does_not_end_on_an_adverb_of_the_clause_cut_away()
         ("In 1988, they swept a season like no team has done since.", True),
         ("After the match, his manager said the team had been unlucky.", True),
         ("In 1988, McLaren swept a season like no team has done since.", False),
+        ("Through this so many lives were saved in the villages of the east.", True),
+        ("Sometimes they would walk for three days to reach the nearest clinic.", True),
+        ("Sometimes the rains come early and wash the new road away.", False),
     ],
 )
 def test_a_person_the_sentence_does_not_name_was_named_before(sentence: str, dependent: bool) -> None:
@@ -314,6 +317,7 @@ def test_a_person_the_sentence_does_not_name_was_named_before(sentence: str, dep
         "To do this, the programmer wrote software to scrape the images from the galleries.",
         "Fellow Oscar-winner Kevin Kline has also signed on to play the father of the heroine.",
         "Being able to play a role in that change has been a lot of fun for the whole team.",
+        "At $100 a pop, that's some pretty pricey skin maintenance for the clinic's clients.",
     ],
 )
 def test_a_tldr_names_what_it_is_about(sentence: str) -> None:
@@ -587,3 +591,15 @@ def test_a_caption_run_into_the_text_is_boilerplate() -> None:
     assert is_boilerplate("The dragon appears disinterested The reptile then turns to face the dog.")
     assert is_boilerplate("Sources said the coworker had tipped them off All this came to light in November.")
     assert not is_boilerplate("Officers raided the restaurant The Royal China Club on Baker Street.")
+
+
+def test_comment_policies_and_the_writer_with_the_reader_are_not_points() -> None:
+    assert is_boilerplate("In some cases a selection of your comments will be published with your name.")
+    assert is_boilerplate("Please ensure you have read the terms and conditions.")
+    text = (
+        "Councillors in Port Ellis voted 9 to 2 on Thursday to replace the crumbling sea wall with a reef. "
+        "Let's not forget the old argument about whose job it was to fix the wall every winter. "
+        "The reef will cost £14 million, most of it paid for from a national coastal fund."
+    )
+    texts = [p.text for p in select_key_points(text, BagOfWordsEncoder(), 2).points]
+    assert texts == ["The reef will cost £14 million, most of it paid for from a national coastal fund."]
