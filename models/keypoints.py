@@ -193,14 +193,13 @@ _RUBRIC = re.compile(
     r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
 )
 # What a point may say but a TL;DR, the first thing read, may not: "this bar", "those payments"
-# anywhere (the bar a sentence before described), "In addition to ..." (the news is elsewhere),
-# "Earlier", "Back then".
+# anywhere (the bar a sentence before described), "Earlier", "Back then".
 _TLDR_LEANS = re.compile(
     r"\b(?i:this|these|those)\s+(?!(?i:year|years|week|weeks|month|months|weekend|morning|afternoon|"
     r"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|(?:mon|tues|wednes|"
     r"thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
     r"november|december|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
-    r"^(?:In addition to\b|Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
+    r"^(?:Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
     # "X has also signed", "in that change": what it adds to, or points at, came before
     r"^[^.;:]{0,60}\b(?:also|however)\b|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
 )

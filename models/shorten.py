@@ -42,6 +42,8 @@ _LOOSE = re.compile(
     # ...and before a subordinate or coordinated clause with no comma: "a ban | after being caught"
     r"|\s(?=(?:after|as|when|while|amid|following|because|although|though|despite|before|until|"
     r"since|including|according to)\s)"
+    # ...and before a second object: "questions about his accounts of X | and a newly revealed call"
+    r"|\s(?=and\s+(?:a|an|the|his|her|their|its)\s)"
 )
 _GLUED = re.compile(
     r"(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])"  # "in 1991.Simpson"
