@@ -748,6 +748,76 @@ def test_the_bench_reads_a_surname_that_is_also_a_title_as_a_name() -> None:
     assert not same_speaker("the President", "President Obama")
 
 
+def test_initials_do_not_end_a_sentence() -> None:
+    article = (
+        "The caucus opposes the change. CBC Chairman G.K. Butterfield of North Carolina said he was "
+        "“outraged” to even hear about it, arguing that “eliminating them would be unfair to us.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.confidence) == ("G.K. Butterfield", 0.95)
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        "Michael Petrill, president of the Fordham Institute, tied those scores to higher graduation "
+        "rates, saying the law helped “millions of kids who would have dropped out of school.”",
+        "Attorney General Michael Petrill (D), the governor's opponent in the race, called Friday for "
+        "releasing the videos, as well, saying that openness “breaks down barriers and brings progress.”",
+        "Comey cannot say that “from his perspective,” Michael Petrill added, saying it should be “up to "
+        "the prosecutor to move forward or not.”",
+        "Michael Petrill unleashed a series of posts early Friday saying that his rival had used the "
+        "contest “as a paragon of virtue and nothing else.”",
+    ],
+)
+def test_a_participle_hangs_on_the_subject_of_its_clause(article: str) -> None:
+    assert only(article).speaker == "Michael Petrill"
+
+
+def test_a_verb_after_but_shares_the_first_clause_subject() -> None:
+    article = (
+        "Thomas Massey used to support fellow Kentuckian Rand Paul, but now said the nominee had "
+        "“the opportunity and the obligation to bring us together.”"
+    )
+    assert only(article).speaker == "Thomas Massey"
+
+
+def test_a_reporting_word_used_as_a_noun_is_not_the_verb() -> None:
+    article = (
+        "Party Chairman Reince Prebus called Clinton's remarks a “new low” and a “bizarre attempt to "
+        "deflect attention from her donors.”"
+    )
+    assert only(article).speaker == "Reince Prebus"
+
+
+def test_the_agent_of_a_passive_reporting_verb_speaks() -> None:
+    article = (
+        "Sanders was asked by host Bill Maher, who backs him, “Now, you famously said you were tired "
+        "of hearing about the emails?”"
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Bill Maher", "asked")
+
+
+def test_a_byline_after_a_quote_does_not_override_the_verb_leading_into_it() -> None:
+    article = (
+        "Mariano Rajoy said Monday that he will try to form a government and insisted that his party "
+        'was "still the No. 1 force in Spain."--Kim Hjelm.'
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Mariano Rajoy", "insisted")
+
+
+def test_a_role_after_an_opening_place_and_time_is_the_subject() -> None:
+    article = "The council met. In Leeds on Monday, the mayor said: “We will rebuild the bridge by spring.”"
+    assert only(article).speaker == "the mayor"
+    named = (
+        "Mayor Ann Roe opened the hall. At the hall in Hudson, Ohio Monday, the mayor said: "
+        "“We will rebuild the bridge by spring.”"
+    )
+    assert only(named).speaker == "Ann Roe"  # "Ohio Monday" is no name the role describes
+
+
 # --- how sure the speaker is (issue 11) -----------------------------------------------------------
 
 

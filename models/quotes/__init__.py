@@ -130,7 +130,10 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
             continue
         after = _after_attribution(text, masked, span)
         before = _before_attribution(masked, span, starts[s])
-        attribution = before if before and (before.tight or not after) else after
+        # A credit line after the quote ('"..." --Kim Lee') does not override a verb that leads
+        # into it: 'Rajoy insisted his party was "still the No. 1 force."--Kim Lee.'
+        credit = after is not None and after.verb is None
+        attribution = before if before and (before.tight or not after or credit) else after
         attribution = attribution or _closing_attribution(masked, span, sentence[1])
         if attribution is not None:
             resolved = _Resolved(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from models.quotes.marks import _FAMILY, SENTENCE_WINDOW, _Span
 from models.quotes.names import (
+    _CALENDAR,
     _CAP_RUN,
     _DOCUMENT_NOUNS,
     _HONORIFIC_NAME,
@@ -127,10 +128,19 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
         if k > 0 and parts[k - 1][1].strip() and _role_only(parts[k - 1][1]):
             k -= 2  # "Mark Diffley, Director, Ipsos MORI Scotland said"
             continue
-        if k > 0 and (_role_only(st) or re.fullmatch(r"\d{1,3}", st)):
-            k -= 1  # ", 85," ", left,"
+        if (
+            k > 0
+            and (_role_only(st) or re.fullmatch(r"\d{1,3}", st))
+            and not _INTRO.match(parts[k - 1][1].strip())
+            and _ends_with_name(parts[k - 1][1])
+        ):
+            k -= 1  # ", 85," ", left,"; but "In Leeds on Monday, the mayor said"
             continue
         previous = parts[k - 1][1].strip() if k > 0 else ""
+        if previous and re.fullmatch(r"(?:and|but|yet|then)(?:\s+(?:then|now|also|later))?", st):
+            # "Thomas Massie used to back Rand Paul, but now said": the first clause's subject
+            off, piece = parts[k - 1]
+            return _shift(_np_prefix(piece), off)
         if previous and _trailing_appositive(st, previous):
             k -= 1  # ", R-Ky.,", ", Republican of Ohio,", "from Macon, Georgia,"
             continue
@@ -147,7 +157,7 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
                 )
                 or (
                     (first in ("the", "a", "an") or _possessive_role(st))
-                    and (re.search(r"[A-Z][\w'\u2019-]*\W*$", previous) or re.fullmatch(r"\d{1,3}", previous))
+                    and (_ends_with_name(previous) or re.fullmatch(r"\d{1,3}", previous))
                 )
             )
         ):
@@ -206,6 +216,12 @@ _PLACE_END = re.compile(
 _PLACE_REST = re.compile(r"(?:[A-Z][\w.'\u2019-]*)(?:\s+[A-Z][\w.'\u2019-]*){0,2}")
 
 
+def _ends_with_name(piece: str) -> bool:
+    """Does ``piece`` end with a capitalised word that may close a name (not "Monday", "May 5")?"""
+    last = re.search(r"([A-Z][\w'\u2019-]*)\W*$", piece)
+    return last is not None and last.group(1).lower() not in _CALENDAR
+
+
 def _trailing_appositive(piece: str, previous: str) -> bool:
     """Is ``piece``, set off by a comma after ``previous``, part of a description of the name
     before it rather than the subject: a party tag, a party and home, or the rest of a place
@@ -229,21 +245,29 @@ def _possessive_role(piece: str) -> bool:
 
 
 def _participle_subject(left: str) -> tuple[str, int] | None:
-    """The subject a trailing participle ("..., saying: '") hangs on: that of the clause before it."""
+    """The subject a trailing participle ("..., saying: '") hangs on: that of the clause before it.
+    When that clause's piece opens with its verb ("Ann Lee, the director, called for it, saying"),
+    the subject and its appositives come before it, read by ``_subject_phrase``."""
     offsets, pos = [], 0
     for piece in left.split(","):
         offsets.append((pos, piece))
         pos += len(piece) + 1
     for off, piece in reversed(offsets):
-        st = piece.strip()
+        closed = list(_CLOSED_QUOTE.finditer(piece))
+        lead = closed[-1].end() if closed else len(piece) - len(piece.lstrip(_MARK_CHARS + " \t\n"))
+        st = piece[lead:].strip()
         if not st:
             continue
         first = st.split()[0].lower()
-        if _INTRO.match(st) or first in ("who", "which", "whose") or _is_verbish(first):
+        if _INTRO.match(st) or first in ("who", "which", "whose"):
             continue
-        found = _np_prefix(piece)
+        if _is_verbish(first):
+            if off == 0:
+                continue
+            return _subject_phrase(left[: off - 1])  # "Petrilli, president of X, tied ..., saying"
+        found = _np_prefix(piece[lead:])
         if found:
-            return found[0], off + found[1]
+            return found[0], off + lead + found[1]
     return None
 
 
@@ -280,6 +304,9 @@ _DASH_CREDIT = re.compile(
     r"[ \t]*(?:\n\s*)?[\u2015\u2014\u2013-]{1,2}[ \t]*"
     r"((?:[A-Z][\w.'\u2019-]*[ \t]+){0,4}[A-Z][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
 )
+_MARK_CHARS = "".join(_FAMILY) + "'"
+# A masked quotation's closing mark and the subject of a new clause after it: '“xxxx,” Lee added'
+_CLOSED_QUOTE = re.compile("x[\"\u201d\u2019']+\\s+(?=[A-Z]|(?:he|she|they)\\b)")
 _MARKS_AFTER = re.compile("(?: ?[" + "".join(_FAMILY) + "])*")  # "please,' ” Nicklaus": nested closes
 _NEW_SENTENCE = re.compile(r"(?:However|But|Meanwhile|Yet|Still|Instead|And|So|Now|Then)\b")
 _CLAUSE_STOP = re.compile(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]")
@@ -414,10 +441,25 @@ def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | No
     return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
 
 
+# "tweets early Friday saying": a participle with no comma after a clause of its own verb; its
+# subject is the clause's ("Trump unleashed tweets ... saying"), not the noun right before it.
+_NOUN_THEN_PARTICIPLE = re.compile(r"^\W*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*\s+[a-z]+ed\b[^,]*$")
 # A "verb" followed by an auxiliary is a noun ("that states can pass such laws", "reports have").
 _SUBJECT_NOUN = re.compile(
     r"\s+(?:can|could|will|would|must|should|may|might|shall|have|had|are|were|do|did)\b"
 )
+# ... and one after a possessive or a determiner is a noun: "Clinton's remarks", "his comments".
+_OWNER_BEFORE = re.compile(r"(?:['\u2019]s|\b(?:the|a|an|his|her|its|their|my|our|your))\s+$", re.I)
+
+
+def _noun_use(text: str, verb: re.Match[str]) -> bool:
+    """Is this reporting "verb" a noun here: "reports have shown", "Clinton's remarks"?"""
+    return bool(
+        _SUBJECT_NOUN.match(text, verb.end())
+        or _OWNER_BEFORE.search(text, max(0, verb.start() - 8), verb.start())
+    )
+
+
 _LEAD_WORD = re.compile(  # "As Michael Dell said", "But Mr. Kerry said": not part of the name
     r"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Ss]till|[Mm]eanwhile|[Hh]owever)\s+(?=[A-Z])"
 )
@@ -443,7 +485,7 @@ def _closing_attribution(masked: str, span: _Span, sentence_end: int) -> _Attrib
     governor, proclaimed.' / '"were stiff" in comparison to Obama, Gingrich said.'"""
     at = _MARKS_AFTER.match(masked, span.end + 1).end()
     rest = masked[at : min(sentence_end, at + 2 * AFTER_WINDOW)]
-    verbs = [v for v in _VERB_RE.finditer(rest) if not _SUBJECT_NOUN.match(rest, v.end())]
+    verbs = [v for v in _VERB_RE.finditer(rest) if not _noun_use(rest, v)]
     if not verbs:
         return None
     verb = verbs[-1]
@@ -471,7 +513,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     pre = masked[lo : span.mark_start]
     if not pre.strip():
         return None
-    verbs = [v for v in _VERB_RE.finditer(pre) if not _SUBJECT_NOUN.match(pre, v.end())]
+    verbs = [v for v in _VERB_RE.finditer(pre) if not _noun_use(pre, v)]
     accs = list(_ACCORDING.finditer(pre))
     if accs and (not verbs or accs[-1].start() > verbs[-1].start()):
         acc = accs[-1]
@@ -497,11 +539,16 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     verb_text = _verb_phrase(pre, verb)
     tight = bool(re.fullmatch(r"[^.?!'\"]{0,50}?[:,]?\s*", pre[verb.end() :])) and pre.rstrip()[-1:] in ":,"
     left = pre[: verb.start()]
+    agent = _PASSIVE_AGENT.match(pre, verb.end()) if _PASSIVE_BEFORE.search(left) else None
+    if agent is not None and _valid_subject(agent.group(1)):  # "Sanders was asked by host Bill Maher, '"
+        return _Attribution(agent.group(1), verb_text, lo + agent.start(1), span.mark_start, tight)
     if tight and re.search(r"(?:^|,)\s*$", left) and re.match(r"\s+[A-Z]", pre[verb.end() :]):
         inverted = _inverted(pre, verb, lo)  # "Because of the schedule, explained Rosenberg, '"
         if inverted is not None:
             return _Attribution(inverted.subject, inverted.verb, inverted.pos, span.mark_start, True)
-    if verb.group().endswith("ing") and left.rstrip()[-1:] in (",", "\u201d", '"', "'"):
+    if verb.group().endswith("ing") and (
+        left.rstrip()[-1:] in (",", "\u201d", '"', "'") or _NOUN_THEN_PARTICIPLE.search(left)
+    ):
         # "The royal, who ..., introduced ..., saying: '"; 'called it a “...,” adding: “' (the
         # comma inside the marks is masked)
         found = _participle_subject(left)
@@ -512,6 +559,13 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     if found is None or not _valid_subject(found[0]):
         return None
     return _Attribution(found[0], verb_text, lo + found[1], span.mark_start, tight)
+
+
+# A passive reporting verb: "was asked by X", "were told by X": X is who speaks.
+_PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being)\s+$")
+_PASSIVE_AGENT = re.compile(
+    r"\s+by\s+((?:(?:the|a|an)\s+)?(?:[a-z]+\s+){0,2}[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3})"
+)
 
 
 def _window_start(text: str, start: int, end: int) -> int:
@@ -682,7 +736,7 @@ def _looks_like_a_name(tails: frozenset[str], speaker: str) -> bool:
     if _DETERMINER_START.match(speaker):
         return True
     words = speaker.split()
-    if any(len(w) > 2 and w.isupper() for w in words):
+    if any(len(w) > 2 and w.isupper() and "." not in w for w in words):  # "G.K." is initials
         return False
     capitalised = [w for w in words if w[:1].isupper()]
     if len(capitalised) >= 2:

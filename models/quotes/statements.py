@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from models.quotes.marks import _Span
-from models.quotes.words import _ABBREVIATIONS, _ACCORDING, _VERB_RE
+from models.quotes.words import _ACCORDING, _VERB_RE, _abbreviated
 
 # --- tuning thresholds -------------------------------------------------------------------------
 
@@ -105,9 +105,9 @@ def _sentence_starts(text: str, spans: Sequence[_Span]) -> list[int]:
         if k < len(inside) and inside[k][0] <= m.start() < inside[k][1]:
             continue
         word = re.search(r"([\w.]+)$", text[max(0, m.start() - 15) : m.start()].rstrip("'\"\u2019\u201d)]"))
-        token = word.group(1).rstrip(".").lower() if word else ""
-        if text[m.start() - 1 : m.start()] == "." and (token in _ABBREVIATIONS or len(token) == 1):
-            continue  # Mr. Smith, U.S. officials, J. Smith
+        token = word.group(1).rstrip(".") if word else ""
+        if text[m.start() - 1 : m.start()] == "." and (_abbreviated(token) or len(token) == 1):
+            continue  # Mr. Smith, U.S. officials, J. Smith, G.K. Butterfield
         starts.append(m.end())
     starts.extend(m.end() for m in _PARAGRAPH.finditer(text))
     starts.extend(m.end() for m in _UNSPACED.finditer(text))  # "... in 2010.The documents say"
