@@ -604,3 +604,17 @@ def test_comment_policies_and_the_writer_with_the_reader_are_not_points() -> Non
     )
     texts = [p.text for p in select_key_points(text, BagOfWordsEncoder(), 2).points]
     assert texts == ["The reef will cost £14 million, most of it paid for from a national coastal fund."]
+
+
+def test_a_long_lede_is_cut_before_its_second_object_not_before_its_when_clause() -> None:
+    text = (
+        "Ambassador Gordon Sondland, the most anticipated witness in the inquiry, is likely to be "
+        "unpredictable when he faces questions about his evolving accounts of the administration's "
+        "dealings with Ukraine and a newly revealed summertime phone call with the president."
+    )
+    pieces = shorten(text, (0, len(text)), 30) or shorten(text, (0, len(text)), 30, loose=True)
+    assert pieces is not None
+    assert "".join(text[a:b] for a, b in pieces) == (
+        "Ambassador Gordon Sondland is likely to be unpredictable when he faces questions about his "
+        "evolving accounts of the administration's dealings with Ukraine."
+    )
