@@ -64,6 +64,7 @@ __all__ = [
     "print_report",
     "reference_rouge",
     "vietnews_references",
+    "write_panel",
 ]
 
 
@@ -433,6 +434,51 @@ def print_report(
             log(f"    {name:<26} {r1:6.2f} {r2:6.2f} {rl:7.2f}")
 
 
+# The reader panel (``--panel OUT``): this many digests, spread over the languages read, at most
+# PANEL_PER_LANGUAGE of one.
+PANEL_SIZE = 24
+PANEL_PER_LANGUAGE = 8
+
+
+def write_panel(eval_dir: Path, out: Path, size: int = PANEL_SIZE) -> int:
+    """One file per digest for a blind panel of readers of those languages: the article as read
+    (the extracted text the digest was made from), then the digest as the chat reply shows it.
+    OUT should be outside the repository: the texts are the publishers'."""
+    from bench.reader import offline_digester
+    from bot.cli import render
+
+    digester: Digester = offline_digester()
+    by_language: dict[str, list[tuple[str, str, Digest]]] = defaultdict(list)
+    for page, _labelled_english in non_english_pages(eval_dir):
+        try:
+            article = cap_text(extract_article(page.html, page.url))
+            language = article.meta.language or "?"
+            if language == "en" or len(by_language[language]) >= PANEL_PER_LANGUAGE:
+                continue
+            check_readable(article, page.html, GateOptions())
+            digest = digester.digest_article(article, DigestOptions())
+        except PrecisError:
+            continue  # the panel reads digests; refusals are counted by ``measure``
+        by_language[language].append((page.key, article.text, digest))
+    chosen: list[tuple[str, str, str, Digest]] = []
+    # In turn from each language with a few digests (a one-page language says little of itself),
+    # then from the rest.
+    common = [k for k in sorted(by_language, key=lambda k: -len(by_language[k])) if len(by_language[k]) >= 3]
+    while len(chosen) < size and any(by_language.values()):
+        rest = [k for k in by_language if k not in common]
+        for language in common if any(by_language[k] for k in common) else rest:
+            if by_language[language] and len(chosen) < size:
+                key, text, digest = by_language[language].pop(0)
+                chosen.append((language, key, text, digest))
+    out.mkdir(parents=True, exist_ok=True)
+    for n, (language, key, text, digest) in enumerate(chosen, start=1):
+        (out / f"{n:02d}-{language}-{key}.md").write_text(
+            f"# ARTICLE ({language})\n\n{text.strip()}\n\n"
+            f"# DIGEST (as the chat reply shows it)\n\n{render(digest, 'markdown')}"
+        )
+    return len(chosen)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.multilingual")
     parser.add_argument("eval_dir", type=Path)
@@ -445,7 +491,11 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="folder of reference summaries in other languages (default: EVAL_DIR/../eval-extra)",
     )
+    parser.add_argument("--panel", type=Path, help="write a reader panel's files to this folder")
     args = parser.parse_args(argv)
+    if args.panel:
+        print(f"wrote {write_panel(args.eval_dir, args.panel)} panel files to {args.panel}")
+        return 0
     result = measure(args.eval_dir, args.limit, args.extra)
     print_report(result, None if args.no_rouge else lexical_rouge(args.eval_dir))
     return 0
