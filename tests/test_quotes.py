@@ -818,6 +818,49 @@ def test_a_role_after_an_opening_place_and_time_is_the_subject() -> None:
     assert only(named).speaker == "Ann Roe"  # "Ohio Monday" is no name the role describes
 
 
+def test_an_appositive_with_and_or_many_words_between_the_name_and_said() -> None:
+    short = "“I would not discount the commercial motives,” Mr. Kaplan, a writer and former executive, said."
+    assert only(short).speaker == "Kaplan"
+    long = (
+        "“Nothing we could do now would make a difference,” Fred Kagan, director of the Threats "
+        "Project at the hawkish American Enterprise Institute, said in an interview."
+    )
+    assert only(long).speaker == "Fred Kagan"
+    assert only("“It will not work at all,” he paused, and said nothing more.").speaker is None
+
+
+def test_a_described_speaker_is_the_one_person_of_that_age() -> None:
+    article = (
+        "A 14-year-old girl plotted with her boyfriend, texting him hours before, 'I want her gone "
+        "for good,' police said. Jamie Lee was charged. Jamie Lee (left), 14, and Tom Barnes, 20, met online."
+    )
+    assert only(article).speaker == "Jamie Lee"
+    two = (
+        "A 14-year-old girl plotted with her boyfriend, texting him hours before, 'I want her gone "
+        "for good,' police said. Jamie Lee, 14, and Ann Roe, 14, met online."
+    )
+    assert only(two).speaker == "a 14-year-old girl"
+
+
+def test_a_chain_of_sentences_opening_with_it_keeps_its_referent() -> None:
+    article = (
+        "The memo, written by the Research Service, says that ties “have weakened over the years.” "
+        "It also states that the UK's importance will hinge on its economy. "
+        "It reads: 'A significant degree of the influence flows from the economy.'"
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Research Service", "Research Service"]
+
+
+def test_a_chain_of_sentences_opening_with_he_keeps_its_referent() -> None:
+    article = (
+        "Tom Hill came in first. He then sat down with Ken Roe for an hour. "
+        "He said: 'We will rebuild it by spring, whatever it costs.'"
+    )
+    q = only(article)
+    assert q.speaker == "Tom Hill"
+    assert q.confidence is not None and q.confidence < 0.8  # Ken Roe is in play too
+
+
 # --- how sure the speaker is (issue 11) -----------------------------------------------------------
 
 

@@ -329,7 +329,7 @@ def _clause_stop(clause: str) -> int:
 
 # After an unpunctuated quote, a subject that is a name, perhaps with a title or a description
 # set off by commas: "Grubbs", "Jeff Weaver, the campaign manager,", "Sen. Mitch McConnell, R-Ky.,"
-_NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w.'\u2019-]*(?:\s*,.*,)?$")
+_NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w.'\u2019-]*\s*,?$")
 # A reporting clause with a verb the list does not know, right after a quote that ends with a
 # comma or a question mark: '"...," an angry Hollande retaliated.', '"...," Kelly charged in ...'.
 _ANY_VERB = re.compile(
@@ -348,8 +348,9 @@ def _any_verb_attribution(clause: str, begin: int) -> _Attribution | None:
     return _Attribution(m.group(1), m.group(2), begin + m.start(1), begin + len(clause))
 
 
-# A relative clause set off by commas after a name: part of the subject, not a new clause.
-_RELATIVE_APPOSITIVE = re.compile(r",\s*(?:who|which)\b[^,]*,")
+# An appositive or a relative clause set off by commas after a name: part of the subject, not a
+# new clause ("Warren, who ..., told", "Kaplan, a writer and former executive, said").
+_SET_OFF = re.compile(r",.*,", re.S)
 
 
 def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | None:
@@ -390,7 +391,9 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
         return None if bare else _any_verb_attribution(clause, begin)
     before = clause[: verb.start()].strip()
     if before:  # "he said", "Cardiff CEO Ken Choo said in a statement"
-        plain = _RELATIVE_APPOSITIVE.sub(",", before)  # "Warren, who has not endorsed anyone, told"
+        # Read without what is set off by commas: "Warren, who has not endorsed anyone, told",
+        # "Mr. Kaplan, a screenwriter and former studio executive, said"
+        plain = _SET_OFF.sub(",", before)
         if not _valid_subject(plain) or re.search(r"\b(?:that|and|but|who|which|because)\b", plain):
             return None
         if bare and not (plain.lower() in _PERSONAL or _NAMED_SUBJECT.match(plain)):
@@ -661,12 +664,16 @@ def _speaker(names: _Names, phrase: str, pos: int, speakers: list[tuple[int, str
     if first in ("a", "an", "another") or first in _QUANTIFIERS:
         if _head(core) in _DOCUMENT_NOUNS:
             return names.resolve_role(core, pos, speakers)
-        return _describe(phrase)
+        aged = _AGED.search(core)  # "A 14-year-old girl ...", and only "Jamie Lee, 14," is 14
+        return (names.only_person_aged(aged.group(1)) if aged else None) or _describe(phrase)
     if first in _DETERMINERS:
         return names.resolve_role(core, pos, speakers) or _describe(phrase)
     if len(words) == 1 and words[0][:1].isupper():  # "May said": a word the name pass took for a month
         return names.fullest((_clean_token(words[0]),))
     return phrase
+
+
+_AGED = re.compile(r"\b(\d{1,3})-year-old\b")
 
 
 def _describe(phrase: str) -> str:

@@ -42,6 +42,7 @@ from models.quotes.words import (
 APPOSITIVE_MAX_WORDS = 25  # "Danczuk, the Labour politician who exposed ..., said" fits in this
 CONTINUATION_CHARS = 1500  # an unattributed quote this close to the last one continues its speaker
 PRONOUN_LOOKBACK_SENTENCES = 4  # "he said" looks this many sentences back for its subject
+PRONOUN_CHAIN = 3  # "It ... It ... It reads:": links followed back to the first "it"
 NAME_MAX_TOKENS = 12  # a name is never longer: a longer capitalized run is a headline, its name at the end
 FUZZY_MAX_NAMES = 50  # names of one ending and length tried against a misspelt one: articles have a few
 
@@ -147,7 +148,7 @@ _LOCATIVE = re.compile(
     r"\b(?:in|at|from|near|across|outside|inside|into|towards?|around|through)\s+(?:the\s+)?$", re.I
 )
 _DESCRIPTOR_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z0-9][\w-]*\s+){0,3}$")
-_AGE_AFTER = re.compile(r"\s*,\s*(\d{1,3})\s*,")
+_AGE_AFTER = re.compile(r"\s*(?:\([a-z ]{1,20}\)\s*)?,\s*(\d{1,3})\s*,")  # "X, 69," "X (left), 14,"
 _ORG_NOUNS = frozenset(
     """agency administration company firm club group organisation organization department ministry
     government council police force team party union board authority service network channel
@@ -473,6 +474,11 @@ class _Names:
                 persons.add(self.fullest_tokens(m.tokens))
         return persons
 
+    def only_person_aged(self, age: str) -> str | None:
+        """The one person the article gives ``age`` ("Jamie Lee, 14,"), or None if none or more."""
+        aged = {self.fullest(m.tokens) for m in self.mentions if m.age == age and not m.org}
+        return aged.pop() if len(aged) == 1 else None
+
     def is_person(self, mention: _Mention) -> bool:
         return not mention.org and self.fullest_tokens(mention.tokens) in self.persons
 
@@ -598,8 +604,12 @@ class _Names:
             self._openings[k] = _np_prefix(self.masked[self.starts[k] : self.starts[k + 1]])
         return self._openings[k]
 
-    def resolve_pronoun(self, pronoun: str, pos: int, speakers: list[tuple[int, str]]) -> str | None:
-        """The referent of "he", "she", "it", "they" at ``pos``."""
+    def resolve_pronoun(
+        self, pronoun: str, pos: int, speakers: list[tuple[int, str]], chain: int = 0
+    ) -> str | None:
+        """The referent of "he", "she", "it", "they" at ``pos``. A sentence before it that opens
+        with the same pronoun ("It also states ... It reads:") has the same referent: that one is
+        resolved instead, up to ``PRONOUN_CHAIN`` links back."""
         kind = _PRONOUN_KIND.get(pronoun.lower(), "any")
         s = self.sentence_of(pos)
         lo = max(self.starts[s], pos - SENTENCE_WINDOW)
@@ -611,6 +621,9 @@ class _Names:
             said = _said_between(speakers, self.starts[k], self.starts[k + 1])
             if said:
                 return said
+            opener = _OPENING_PRONOUN.match(self.masked, self.starts[k])
+            if opener and opener.group(1).lower() == pronoun.lower() and chain < PRONOUN_CHAIN:
+                return self.resolve_pronoun(pronoun, opener.start(1), speakers, chain + 1)
             told, first = self._cast(k, kind)
             if told:
                 return self.name_of(told)
@@ -670,6 +683,13 @@ class _Names:
             lambda m: self.is_person(m) and bool(m.subject or m.titled or m.reporter or m.age),
         ) or self.last_before(pos, "person", self.is_person)
         return self.name_of(person) if person else None
+
+
+# A sentence that opens with a pronoun as its subject ("It also states", "He then said"); not
+# the "it" of "It is clear that", "It was", which may point at nothing.
+_OPENING_PRONOUN = re.compile(
+    r"\s*(?:[Bb]ut\s+|[Aa]nd\s+)?([Hh]e|[Ss]he|[Ii]t)\b(?!\s+(?:is|was|'s|\u2019s)\b)"
+)
 
 
 def _said_between(speakers: list[tuple[int, str]], lo: int, hi: int) -> str | None:
