@@ -48,6 +48,7 @@ from bot.core.flow import View, buttons
 from bot.core.pipeline import Digester
 from bot.core.service import DigestRequest, DigestService, Requester, ServiceLimits
 from bot.core.store import SqliteStore, Store
+from bot.core.strings import SERVER
 from bot.core.types import Source
 from bot.discord_chat import build_client, find_links, invite_url, is_ignored_author, serve, user_message
 from bot.discord_chat.bot import REQUIRED_PERMISSIONS, PrecisBot, bot_intents, shut_down
@@ -1352,7 +1353,7 @@ async def test_summarize_command_in_a_dm(h: Harness) -> None:
 @pytest.mark.asyncio
 async def test_summarize_text_in_a_channel(h: Harness) -> None:
     await h.slash("summarize", options={"text": " ".join(SENTENCES)})
-    assert h.api.calls[2].body["content"] == f"Summary of **your text** for <@{ALICE_ID}>"
+    assert h.api.calls[2].body["content"] == f"Summary of your text for <@{ALICE_ID}>"
     assert h.api.sent()[-1].body["embeds"][0]["title"] == "Summary"
 
 
@@ -1532,6 +1533,94 @@ async def test_a_button_on_an_expired_article_says_so(h: Harness) -> None:
     assert answer.body["content"].startswith("that article has left my cache")
 
 
+# -- the reply language (issue 15) ----------------------------------------------------------------
+
+GERMAN = "https://news.test/hafen"
+GERMAN_SENTENCES = [
+    "Der Stadtrat hat am Dienstag beschlossen, die überflutete Hafenmauer mit einem Riff zu erneuern.",
+    "Ingenieure sagten, das Riff werde die Wellen bremsen, bevor sie die alte Steinmauer erreichen.",
+    "Der Plan kostet vier Millionen Euro, die zum größten Teil aus einem nationalen Küstenfonds kommen.",
+    "Fischer befürchten, dass die Bauarbeiten die Hafeneinfahrt in der Sommersaison sperren könnten.",
+    "Der Rat versprach, dass Boote an jedem Tag der Arbeiten bei Flut passieren können.",
+    "Forscher der Universität wollen die Austern jedes Frühjahr zählen, um das Wachstum zu prüfen.",
+    "Ähnliche Riffe in den Niederlanden haben die Wellenhöhe in fünf Jahren um ein Drittel gesenkt.",
+    "Anwohner, die im Winter ihre Häuser verloren haben, sagten, die Entscheidung komme viel zu spät.",
+    "Die Arbeiten am ersten Abschnitt des Riffs sollen Anfang April beginnen, wenn das Wetter es zulässt.",
+    "Eine Schule aus dem Ort hat gefragt, ob die Kinder beim Pflanzen der ersten Austernbänke helfen dürfen.",
+]
+
+
+@pytest.mark.asyncio
+async def test_the_reply_language_is_the_servers_set_by_those_who_manage_it(h: Harness) -> None:
+    await h.slash("settings", group="precis", permissions=MANAGE_GUILD)
+    assert "Reply language (whole server): English" in h.api.calls[1].body["content"]
+    h.api.calls.clear()
+
+    await h.slash("settings", group="precis", options={"language": "de"})  # without Manage Server
+    assert h.api.calls[0].body["data"]["content"] == "You need the Manage Server permission for that."
+    assert await h.service.reply_language("discord", str(GUILD)) == "en"
+
+    await h.slash("settings", group="precis", permissions=MANAGE_GUILD, options={"language": "de"})
+    assert "Reply language (whole server): Deutsch" in h.api.calls[-1].body["content"]
+    assert await h.service.reply_language("discord", str(GUILD)) == "de"
+    # the whole server's, asked from any channel, and the channel's own settings are untouched
+    assert (await h.service.get_settings("discord", str(GUILD), str(GENERAL))).trigger == "mention"
+    h.api.calls.clear()
+    await h.slash("settings", group="precis", permissions=MANAGE_GUILD, channel=text_channel(AUTO, "auto"))
+    assert "Reply language (whole server): Deutsch" in h.api.calls[1].body["content"]
+
+
+@pytest.mark.asyncio
+async def test_a_servers_language_words_the_reply_and_its_buttons_keep_it(h: Harness) -> None:
+    await h.service.update_settings("discord", str(GUILD), SERVER, language="de")
+    message = await digest_message(h, points=2)
+    intro = next(m for m in h.api.public() if m["content"])
+    assert intro["content"] == f"Zusammenfassung von **{TITLE}** für <@{ALICE_ID}>"
+    text = embed_text(message)
+    assert "\n**Kurz gesagt** " in text and "\n**Kernpunkte**\n" in text and "\n**Zitate**\n" in text
+    assert text.split("\n")[0].endswith(" Min. Lesezeit · auf Englisch gelesen*")  # the article is English
+    assert "TL;DR" not in text and "Key points" not in text and "min read" not in text
+    assert "The harbour council voted on Tuesday to rebuild" in text  # its own words, not translated
+    assert labels(message) == ["Kürzer", "Mehr Punkte", "Zitate ausblenden"]
+    assert button(message, "Mehr Punkte")["custom_id"].startswith(f"pr:m:2:1:{ALICE_ID}:de:")
+
+    # The setting changes after the digest was posted: its buttons keep the digest's language.
+    await h.service.update_settings("discord", str(GUILD), SERVER, language="fr")
+    await h.press(message, "Mehr Punkte")
+    edit = h.api.calls[1].body
+    assert len(bullets(edit)) == 4 and "\n**Kernpunkte**\n" in embed_text(edit)
+    assert labels(edit) == ["Kürzer", "Mehr Punkte", "Zitate ausblenden"]
+    edited = h.api.messages[int(message["id"])]
+    h.api.calls.clear()
+    await h.press(edited, "Zitate ausblenden")
+    edit = h.api.calls[1].body
+    assert "**Zitate**" not in embed_text(edit) and labels(edit)[-1] == "Zitate"
+
+
+@pytest.mark.asyncio
+async def test_by_default_the_reply_is_english_and_says_which_language_the_article_was_read_in(
+    h: Harness,
+) -> None:
+    h.pages.routes[GERMAN] = (
+        "text/html; charset=utf-8",
+        article_html("Hafen baut ein Riff", GERMAN_SENTENCES),
+    )
+    await h.post(f"{mention_me()} {GERMAN}", channel=GENERAL, mentions=(BOT_USER,))
+    [digest] = h.api.sent()
+    text = embed_text(digest.body)
+    assert text.split("\n")[0].endswith(" min read · read in German*")
+    assert "\n**TL;DR** " in text and "\n**Key points**\n" in text
+    assert any(s in text for s in GERMAN_SENTENCES)  # in its own words
+    assert labels(digest.body)[0] == "Shorter"
+    assert set(labels(digest.body)) <= {"Shorter", "More points", "Quotes", "Hide quotes"}
+    assert re.fullmatch(rf"pr:s:[1-8]:[01]:{ALICE_ID}:[0-9a-f]+", button(digest.body, "Shorter")["custom_id"])
+
+    h.api.calls.clear()
+    await h.post(f"{mention_me()} {STORY}", channel=GENERAL, mentions=(BOT_USER,))
+    [digest] = h.api.sent()
+    assert embed_text(digest.body).split("\n")[0].endswith(" min read*")  # English in English: nothing to say
+
+
 # -- /precis settings, /precis help, command sync ----------------------------------------------------
 
 
@@ -1619,6 +1708,12 @@ async def test_commands_are_synced_on_start(start: Start) -> None:
     assert set(options) == {"url", "text", "points", "quotes"}
     assert (options["points"]["min_value"], options["points"]["max_value"]) == (1, 8)
     assert {o["name"] for o in commands[("precis", 1)]["options"]} == {"settings", "help"}
+    settings = next(o for o in commands[("precis", 1)]["options"] if o["name"] == "settings")
+    language = next(o for o in settings["options"] if o["name"] == "language")
+    assert [(c["name"], c["value"]) for c in language["choices"]] == [
+        ("English", "en"), ("Deutsch", "de"), ("Français", "fr"), ("Español", "es"),
+        ("Português", "pt"), ("Italiano", "it"), ("Nederlands", "nl"),
+    ]  # fmt: skip
     # /precis is for those who manage the server, in servers only (the server may say otherwise)
     assert int(commands[("precis", 1)]["default_member_permissions"]) == int(MANAGE_GUILD)
     assert commands[("precis", 1)]["dm_permission"] is False

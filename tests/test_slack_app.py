@@ -36,6 +36,7 @@ from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.pipeline import Digester
 from bot.core.service import DigestService, ServiceLimits
 from bot.core.store import SqliteStore
+from bot.core.strings import SERVER
 from bot.slack_chat import SlackBot, build_app, serve
 from bot.slack_chat.app import EVENTS_PATH
 from bot.slack_chat.render import ACTION_MORE, ACTION_QUOTES, ACTION_SHORTER, Controls
@@ -783,6 +784,94 @@ async def test_settings_with_a_bad_value_say_why(slack: Slack) -> None:
     [answer] = slack.api.calls_to("response_url")
     assert "from 1 to 8" in answer.body["text"]
     assert (await slack.service.get_settings("slack", TEAM, CHANNEL)).points == 3  # unchanged
+
+
+# -- the reply language (issue 15) -------------------------------------------------------------
+
+
+def _labels(call: ApiCall) -> list[str]:
+    actions = [b for b in call.body["blocks"] if b["type"] == "actions"]
+    return [e["text"]["text"] for e in actions[0]["elements"]] if actions else []
+
+
+@pytest.mark.asyncio
+async def test_the_reply_language_is_the_workspaces_set_by_an_admin(slack: Slack) -> None:
+    await slack.command("settings")
+    await slack.settle()
+    assert "Reply language (whole workspace): English" in slack.api.calls_to("response_url")[0].body["text"]
+
+    await slack.command("settings language de", user=OTHER)
+    await slack.settle()
+    assert (
+        slack.api.calls_to("response_url")[1].body["text"] == "Only workspace admins can change my settings."
+    )
+    assert await slack.service.reply_language("slack", TEAM) == "en"
+
+    await slack.command("settings points 5 language Deutsch", user=ADMIN)
+    await slack.settle()
+    answer = slack.api.calls_to("response_url")[2].body["text"]
+    assert answer.startswith("Saved.") and "Reply language (whole workspace): Deutsch" in answer
+    assert await slack.service.reply_language("slack", TEAM) == "de"
+    saved = await slack.service.get_settings("slack", TEAM, CHANNEL)
+    assert saved.points == 5 and saved.language == "en"  # the channel's own: not where it is kept
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_reply_language_is_refused_and_nothing_is_saved(slack: Slack) -> None:
+    await slack.command("settings points 5 language klingon", user=ADMIN)
+    await slack.settle()
+    [answer] = slack.api.calls_to("response_url")
+    assert answer.body["text"].startswith("The reply language must be one of en (English), de (Deutsch), ")
+    assert await slack.service.reply_language("slack", TEAM) == "en"
+    assert (await slack.service.get_settings("slack", TEAM, CHANNEL)).points == 3
+
+
+@pytest.mark.asyncio
+async def test_a_workspaces_language_words_the_reply_and_its_buttons_keep_it(slack: Slack) -> None:
+    await slack.service.update_settings("slack", TEAM, SERVER, language="fr")
+    thread = await slack.mention(f"<{STORY}>")
+    await slack.settle()
+    [post] = slack.api.calls_to("chat.postMessage")
+    blocks = post.body["blocks"]
+    assert blocks[0]["text"]["text"] == TITLE  # the article's own words
+    context = blocks[1]["elements"][0]["text"]
+    assert " min de lecture · lu en anglais · <https://" in context and context.endswith("|Ouvrir l’article>")
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert sections[0].startswith("*En bref* ") and sections[1].startswith("*Points clés*\n• ")
+    assert "> — Harriet Blake" in _blocks_text(blocks)
+    assert "TL;DR" not in _blocks_text(blocks) and "Key points" not in _blocks_text(blocks)
+    assert _labels(post) == ["Plus court", "Plus de points", "Masquer les citations"]
+    assert Controls.decode(_buttons(post)[ACTION_SHORTER]["value"]).language == "fr"
+
+    # The setting changes after the digest was posted: its buttons keep the digest's language.
+    await slack.service.update_settings("slack", TEAM, SERVER, language="es")
+    await slack.press(_buttons(post)[ACTION_SHORTER], post.answer["ts"], thread_ts=thread)
+    await slack.settle()
+    [shorter] = slack.api.calls_to("chat.update")
+    assert _points(shorter) == 1 and "*Points clés*" in _blocks_text(shorter.body["blocks"])
+    assert _labels(shorter) == ["Plus de points", "Masquer les citations"]
+
+
+@pytest.mark.asyncio
+async def test_the_command_announces_in_the_workspaces_language(slack: Slack) -> None:
+    await slack.service.update_settings("slack", TEAM, SERVER, language="nl")
+    await slack.command(STORY)
+    await slack.settle()
+    top, digest = slack.api.calls_to("chat.postMessage")
+    assert top.body["text"] == f"Samenvatting van *{TITLE}* voor u1"
+    assert _labels(digest) == ["Korter", "Meer punten", "Citaten verbergen"]
+
+
+@pytest.mark.asyncio
+async def test_by_default_the_reply_is_english_and_its_buttons_as_before(slack: Slack) -> None:
+    await slack.mention(f"<{STORY}>")
+    await slack.settle()
+    [post] = slack.api.calls_to("chat.postMessage")
+    context = post.body["blocks"][1]["elements"][0]["text"]
+    assert " min read · <https://" in context and "read in" not in context  # English in English
+    assert _labels(post) == ["Shorter", "More points", "Hide quotes"]
+    value = json.loads(_buttons(post)[ACTION_MORE]["value"])
+    assert set(value) == {"article_key", "owner", "points", "quotes"}  # the value buttons had before
 
 
 # -- the Summarize message shortcut --------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Platform-free renderings of a ``Digest``: the JSON contract (version 1) and Markdown.
 
-JSON keys are a contract other tools rely on: add keys, never rename.
+JSON keys are a contract other tools rely on: add keys, never rename. The Markdown's own words
+(headings, "min read", "read in German") are a reply language's (``bot.core.strings``).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.compose import digest_words, shown_text
-from bot.core.text import language_name
+from bot.core.strings import DEFAULT_LANGUAGE, words_for
 from bot.core.types import Digest, Quote
 
 __all__ = ["JSON_VERSION", "digest_to_json", "digest_to_markdown", "group_quotes"]
@@ -85,20 +86,21 @@ def group_quotes(quotes: list[Quote]) -> list[tuple[str | None, list[Quote]]]:
     return list(groups.items())
 
 
-def digest_to_markdown(digest: Digest) -> str:
-    """The reply as Markdown: title line, byline, TL;DR, key points and the shown quotes."""
+def digest_to_markdown(digest: Digest, language: str = DEFAULT_LANGUAGE) -> str:
+    """The reply as Markdown: title line, byline, TL;DR, key points and the shown quotes; the
+    fixed words in reply language ``language``."""
+    words = words_for(language)
     meta = digest.article.meta
-    lines = [f"# {meta.title or 'Summary'}"]
-    # An article in another language says so; the reply's own words stay English (nothing is translated).
-    read_in = f"read in {language_name(meta.language)}" if meta.language not in (None, "en") else None
+    lines = [f"# {meta.title or words.summary}"]
     byline = " · ".join(
         x
         for x in (
             meta.site,
             meta.author,
             (meta.published or "")[:10] or None,
-            f"{digest.reading_minutes} min read",
-            read_in,
+            words.reading_time(digest.reading_minutes),
+            # An article in another language says so; nothing is translated.
+            words.read_in_mark(meta.language),
         )
         if x
     )
@@ -106,16 +108,16 @@ def digest_to_markdown(digest: Digest) -> str:
     # The address it was read from: a page's canonical claim could point anywhere.
     if meta.url or meta.canonical_url:
         lines.append(f"<{meta.url or meta.canonical_url}>")
-    lines += ["", f"**TL;DR:** {digest.tldr}", "", "**Key points**"]
+    lines += ["", f"**{words.tldr}:** {digest.tldr}", "", f"**{words.key_points}**"]
     lines += [f"- {p.text}" for p in digest.key_points]
     quotes = list(digest.shown_quotes)
     if quotes:
-        lines += ["", "**Quotes**"]
+        lines += ["", f"**{words.quotes}**"]
         for speaker, items in group_quotes(quotes):
             for q in items:
                 shown = shown_text(q, digest.article.text)
                 lines += [f"> “{shown}”", ">"]  # a bare ">" keeps each quote its own paragraph
-            lines.append(f"> — {speaker or 'unattributed'}")
+            lines.append(f"> — {speaker or words.unattributed}")
             lines.append("")
         if lines[-1] == "":
             lines.pop()

@@ -68,10 +68,12 @@ from bot.core.errors import (
     DomainNotAllowed,
     PrecisError,
     RateLimited,
+    StoreError,
 )
 from bot.core.metrics import Metrics
 from bot.core.pipeline import Digester
 from bot.core.store import SQLITE_FILE, Bucket, FailSoftStore, RedisStore, SqliteStore, Store
+from bot.core.strings import DEFAULT_LANGUAGE, SERVER, check_language
 from bot.core.types import (
     Article,
     Digest,
@@ -193,6 +195,9 @@ class ChannelSettings:
     allowed_domains: tuple[str, ...] = ()
     """Empty: every public domain is allowed (minus the blocked ones)."""
     blocked_domains: tuple[str, ...] = ()
+    language: str = DEFAULT_LANGUAGE
+    """The reply's own words (``bot.core.strings``): kept for a whole server or workspace, under
+    the channel ``bot.core.strings.SERVER``; a channel's own value is not read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,6 +386,8 @@ def _validated(changes: dict[str, object]) -> dict[str, object]:
             out[name] = _check_bool("quotes", value)
         elif name in ("allowed_domains", "blocked_domains"):
             out[name] = _check_domains(name.replace("_", " "), value)
+        elif name == "language":
+            out[name] = check_language(value)
         else:
             raise BadInput(f"there is no setting called {name!r}; the settings are {', '.join(names)}")
     return out
@@ -1057,6 +1064,16 @@ class DigestService:
     async def get_settings(self, platform: str, workspace: str | None, channel: str) -> ChannelSettings:
         raw = await self._store.get_settings(_scope(platform, workspace, channel))
         return self._defaults if raw is None else _settings_from_json(raw, self._defaults)
+
+    async def reply_language(self, platform: str, workspace: str | None) -> str:
+        """The reply language of a server (workspace): ``language`` of its ``SERVER`` settings; a
+        DM's is the default. Words only: while the store cannot say, the default, never a failure."""
+        if workspace is None:
+            return self._defaults.language
+        try:
+            return (await self.get_settings(platform, workspace, SERVER)).language
+        except StoreError:
+            return self._defaults.language
 
     async def update_settings(
         self, platform: str, workspace: str | None, channel: str, **changes: object

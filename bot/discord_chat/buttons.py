@@ -1,9 +1,10 @@
 """The buttons under a digest: **Shorter**, **More points** and **Quotes**, as Discord components.
 
 Which buttons show, and what a press leads to, is ``bot.core.flow``'s (``buttons``, ``after``).
-Here each lives in its ``custom_id`` (the press, the view it applies to, who asked, the cached
-article's key), so it keeps working across restarts and processes; a press re-renders the digest
-from the cached article (``interactions.press``).
+Here each lives in its ``custom_id`` (the press, the view it applies to, who asked, the reply
+language when it is not English, the cached article's key), so it keeps working across restarts
+and processes; a press re-renders the digest from the cached article (``interactions.press``), in
+the language it was posted in. An English button's ``custom_id`` is what it was before languages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import discord
 
 from bot.core.flow import Button, Control, View
 from bot.core.service import MAX_POINTS
+from bot.core.strings import DEFAULT_LANGUAGE, words_for
 
 __all__ = ["POINTS_MAX", "POINTS_MIN", "DigestButton", "digest_view"]
 
@@ -32,22 +34,39 @@ _ACTIONS: dict[Control, Action] = {Control.SHORTER: "s", Control.MORE: "m", Cont
 
 class DigestButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"pr:(?P<action>[smq]):(?P<points>[1-8]):(?P<quotes>[01]):(?P<owner>[0-9]+):(?P<key>.+)",
+    template=(
+        r"pr:(?P<action>[smq]):(?P<points>[1-8]):(?P<quotes>[01]):(?P<owner>[0-9]+):"
+        r"(?:(?P<language>[a-z]{2}):)?(?P<key>.+)"
+    ),
 ):
     """Shorter / More points / Quotes. The ``custom_id`` holds everything a press needs (the view
-    the press applies to, who asked, the cached article's key), so no state lives in this process."""
+    the press applies to, who asked, the reply language, the cached article's key), so no state
+    lives in this process."""
 
-    def __init__(self, action: Action, *, points: int, quotes: bool, owner: int, key: str) -> None:
+    def __init__(
+        self,
+        action: Action,
+        *,
+        points: int,
+        quotes: bool,
+        owner: int,
+        key: str,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> None:
         self.action: Action = action
         self.points = points
         self.quotes = quotes
         self.owner = owner
         self.key = key
+        self.language = language
+        button = self.button
+        label = words_for(language).button(button.control.value, quotes_on=button.state.quotes)
+        lang = "" if language == DEFAULT_LANGUAGE else f"{language}:"
         super().__init__(
             discord.ui.Button(
-                label=self.button.label,
+                label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"pr:{action}:{points}:{int(quotes)}:{owner}:{key}",
+                custom_id=f"pr:{action}:{points}:{int(quotes)}:{owner}:{lang}{key}",
             )
         )
 
@@ -61,6 +80,7 @@ class DigestButton(
             quotes=match["quotes"] == "1",
             owner=int(match["owner"]),
             key=match["key"],
+            language=match["language"] or DEFAULT_LANGUAGE,
         )
 
     @property
@@ -79,9 +99,11 @@ class DigestButton(
             await client.press(interaction, self)
 
 
-def digest_view(article_key: str, *, owner: int, buttons: Sequence[Button]) -> discord.ui.View | None:
-    """``buttons`` (``bot.core.flow.buttons``) as a view; None when there are none, or the key
-    does not fit a ``custom_id``."""
+def digest_view(
+    article_key: str, *, owner: int, buttons: Sequence[Button], language: str = DEFAULT_LANGUAGE
+) -> discord.ui.View | None:
+    """``buttons`` (``bot.core.flow.buttons``) as a view, labelled in reply ``language``; None when
+    there are none, or the key does not fit a ``custom_id``."""
     items = [
         DigestButton(
             _ACTIONS[b.control],
@@ -89,6 +111,7 @@ def digest_view(article_key: str, *, owner: int, buttons: Sequence[Button]) -> d
             quotes=b.state.quotes,
             owner=owner,
             key=article_key,
+            language=language,
         )
         for b in buttons
     ]

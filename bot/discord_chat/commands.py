@@ -18,6 +18,7 @@ from discord import app_commands
 
 from bot.core.chat import is_link_request
 from bot.core.errors import BadInput
+from bot.core.strings import REPLY_LANGUAGES, SERVER, words_for
 from bot.core.types import Source
 from bot.core.urls import host_of
 from bot.discord_chat.parsing import find_links, message_links
@@ -41,6 +42,11 @@ COMMANDS_KEY = "discord:commands:{application_id}"
 # The hash lives in the store's cache; should it expire or be lost, the next start syncs once more.
 COMMANDS_TTL_S = 365 * 24 * 3600.0
 
+
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=words_for(code).own_name, value=code) for code in REPLY_LANGUAGES
+]
+"""``/precis settings language:``: each reply language by its own name ("Deutsch")."""
 
 CommandSync = Literal["changed", "always", "never"]
 """When start-up syncs the commands: when they differ from the last sync's (``changed``), on
@@ -129,7 +135,9 @@ def add_commands(bot: PrecisBot) -> None:
         quotes="Show notable quotes",
         allowed_domains="Only these domains, comma-separated; 'none' clears",
         blocked_domains="Never these domains, comma-separated; 'none' clears",
+        language="The reply's own words (TL;DR, Key points, buttons) in the whole server",
     )
+    @app_commands.choices(language=LANGUAGE_CHOICES)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def settings(
         interaction: discord.Interaction,
@@ -138,6 +146,7 @@ def add_commands(bot: PrecisBot) -> None:
         quotes: bool | None = None,
         allowed_domains: str | None = None,
         blocked_domains: str | None = None,
+        language: app_commands.Choice[str] | None = None,
     ) -> None:
         if interaction.guild is None:
             raise BadInput("Settings belong to a channel in a server.")
@@ -158,8 +167,11 @@ def add_commands(bot: PrecisBot) -> None:
             current = await bot.service.update_settings(r.platform, r.workspace, r.channel, **changes)
         else:
             current = await bot.service.get_settings(r.platform, r.workspace, r.channel)
+        if language is not None:  # the server's, not the channel's
+            await bot.service.update_settings(r.platform, r.workspace, SERVER, language=language.value)
+        reply_language = await bot.service.reply_language(r.platform, r.workspace)
         await interaction.followup.send(
-            **send_kwargs(settings_payload(current, int(r.channel)), None), ephemeral=True
+            **send_kwargs(settings_payload(current, int(r.channel), reply_language), None), ephemeral=True
         )
 
     @group.command(name="help", description="How to use precis")

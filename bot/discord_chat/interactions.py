@@ -70,6 +70,7 @@ async def summarize_interaction(
     await interaction.response.defer(ephemeral=True, thinking=True)
     asker = requester(interaction)
     channel_settings = await bot.service.get_settings(asker.platform, asker.workspace, asker.channel)
+    language = await bot.service.reply_language(asker.platform, asker.workspace)
     requests = [DigestRequest(s, asker, points=points, quotes=quotes) for s in sources]
 
     async def tell_wait(seconds: float) -> None:  # in the private "thinking…", replaced below
@@ -94,18 +95,21 @@ async def summarize_interaction(
     if interaction.guild is not None and isinstance(channel, discord.TextChannel) and can.thread:
         first = digests[0].result
         assert first is not None
-        intro = intro_payload(first.digest.article.meta.title, interaction.user.id, more=len(digests) - 1)
+        intro = intro_payload(
+            first.digest.article.meta.title, interaction.user.id, more=len(digests) - 1, language=language
+        )
         top = await followup(intro, None)
         try:
-            thread = await channel.create_thread(name=thread_name_for(digests), message=top)
+            thread = await channel.create_thread(name=thread_name_for(digests, language), message=top)
             send, embed = sender(thread, need="Send Messages in Threads"), can.embed
         except discord.HTTPException as exc:
             log.warning("could not open a thread on message %s: %s", top.id, exc)
-    await bot.flow.deliver(digests, Poster(send, owner=interaction.user.id, embed=embed))
+    await bot.flow.deliver(digests, Poster(send, owner=interaction.user.id, embed=embed, language=language))
 
 
 async def press(bot: PrecisBot, interaction: discord.Interaction, button: DigestButton) -> None:
-    """Shorter / More points / Quotes: re-render from the cached article, edit in place."""
+    """Shorter / More points / Quotes: re-render from the cached article, edit in place, in the
+    language the digest was posted in (the button's)."""
     try:
         anyone = bot.settings.buttons_for_anyone
         if not may_change(str(interaction.user.id), str(button.owner), anyone=anyone):
@@ -116,7 +120,7 @@ async def press(bot: PrecisBot, interaction: discord.Interaction, button: Digest
         await interaction.response.defer()
         shown = await bot.flow.rerender(button.key, requester(interaction), button.target())
         embed = interaction.message is None or bool(interaction.message.embeds)
-        payload, view = rendered(shown, owner=button.owner, embed=embed)
+        payload, view = rendered(shown, owner=button.owner, embed=embed, language=button.language)
         kwargs = send_kwargs(payload, view)
         kwargs.setdefault("view", None)
         kwargs.setdefault("embeds", [])

@@ -24,7 +24,7 @@ import discord
 
 from bot.core.errors import DomainNotAllowed, NotAnArticle
 from bot.core.flow import Outcome, requested_links
-from bot.core.service import ChannelSettings, DigestRequest, Requester
+from bot.core.service import DigestRequest, Requester
 from bot.core.types import Source
 from bot.core.urls import host_of
 from bot.discord_chat.abilities import Abilities, abilities
@@ -139,7 +139,8 @@ async def _answer(bot: PrecisBot, message: discord.Message, explicit: bool) -> N
     requests = [DigestRequest(Source.from_url(u), requester) for u in links]
     async with _working(bot, message, can):
         outcomes = await bot.flow.prepare_all(requests, channel_settings)
-        await _reply(bot, message, outcomes, channel_settings, can, explicit=explicit)
+        language = await bot.service.reply_language(bot.flow.platform, workspace)
+        await _reply(bot, message, outcomes, language, can, explicit=explicit)
 
 
 async def _replied_to(message: discord.Message) -> discord.Message | None:
@@ -193,7 +194,7 @@ async def _reply(
     bot: PrecisBot,
     message: discord.Message,
     outcomes: Sequence[Outcome],
-    channel_settings: ChannelSettings,
+    language: str,
     can: Abilities,
     *,
     explicit: bool,
@@ -214,7 +215,7 @@ async def _reply(
     if isinstance(channel, discord.Thread):
         send = sender(channel, need="Send Messages in Threads")
     elif any(o.result is not None for o in shown) and can.thread:
-        thread = await _thread_on(bot, message, thread_name_for(shown))
+        thread = await _thread_on(bot, message, thread_name_for(shown, language))
         if thread is not None:
             send = sender(thread, need="Send Messages in Threads")
     if send is None:
@@ -223,7 +224,7 @@ async def _reply(
             await _react(message, FAILED_EMOJI, can)
             return
         send = reply_sender(message, history=can.history)
-    await bot.flow.deliver(shown, Poster(send, owner=message.author.id, embed=can.embed))
+    await bot.flow.deliver(shown, Poster(send, owner=message.author.id, embed=can.embed, language=language))
 
 
 async def _thread_on(bot: PrecisBot, message: discord.Message, name: str) -> discord.abc.Messageable | None:

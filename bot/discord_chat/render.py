@@ -9,7 +9,7 @@ Layout, one embed (continued in more embeds of the same message when the 4096-ch
 description fills up)::
 
     [title, linked to the article]
-    *site · author · date · N min read*
+    *site · author · date · N min read · read in German*
     **TL;DR** ...
     **Key points**
     - ...
@@ -24,6 +24,9 @@ longer than a whole embed is shortened, at a word boundary.
 Everything taken from the article is escaped (``escape``): it can neither format (bold,
 code, headers, masked links, block quotes) nor mention (``@everyone``, ``<@id>``, ``<@&id>``,
 channels, timestamps). ``allowed_mentions`` is none on every payload as well.
+
+The fixed words (headings, "min read", the intro) are the server's reply language's
+(``bot.core.strings``), English by default; "read in German" marks an article in another language.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import discord
 from bot.core.compose import shown_text
 from bot.core.render import group_quotes
 from bot.core.service import ChannelSettings
+from bot.core.strings import DEFAULT_LANGUAGE, Words, words_for
 from bot.core.types import Digest, Quote
 
 __all__ = [
@@ -126,15 +130,18 @@ class _Item:
     droppable: bool
 
 
-def _byline(digest: Digest) -> str:
+def _byline(digest: Digest, words: Words) -> str:
     meta = digest.article.meta
     raw = (meta.site, meta.author, (meta.published or "")[:10])
     parts = [escape(_shorten(x, BYLINE_PART_MAX)) for x in raw if x and x.strip()]
-    parts.append(f"{digest.reading_minutes} min read")
+    parts.append(words.reading_time(digest.reading_minutes))
+    read_in = words.read_in_mark(meta.language)
+    if read_in:
+        parts.append(read_in)
     return "*" + " · ".join(parts) + "*"
 
 
-def _quote_items(quotes: Sequence[Quote], article: str) -> list[_Item]:
+def _quote_items(quotes: Sequence[Quote], article: str, words: Words) -> list[_Item]:
     items: list[_Item] = []
     for index, (speaker, group) in enumerate(group_quotes(list(quotes))):
         for i, q in enumerate(group):
@@ -142,22 +149,25 @@ def _quote_items(quotes: Sequence[Quote], article: str) -> list[_Item]:
             if i == 0 and index > 0:
                 text = "\n" + text  # a blank line ends one speaker's block quote
             if i == len(group) - 1:
-                text += f"\n> — {escape(speaker) if speaker else 'unattributed'}"
+                text += f"\n> — {escape(speaker) if speaker else words.unattributed}"
             items.append(_Item(text, droppable=True))
     return items
 
 
-def _items(digest: Digest, points: Sequence[str], quotes: Sequence[Quote], room: int) -> list[_Item]:
-    items = [_Item(_byline(digest), droppable=False)]
+def _items(
+    digest: Digest, points: Sequence[str], quotes: Sequence[Quote], room: int, words: Words
+) -> list[_Item]:
+    items = [_Item(_byline(digest, words), droppable=False)]
     if digest.tldr.strip():
-        items.append(_Item("\n**TL;DR** " + escape(_shorten(digest.tldr, room - 20)), droppable=False))
+        tldr = f"\n**{words.tldr}** " + escape(_shorten(digest.tldr, room - 15 - len(words.tldr)))
+        items.append(_Item(tldr, droppable=False))
     for i, point in enumerate(points):
-        head = "\n**Key points**\n" if i == 0 else ""
+        head = f"\n**{words.key_points}**\n" if i == 0 else ""
         items.append(_Item(head + "- " + escape(_shorten(point, room - 40)), droppable=True))
-    quote_items = _quote_items(quotes, digest.article.text)
+    quote_items = _quote_items(quotes, digest.article.text, words)
     if quote_items:
         first = quote_items[0]
-        quote_items[0] = _Item("\n**Quotes**\n" + first.text, first.droppable)
+        quote_items[0] = _Item(f"\n**{words.quotes}**\n" + first.text, first.droppable)
     return items + quote_items
 
 
@@ -187,18 +197,18 @@ def _article_url(digest: Digest) -> str | None:
     return url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else None
 
 
-def _embeds(digest: Digest, quotes: Sequence[Quote]) -> list[discord.Embed]:
-    title = escape(_shorten(digest.article.meta.title or "Summary", EMBED_TITLE_MAX))
+def _embeds(digest: Digest, quotes: Sequence[Quote], words: Words) -> list[discord.Embed]:
+    title = escape(_shorten(digest.article.meta.title or words.summary, EMBED_TITLE_MAX))
     url = _article_url(digest)
     shown = [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
     points = [p.text for p in digest.key_points]
     room = EMBED_DESCRIPTION_MAX - 1
     while True:
-        items = _items(digest, points, shown, room)
+        items = _items(digest, points, shown, room, words)
         left_out = (len(digest.key_points) - len(points)) + (len(quotes) - len(shown))
         texts = [i.text for i in items]
         if left_out:
-            texts.append(f"\n*{left_out} more not shown: too long for one Discord message*")
+            texts.append(f"\n*{words.not_shown(left_out, 'Discord')}*")
         embeds = _pack(texts, title, url)
         if embeds is not None:
             return embeds
@@ -211,34 +221,42 @@ def _embeds(digest: Digest, quotes: Sequence[Quote]) -> list[discord.Embed]:
 
 
 def digest_payloads(
-    digest: Digest, quotes: Sequence[Quote], *, requested_by: int | None = None
+    digest: Digest,
+    quotes: Sequence[Quote],
+    *,
+    requested_by: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[dict[str, Any]]:
     """The messages that show ``digest``, in order, as Discord JSON bodies.
 
     ``quotes`` are the ones to show (``Digest.shown_quotes``), or empty for none.
     With ``requested_by`` (a user id) the list starts with the short top-level message of a
     slash command or menu request, "Summary of <title> for @user", on which the thread opens.
+    ``language``: the reply language of the fixed words (``bot.core.strings``).
     """
-    reply = {"embeds": [e.to_dict() for e in _embeds(digest, quotes)], "allowed_mentions": ALLOWED_MENTIONS}
+    words = words_for(language)
+    embeds = [e.to_dict() for e in _embeds(digest, quotes, words)]
+    reply = {"embeds": embeds, "allowed_mentions": ALLOWED_MENTIONS}
     if requested_by is None:
         return [reply]
-    return [intro_payload(digest.article.meta.title, requested_by), reply]
+    return [intro_payload(digest.article.meta.title, requested_by, language=language), reply]
 
 
-def text_payload(digest: Digest, quotes: Sequence[Quote]) -> dict[str, Any]:
+def text_payload(digest: Digest, quotes: Sequence[Quote], language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The digest as plain ``content``, for a channel where the bot may not embed links: the title
     in bold and the article's address in ``<...>`` (no preview), then what the embed shows, whole
     items dropped from the end (quotes first) to fit one message."""
-    title = escape(_shorten(digest.article.meta.title or "Summary", EMBED_TITLE_MAX))
+    words = words_for(language)
+    title = escape(_shorten(digest.article.meta.title or words.summary, EMBED_TITLE_MAX))
     url = _article_url(digest)
     head = f"**{title}**" + (f"\n<{url}>" if url and not re.search(r"[\s<>]", url) else "")
     shown = [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
-    items = _items(digest, [p.text for p in digest.key_points], shown, CONTENT_MAX - len(head) - 1)
+    items = _items(digest, [p.text for p in digest.key_points], shown, CONTENT_MAX - len(head) - 1, words)
     texts = [i.text for i in items]
     fixed = sum(not i.droppable for i in items)
     dropped = len(digest.key_points) + len(quotes) - (len(items) - fixed)
     while True:
-        note = [f"\n*{dropped} more not shown: too long for one Discord message*"] if dropped else []
+        note = [f"\n*{words.not_shown(dropped, 'Discord')}*"] if dropped else []
         content = "\n".join([head, *texts, *note])
         if len(content) <= CONTENT_MAX or len(texts) <= fixed:
             break
@@ -247,11 +265,12 @@ def text_payload(digest: Digest, quotes: Sequence[Quote]) -> dict[str, Any]:
     return {"content": content[:CONTENT_MAX], "allowed_mentions": ALLOWED_MENTIONS}
 
 
-def intro_payload(title: str | None, user_id: int, more: int = 0) -> dict:
+def intro_payload(
+    title: str | None, user_id: int, more: int = 0, *, language: str = DEFAULT_LANGUAGE
+) -> dict:
     """ "Summary of **<title>** for <@user>": the mention renders as a name and pings no one."""
-    shown = escape(_shorten(title, INTRO_TITLE_MAX)) if title and title.strip() else "your text"
-    extra = f" (+{more} more)" if more else ""
-    content = f"Summary of **{shown}**{extra} for <@{user_id}>"
+    what = f"**{escape(_shorten(title, INTRO_TITLE_MAX))}**" if title and title.strip() else None
+    content = words_for(language).announcement(what, f"<@{user_id}>", more)
     return {"content": content, "allowed_mentions": ALLOWED_MENTIONS}
 
 
@@ -266,8 +285,9 @@ def notices_payload(lines: Sequence[str]) -> dict:
     return {"content": content, "allowed_mentions": ALLOWED_MENTIONS}
 
 
-def settings_payload(settings: ChannelSettings, channel_id: int) -> dict:
-    """What ``/precis settings`` shows (only to the person who asked)."""
+def settings_payload(settings: ChannelSettings, channel_id: int, language: str = DEFAULT_LANGUAGE) -> dict:
+    """What ``/precis settings`` shows (only to the person who asked): the channel's
+    ``settings``, and the server's reply ``language``."""
     trigger = {"auto": "auto (every message with a link)", "mention": "mention (when someone mentions me)"}
     lines = [
         f"precis in <#{channel_id}>",
@@ -276,6 +296,7 @@ def settings_payload(settings: ChannelSettings, channel_id: int) -> dict:
         f"- Quotes: {'on' if settings.quotes else 'off'}",
         f"- Allowed domains: {escape(', '.join(settings.allowed_domains)) or 'any'}",
         f"- Blocked domains: {escape(', '.join(settings.blocked_domains)) or 'none'}",
+        f"- Reply language (whole server): {words_for(language).own_name}",
     ]
     return {"content": "\n".join(lines)[:CONTENT_MAX], "allowed_mentions": ALLOWED_MENTIONS}
 
@@ -288,7 +309,8 @@ exactly as printed, with who said them.
 - On any message: Apps → **Summarize**.
 - In channels set to `auto`, every link is summarized; wrap a link in `<...>` to skip it.
 - Under a digest: **Shorter**, **More points**, **Quotes**.
-- `/precis settings` (Manage Server): trigger, points, quotes, allowed and blocked domains."""
+- `/precis settings` (Manage Server): trigger, points, quotes, allowed and blocked domains, and \
+the server's reply language (the digest itself stays in the article's language)."""
 
 
 def help_payload() -> dict:

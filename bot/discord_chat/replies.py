@@ -21,6 +21,7 @@ from bot.core.chat import user_text
 from bot.core.errors import Cancelled, MissingPermission
 from bot.core.flow import Outcome, Shown
 from bot.core.service import TELL_TIMEOUT_S, PostedRef, Requester
+from bot.core.strings import DEFAULT_LANGUAGE, words_for
 from bot.core.urls import host_of, shown_url
 from bot.discord_chat.buttons import digest_view
 from bot.discord_chat.render import digest_payloads, notice_payload, send_kwargs, text_payload, thread_name
@@ -82,23 +83,29 @@ def _permalink(ref: PostedRef, requester: Requester) -> str:
     )
 
 
-def thread_name_for(outcomes: Sequence[Outcome]) -> str:
-    """The first digest's title, else "Summary of" the first link's host."""
+def thread_name_for(outcomes: Sequence[Outcome], language: str = DEFAULT_LANGUAGE) -> str:
+    """The first digest's title, else "Summary of" the first link's host (in reply ``language``)."""
+    words = words_for(language)
     for o in outcomes:
         if o.result is not None:
-            return thread_name(o.result.digest.article.meta.title)
+            return thread_name(o.result.digest.article.meta.title, words.summary)
     url = next((o.url for o in outcomes if o.url), None)
-    return thread_name(f"Summary of {host_of(url)}" if url else None)
+    return thread_name(words.summary_of.format(what=host_of(url)) if url else None, words.summary)
 
 
 def rendered(
-    shown: Shown, *, owner: int, embed: bool = True
+    shown: Shown, *, owner: int, embed: bool = True, language: str = DEFAULT_LANGUAGE
 ) -> tuple[dict[str, Any], discord.ui.View | None]:
-    """A digest's payload (an embed, or plain text without Embed Links) and its buttons."""
+    """A digest's payload (an embed, or plain text without Embed Links) and its buttons, their
+    fixed words in reply ``language``."""
     digest = shown.result.digest
     quotes = list(shown.quotes)
-    payload = digest_payloads(digest, quotes)[0] if embed else text_payload(digest, quotes)
-    return payload, digest_view(shown.result.article_key, owner=owner, buttons=shown.buttons)
+    if embed:
+        payload = digest_payloads(digest, quotes, language=language)[0]
+    else:
+        payload = text_payload(digest, quotes, language)
+    view = digest_view(shown.result.article_key, owner=owner, buttons=shown.buttons, language=language)
+    return payload, view
 
 
 def sender(
@@ -128,16 +135,19 @@ def reply_sender(message: discord.Message, *, history: bool) -> Send:
 
 class Poster:
     """Posts a request's answers through ``send`` (``bot.core.flow.Poster``): a digest with its
-    buttons (``owner``'s), as an embed unless ``embed`` is off; a notice for the rest. Discord's
-    refusals are raised, for the caller's one error handler."""
+    buttons (``owner``'s), as an embed unless ``embed`` is off, in reply ``language``; a notice
+    for the rest. Discord's refusals are raised, for the caller's one error handler."""
 
-    def __init__(self, send: Send, *, owner: int, embed: bool = True) -> None:
+    def __init__(
+        self, send: Send, *, owner: int, embed: bool = True, language: str = DEFAULT_LANGUAGE
+    ) -> None:
         self._send = send
         self._owner = owner
         self._embed = embed
+        self._language = language
 
     async def digest(self, outcome: Outcome, shown: Shown) -> PostedRef | None:
-        payload, view = rendered(shown, owner=self._owner, embed=self._embed)
+        payload, view = rendered(shown, owner=self._owner, embed=self._embed, language=self._language)
         sent = await self._send(payload, view)
         in_thread = isinstance(sent.channel, discord.Thread | discord.PartialMessageable)
         return PostedRef(str(sent.id), str(sent.channel.id) if in_thread else None, sent.jump_url)

@@ -87,6 +87,7 @@ from bot.core.service import (
     Requester,
     queue_notice,
 )
+from bot.core.strings import DEFAULT_LANGUAGE, SERVER, check_language
 from bot.core.types import Source
 from bot.slack_chat.parse import (
     USAGE,
@@ -604,7 +605,8 @@ class SlackBot:
         in order; a source that fails is answered on its own (``handle_error``)."""
         settings = settings or await self._service.get_settings(PLATFORM, reply.team, reply.channel)
         outcomes = await self._prepare_all(reply, sources, settings)
-        await self.flow.deliver(outcomes, _Poster(self, reply, reply.thread_ts))
+        language = await self._service.reply_language(PLATFORM, reply.team)
+        await self.flow.deliver(outcomes, _Poster(self, reply, reply.thread_ts, language=language))
 
     async def _command_digests(self, reply: Reply, sources: tuple[Source, ...]) -> None:
         """``/summarize``: a top-level "Summary of ... for name", the digests in its thread; what
@@ -622,10 +624,13 @@ class SlackBot:
             return
         first = ready[0].result
         assert first is not None
+        language = await self._service.reply_language(PLATFORM, reply.team)
         try:
             top = await self.client.chat_postMessage(
                 channel=reply.channel,
-                **announce_message(first.digest.article.meta.title, reply.name, more=len(ready) - 1),
+                **announce_message(
+                    first.digest.article.meta.title, reply.name, more=len(ready) - 1, language=language
+                ),
             )
         except SlackApiError as exc:
             if api_error(exc) not in _CANNOT_POST:
@@ -633,17 +638,18 @@ class SlackBot:
             # Not a member (a private channel, a DM): the digests still reach the person who asked.
             for outcome in ready:
                 assert outcome.shown is not None
-                plain = _message(outcome.shown, reply.user, buttons=False)
+                plain = _message(outcome.shown, reply.user, language, buttons=False)
                 note = {
                     "type": "context",
                     "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
                 }
                 await self._tell(reply, plain["text"], [note, *plain["blocks"]])
             return
-        await self.flow.deliver(ready, _Poster(self, reply, top["ts"], anchor=top["ts"]))
+        await self.flow.deliver(ready, _Poster(self, reply, top["ts"], anchor=top["ts"], language=language))
 
     async def _rerender(self, reply: Reply, value: str, ts: str) -> None:
-        """A button: the same article again, shorter / longer / with or without quotes."""
+        """A button: the same article again, shorter / longer / with or without quotes, in the
+        reply language the digest was posted in (the button's)."""
         try:
             target = Controls.decode(value)
         except (ValueError, KeyError, TypeError) as exc:
@@ -652,7 +658,7 @@ class SlackBot:
             await self._tell(reply, f"Only <@{target.owner}> can change this summary.")
             return
         shown = await self.flow.rerender(target.article_key, reply.requester, target.view)
-        message = _message(shown, target.owner)
+        message = _message(shown, target.owner, target.language)
         await self.client.chat_update(
             channel=reply.channel, ts=ts, text=message["text"], blocks=message["blocks"]
         )
@@ -661,14 +667,25 @@ class SlackBot:
         """``/summarize settings``: anyone may look; workspace admins and owners may change."""
         if not args:
             settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-            await self._tell(reply, settings_text(settings, reply.channel))
+            language = await self._service.reply_language(PLATFORM, reply.team)
+            await self._tell(reply, settings_text(settings, reply.channel, language))
             return
         changes = parse_settings_changes(args)
         if not await self._is_admin(reply.user):
             await self._tell(reply, "Only workspace admins can change my settings.")
             return
-        settings = await self._service.update_settings(PLATFORM, reply.team, reply.channel, **changes)
-        await self._tell(reply, "Saved.\n" + settings_text(settings, reply.channel))
+        if "language" in changes and reply.team is None:
+            raise BadInput("the reply language belongs to a workspace, and Slack did not say which")
+        # The language is the workspace's, not the channel's: checked before anything is saved.
+        language = check_language(changes.pop("language")) if "language" in changes else None
+        if changes:
+            settings = await self._service.update_settings(PLATFORM, reply.team, reply.channel, **changes)
+        else:
+            settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
+        if language is not None:
+            await self._service.update_settings(PLATFORM, reply.team, SERVER, language=language)
+        language = await self._service.reply_language(PLATFORM, reply.team)
+        await self._tell(reply, "Saved.\n" + settings_text(settings, reply.channel, language))
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -678,12 +695,14 @@ class SlackBot:
         return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
 
 
-def _message(shown: Shown, owner: str, *, buttons: bool = True) -> dict[str, Any]:
-    """A digest's ``chat.postMessage`` arguments; the buttons (``owner``'s) unless ``buttons`` is off."""
+def _message(shown: Shown, owner: str, language: str, *, buttons: bool = True) -> dict[str, Any]:
+    """A digest's ``chat.postMessage`` arguments in reply ``language``; the buttons (``owner``'s)
+    unless ``buttons`` is off."""
+    view = shown.view
     controls = (
-        Controls(shown.result.article_key, owner, shown.view.points, shown.view.quotes) if buttons else None
+        Controls(shown.result.article_key, owner, view.points, view.quotes, language) if buttons else None
     )
-    return digest_message(shown.result.digest, shown.quotes, controls)
+    return digest_message(shown.result.digest, shown.quotes, controls, language=language)
 
 
 class _Poster:
@@ -692,18 +711,27 @@ class _Poster:
     the link is sent to ``anchor`` (``/summarize``'s announcement), else to the digest itself."""
 
     def __init__(
-        self, bot: SlackBot, reply: Reply, thread_ts: str | None, *, anchor: str | None = None
+        self,
+        bot: SlackBot,
+        reply: Reply,
+        thread_ts: str | None,
+        *,
+        anchor: str | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self._bot = bot
         self._reply = reply
         self._thread_ts = thread_ts
         self._anchor = anchor
+        self._language = language
 
     async def digest(self, outcome: Outcome, shown: Shown) -> PostedRef | None:
         reply = self._reply
         try:
             posted = await self._bot.client.chat_postMessage(
-                channel=reply.channel, thread_ts=self._thread_ts, **_message(shown, reply.user)
+                channel=reply.channel,
+                thread_ts=self._thread_ts,
+                **_message(shown, reply.user, self._language),
             )
             if outcome.url is None:  # nothing for a repeat to find
                 return None

@@ -30,8 +30,8 @@ _SLACK_TOKEN = re.compile(r"<[@#!][^>]*>")
 _BARE_LINK = re.compile(r"https?://[^\s<>]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\"»”’"
 
-SETTINGS_KEYS = ("trigger", "points", "quotes", "allow", "block")
-_EXAMPLES = {"trigger": "auto", "points": "5", "quotes": "off"}
+SETTINGS_KEYS = ("trigger", "points", "quotes", "allow", "block", "language")
+_EXAMPLES = {"trigger": "auto", "points": "5", "quotes": "off", "language": "de"}
 
 USAGE = (
     "Use `/summarize <link>` or `/summarize <text>` for a digest, or `/summarize settings` for this "
@@ -135,8 +135,9 @@ def _domains(words: list[str]) -> tuple[str, ...]:
 def parse_settings_changes(args: str) -> dict[str, object]:
     """``trigger auto points 5 quotes off allow a.org b.org block c.org`` -> service changes.
 
-    Keys are ``trigger``, ``points``, ``quotes``, ``allow`` and ``block``; each takes the words up
-    to the next key (``allow none`` clears a list). Values are checked by the service, which
+    Keys are ``trigger``, ``points``, ``quotes``, ``allow``, ``block`` and ``language`` (the
+    workspace's reply language, not the channel's); each takes the words up to the next key
+    (``allow none`` clears a list). Values are checked by the service, which
     raises ``BadInput`` naming the problem; this only raises it for words it cannot place.
     """
     values: dict[str, list[str]] = {}

@@ -3,7 +3,7 @@
 The reply, top to bottom::
 
     header    the title (plain text, at most 150 characters)
-    context   site · author · date · reading time · link
+    context   site · author · date · reading time · "read in German" · link
     section   *TL;DR* ...
     section   *Key points* and one "• " line per point (spills into more sections past 3000)
     section   one per speaker: "> “quote”" lines, then "> — Speaker"
@@ -13,6 +13,10 @@ Slack's limits (section text 3000, header 150, 50 blocks) are met by dropping or
 items, never by cutting a message mid-way. Every piece of article text is escaped for mrkdwn
 (``&``, ``<``, ``>``) and sent with ``verbatim: true``, so a page cannot mention anyone, link
 anywhere or name a channel through us.
+
+The fixed words (headings, buttons, "min read", the announcement) are the workspace's reply
+language's (``bot.core.strings``), English by default; the article's own text is never translated,
+and an article in another language than the reply's says so in the context line.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from bot.core.errors import SourceError
 from bot.core.flow import Control, View, buttons
 from bot.core.render import group_quotes
 from bot.core.service import ChannelSettings, PostedRef
+from bot.core.strings import DEFAULT_LANGUAGE, REPLY_LANGUAGES, Words, words_for
 from bot.core.types import Digest, Quote
 
 __all__ = [
@@ -67,7 +72,8 @@ _ELLIPSIS = "…"
 
 @dataclass(frozen=True, slots=True)
 class Controls:
-    """What the buttons under a digest need: the cached article and the view it shows now."""
+    """What the buttons under a digest need: the cached article, the view it shows now, and the
+    reply language it was posted in."""
 
     article_key: str
     owner: str
@@ -75,18 +81,28 @@ class Controls:
     points: int
     """Key points asked for (the article may have had fewer)."""
     quotes: bool
+    language: str = DEFAULT_LANGUAGE
 
     @property
     def view(self) -> View:
         return View(self.points, self.quotes)
 
     def encode(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        data = asdict(self)
+        if self.language == DEFAULT_LANGUAGE:  # an English button's value is what it was before languages
+            del data["language"]
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def decode(cls, value: str) -> Controls:
         data = json.loads(value)
-        return cls(str(data["article_key"]), str(data["owner"]), int(data["points"]), bool(data["quotes"]))
+        return cls(
+            str(data["article_key"]),
+            str(data["owner"]),
+            int(data["points"]),
+            bool(data["quotes"]),
+            str(data.get("language") or DEFAULT_LANGUAGE),
+        )
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -140,20 +156,23 @@ def _section(text: str) -> dict[str, Any]:
 # -- the digest --------------------------------------------------------------------------------
 
 
-def _title(digest: Digest) -> str:
-    return _squash(digest.article.meta.title or "") or "Summary"
+def _title(digest: Digest, words: Words) -> str:
+    return _squash(digest.article.meta.title or "") or words.summary
 
 
-def _byline(digest: Digest) -> str:
+def _byline(digest: Digest, words: Words) -> str:
     meta = digest.article.meta
     parts = [
         _fit(_squash(part), BYLINE_PART_MAX)
         for part in (meta.site, meta.author, (meta.published or "")[:10])
         if part and part.strip()
     ]
-    parts.append(f"{digest.reading_minutes} min read")
+    parts.append(words.reading_time(digest.reading_minutes))
+    read_in = words.read_in_mark(meta.language)
+    if read_in:
+        parts.append(read_in)
     url = _safe_url(meta.url or meta.canonical_url)
-    link = f"<{url}|Open the article>" if url else ""
+    link = f"<{url}|{words.open_article}>" if url else ""
     if link and sum(len(p) + 3 for p in parts) + len(link) <= SECTION_MAX:  # a monster URL: no link
         parts.append(link)
     return " · ".join(parts)
@@ -177,10 +196,10 @@ def _point_lines(digest: Digest) -> list[str]:
     return [f"• {_fit(_squash(p.text), SECTION_MAX - 2)}" for p in digest.key_points]
 
 
-def _quote_sections(quotes: Sequence[Quote], article: str) -> list[dict[str, Any]]:
+def _quote_sections(quotes: Sequence[Quote], article: str, words: Words) -> list[dict[str, Any]]:
     sections = []
     for speaker, items in group_quotes(list(quotes)):
-        footer = f"> — {_fit(_squash(speaker or 'unattributed'), BYLINE_PART_MAX)}"
+        footer = f"> — {_fit(_squash(speaker or words.unattributed), BYLINE_PART_MAX)}"
         budget = SECTION_MAX - len(footer) - 1
         lines: list[str] = []
         for q in items:
@@ -196,8 +215,15 @@ def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[st
     """Shorter / More points / Quotes, each only where a press would change something
     (``bot.core.flow.buttons``); each button's value is the view it leads to."""
     elements = []
+    words = words_for(controls.language)
     for button in buttons(len(digest.key_points), controls.view, has_quotes=has_quotes):
-        target = Controls(controls.article_key, controls.owner, button.target.points, button.target.quotes)
+        target = Controls(
+            controls.article_key,
+            controls.owner,
+            button.target.points,
+            button.target.quotes,
+            controls.language,
+        )
         value = target.encode()
         if len(value) > BUTTON_VALUE_MAX:
             return None  # an article key this long cannot ride on a button
@@ -205,7 +231,10 @@ def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[st
             {
                 "type": "button",
                 "action_id": _ACTION_IDS[button.control],
-                "text": {"type": "plain_text", "text": button.label},
+                "text": {
+                    "type": "plain_text",
+                    "text": words.button(button.control.value, quotes_on=button.state.quotes),
+                },
                 "value": value,
             }
         )
@@ -215,23 +244,29 @@ def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[st
 
 
 def digest_message(
-    digest: Digest, quotes: Sequence[Quote] = (), controls: Controls | None = None
+    digest: Digest,
+    quotes: Sequence[Quote] = (),
+    controls: Controls | None = None,
+    *,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any]:
     """The ``chat.postMessage`` arguments for a digest, less ``channel`` and ``thread_ts``.
 
     ``quotes`` are the ones to show (``Digest.shown_quotes``); ``controls`` adds the
-    Shorter / More points / Quotes buttons (they need the cached article's key).
+    Shorter / More points / Quotes buttons (they need the cached article's key). The fixed words
+    are reply ``language``'s (with ``controls``, theirs: a button keeps the digest's language).
     """
-    title = _title(digest)
+    words = words_for(controls.language if controls is not None else language)
+    title = _title(digest, words)
     head: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _clip(title, HEADER_MAX)}},
-        {"type": "context", "elements": [_mrkdwn(_byline(digest))]},
+        {"type": "context", "elements": [_mrkdwn(_byline(digest, words))]},
     ]
     tldr = _squash(digest.tldr)
     if tldr:
-        head.append(_section(f"*TL;DR* {_fit(tldr, SECTION_MAX - 8)}"))
-    points = _packed("*Key points*", _point_lines(digest)) if digest.key_points else []
-    quote_blocks = _quote_sections(quotes, digest.article.text)
+        head.append(_section(f"*{words.tldr}* {_fit(tldr, SECTION_MAX - 3 - len(words.tldr))}"))
+    points = _packed(f"*{words.key_points}*", _point_lines(digest)) if digest.key_points else []
+    quote_blocks = _quote_sections(quotes, digest.article.text, words)
     tail = [b for b in [_buttons(digest, controls, has_quotes=bool(quotes)) if controls else None] if b]
 
     # 50 blocks at most: drop whole speakers' quotes from the end, then whole point sections.
@@ -253,13 +288,14 @@ def digest_message(
 # -- the other messages ------------------------------------------------------------------------
 
 
-def announce_message(title: str | None, name: str | None, more: int = 0) -> dict[str, Any]:
+def announce_message(
+    title: str | None, name: str | None, more: int = 0, *, language: str = DEFAULT_LANGUAGE
+) -> dict[str, Any]:
     """The top-level message ``/summarize`` digests are threaded under. It names who asked
     (``name``, as typed: ``<@id>`` would ping them, and Slack has no way to mention quietly)."""
-    what = f"*{_fit(_squash(title), HEADER_MAX)}*" if title and title.strip() else "your text"
-    extra = f" (+{more} more)" if more else ""
-    who = f" for {_fit(_squash(name), BYLINE_PART_MAX)}" if name and name.strip() else ""
-    text = f"Summary of {what}{extra}{who}"
+    what = f"*{_fit(_squash(title), HEADER_MAX)}*" if title and title.strip() else None
+    who = _fit(_squash(name), BYLINE_PART_MAX) if name and name.strip() else None
+    text = words_for(language).announcement(what, who, more)
     return {"text": text, "blocks": [_section(text)], "unfurl_links": False, "unfurl_media": False}
 
 
@@ -291,8 +327,9 @@ def error_text(error: BaseException) -> str:
     return escape(_sentence(text))
 
 
-def settings_text(settings: ChannelSettings, channel: str) -> str:
-    """What ``/summarize settings`` shows (ephemeral)."""
+def settings_text(settings: ChannelSettings, channel: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """What ``/summarize settings`` shows (ephemeral): the channel's ``settings`` and the
+    workspace's reply ``language``."""
 
     def domains(items: tuple[str, ...], empty: str) -> str:
         return ", ".join(f"`{escape(d)}`" for d in items) if items else empty
@@ -310,7 +347,13 @@ def settings_text(settings: ChannelSettings, channel: str) -> str:
             f"• Quotes: {'on' if settings.quotes else 'off'}",
             f"• Allowed domains: {domains(settings.allowed_domains, 'any public site')}",
             f"• Blocked domains: {domains(settings.blocked_domains, 'none')}",
+            f"• Reply language (whole workspace): {words_for(language).own_name}",
             "Admins can change them: `/summarize settings trigger auto points 5 quotes off "
-            "allow example.org news.example block spam.example` (`allow none` clears a list).",
+            "allow example.org news.example block spam.example` (`allow none` clears a list); "
+            f"`language de` sets the reply's own words for the workspace ({_language_choices()}).",
         ]
     )
+
+
+def _language_choices() -> str:
+    return ", ".join(f"`{code}` {words_for(code).own_name}" for code in REPLY_LANGUAGES)
