@@ -88,6 +88,15 @@ def test_a_dash_in_the_headline_itself_stays() -> None:
     assert read_html(html, URL).meta.title == "Biden - the early years"
 
 
+def test_a_chinese_sites_name_after_the_headline_goes() -> None:
+    html = page(STORY, title="武汉的声音：有英勇的你，才有英雄的城！-新华网")
+    assert read_html(html, URL).meta.title == "武汉的声音：有英勇的你，才有英雄的城！"
+    html = page(STORY, title="北京今天下雪_新浪新闻")
+    assert read_html(html, URL).meta.title == "北京今天下雪"
+    html = page(STORY, title="互联网-中国互联网络信息中心网")  # no headline before it: kept
+    assert read_html(html, URL).meta.title == "互联网-中国互联网络信息中心网"
+
+
 def test_a_title_that_is_only_the_site_name_is_kept() -> None:
     html = page(STORY, title="Harbour Herald", head=og("og:site_name", "Harbour Herald"))
     assert read_html(html, URL).meta.title == "Harbour Herald"

@@ -297,6 +297,10 @@ def _drop_leading_headline(text: str, title: str | None) -> str:
 
 # Separators between a headline and a trailing site name: " - Site", " | Site", " — Site".
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»]|::)\s+")
+# A Chinese site's name after its headline, with no spaces: "...英雄的城！-新华网", "..._新浪新闻".
+_CJK_SITE_SUFFIX = re.compile(
+    r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*[\u4e00-\u9fff]{1,6}(?:网|報|报|新闻|新聞|在线|频道|日报|时报)$"
+)
 # A trailing title segment of up to this many words that starts or ends with the site's name
 # ("CNN Politics", "Gizmodo UK") is the site's too; a longer one is part of the headline.
 SITE_SUFFIX_LOOSE_WORDS = 3
@@ -563,6 +567,8 @@ def _clean_title(title: str | None, keys: set[str]) -> str | None:
         suffix, head = title[sep.end() :], title[: sep.start()].strip()
         if len(suffix.split()) <= SITE_NAME_MAX_WORDS and _names_site(suffix, keys) and _key(head):
             return head
+    if (m := _CJK_SITE_SUFFIX.search(title)) is not None and m.start() > 0:
+        return title[: m.start()]
     return title
 
 
