@@ -861,6 +861,48 @@ def test_a_chain_of_sentences_opening_with_he_keeps_its_referent() -> None:
     assert q.confidence is not None and q.confidence < 0.8  # Ken Roe is in play too
 
 
+def test_told_then_a_name_is_the_listener_not_the_speaker() -> None:
+    article = (
+        "Back in 1999, Mr. Tromp praised his retail political skills, telling CNBC: "
+        "“I wish I could be like that. I just can't.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.verb) == ("Tromp", "telling CNBC")
+    told = "Dick Dever, who was on the slate, told POLITICO, “Of the three, I like John Kasich the best.”"
+    assert only(told).speaker == "Dick Dever"
+
+
+def test_a_state_abbreviation_after_a_town_does_not_end_the_attribution() -> None:
+    article = (
+        "“I would have been sitting in Siberia for years,” Mr. Daniloff, now 81 and retired in "
+        "Cambridge, Mass., said by telephone. “I have got to tell you about being arrested.”"
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Daniloff", "Daniloff"]
+
+
+def test_a_plural_possessive_in_the_appositive_does_not_end_the_attribution() -> None:
+    article = (
+        "“This campaign is changing American politics,” Jeff Weaver, Sanders' campaign manager, "
+        "said in a statement. “What we are showing is that we can run a strong campaign.”"
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Jeff Weaver", "Jeff Weaver"]
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        "But Sen. Richard Durbin (D-Ill.), noting the size of Sanders's following, said, "
+        "“Let me tell you, he has got a heck of an email list.”",
+        "Richard Durbin, during a town hall in Columbus, Ohio, said he was “going to put a lot of "
+        "miners out of business.”",
+        "Richard Durbin, who lives outside the state capital, Sacramento, said he still “prays that "
+        "Bernie ends up the nominee.”",
+    ],
+)
+def test_what_comes_between_the_name_and_said_is_not_the_subject(article: str) -> None:
+    assert only(article).speaker == "Richard Durbin"
+
+
 # --- how sure the speaker is (issue 11) -----------------------------------------------------------
 
 

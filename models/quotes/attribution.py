@@ -30,7 +30,6 @@ from models.quotes.names import (
     _Names,
 )
 from models.quotes.words import (
-    _ABBREVIATIONS,
     _ACCORDING,
     _CLAUSE_WORDS,
     _DETERMINERS,
@@ -39,6 +38,7 @@ from models.quotes.words import (
     _PREPOSITIONS,
     _QUANTIFIERS,
     _VERB_RE,
+    _abbreviated,
     _is_verbish,
     _np_prefix,
     _np_suffix,
@@ -112,6 +112,11 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
     tail_word = re.search(r"(\w+)\W*$", parts[last][1])
     if tail_word and tail_word.group(1).lower() in _PERSONAL:
         return tail_word.group(1), parts[last][0] + tail_word.start(1)
+    for j in range(1, last):  # "Seaman, who lives outside the capital, Sacramento, said": all his
+        words = parts[j][1].split()
+        if len(words) > 1 and words[0].lower() in ("who", "whose") and _ends_with_name(parts[j - 1][1]):
+            last = j - 1
+            break
     k, relative = last, False
     while k >= 0:
         off, piece = parts[k]
@@ -141,7 +146,7 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             # "Thomas Massie used to back Rand Paul, but now said": the first clause's subject
             off, piece = parts[k - 1]
             return _shift(_np_prefix(piece), off)
-        if previous and _trailing_appositive(st, previous):
+        if previous and _trailing_appositive(st, previous, opens=k == 1):
             k -= 1  # ", R-Ky.,", ", Republican of Ohio,", "from Macon, Georgia,"
             continue
         if (
@@ -200,7 +205,10 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
 
 
 # "as Tom Ridge, a former secretary, put it": a name after "as" or "like" is a subject.
-_AS_NAME = re.compile(r"(?:[Aa]s|[Ll]ike)\s+(?:[A-Z][\w.'\u2019-]*\s+){0,3}[A-Z][\w'\u2019-]*$")
+_AS_NAME = re.compile(
+    r"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Yy]et)\s+(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w'\u2019-]*"
+    r"(?:\s*\([^()]{1,20}\))?$"
+)  # "But Sen. Richard Durbin (D-Ill.), noting ..., said"
 # A surname with a lower-case particle: "de Blasio", "van Hollen", "al-Assad" is not narration.
 _PARTICLE_NAME = re.compile(r"(?:de|del|della|der|van|von|da|di|du|le|la|al|el|bin|ibn|ter|ten)\s+[A-Z]")
 # What may follow a name after a comma and still be about the name, not a new subject: a party
@@ -222,15 +230,16 @@ def _ends_with_name(piece: str) -> bool:
     return last is not None and last.group(1).lower() not in _CALENDAR
 
 
-def _trailing_appositive(piece: str, previous: str) -> bool:
+def _trailing_appositive(piece: str, previous: str, *, opens: bool) -> bool:
     """Is ``piece``, set off by a comma after ``previous``, part of a description of the name
     before it rather than the subject: a party tag, a party and home, or the rest of a place
-    that ``previous`` began ("a farmer from Macon" + "Georgia")?"""
+    that ``previous`` began ("a farmer from Macon" + "Georgia", "now retired in Cambridge" +
+    "Mass.")? ``opens``: ``previous`` opens the sentence, where "In Washington" is no description."""
     if _PARTY_TAG.fullmatch(piece) or _PARTY_HOME.match(piece):
         return re.search(r"[A-Z][\w.'\u2019-]*\W*$", previous) is not None
     return (
         _PLACE_REST.fullmatch(piece) is not None
-        and not _INTRO.match(previous)
+        and not (opens and _INTRO.match(previous))
         and _PLACE_END.search(previous) is not None
     )
 
@@ -309,7 +318,10 @@ _MARK_CHARS = "".join(_FAMILY) + "'"
 _CLOSED_QUOTE = re.compile("x[\"\u201d\u2019']+\\s+(?=[A-Z]|(?:he|she|they)\\b)")
 _MARKS_AFTER = re.compile("(?: ?[" + "".join(_FAMILY) + "])*")  # "please,' ” Nicklaus": nested closes
 _NEW_SENTENCE = re.compile(r"(?:However|But|Meanwhile|Yet|Still|Instead|And|So|Now|Then)\b")
-_CLAUSE_STOP = re.compile(r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|['\u2019](?!\w)|[\"\u2018\u201c\u201d]")
+_CLAUSE_STOP = re.compile(  # not the apostrophe of "Sanders' campaign manager"
+    r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|(?<![sS])['\u2019](?!\w)|(?<=[sS])['\u2019](?!\w)(?!\s+[a-z])"
+    r"|[\"\u2018\u201c\u201d]"
+)
 _ABBREVIATED = re.compile(r"(?:^|[\s(])([A-Za-z][A-Za-z.]*)$")
 
 
@@ -321,7 +333,7 @@ def _clause_stop(clause: str) -> int:
         if stop.group() == ".":
             word = _ABBREVIATED.search(clause, 0, stop.start())
             abbreviation = word.group(1) if word else ""
-            if abbreviation.lower() in _ABBREVIATIONS or (len(abbreviation) == 1 and abbreviation.isupper()):
+            if _abbreviated(abbreviation):  # "Mr. King", "John F. Kennedy", "Cambridge, Mass., said"
                 continue
         return stop.start()
     return len(clause)
@@ -545,7 +557,13 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     agent = _PASSIVE_AGENT.match(pre, verb.end()) if _PASSIVE_BEFORE.search(left) else None
     if agent is not None and _valid_subject(agent.group(1)):  # "Sanders was asked by host Bill Maher, '"
         return _Attribution(agent.group(1), verb_text, lo + agent.start(1), span.mark_start, tight)
-    if tight and re.search(r"(?:^|,)\s*$", left) and re.match(r"\s+[A-Z]", pre[verb.end() :]):
+    object_follows = verb.group().split()[-1] in ("told", "tells", "telling", "asked", "asking")
+    if (
+        tight
+        and not object_follows
+        and re.search(r"(?:^|,)\s*$", left)
+        and re.match(r"\s+[A-Z]", pre[verb.end() :])
+    ):
         inverted = _inverted(pre, verb, lo)  # "Because of the schedule, explained Rosenberg, '"
         if inverted is not None:
             return _Attribution(inverted.subject, inverted.verb, inverted.pos, span.mark_start, True)

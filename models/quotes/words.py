@@ -22,9 +22,17 @@ _ABBREVIATIONS = frozenset(
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "G.K", "F"
 
 
+# US states as news agencies abbreviate them after a town ("Cambridge, Mass."), capitalised; not
+# "Ill.", "Miss.", "Wash.", which are also words that end sentences.
+_STATES = frozenset(
+    """Ala Ariz Ark Calif Colo Conn Del Fla Ga Ind Kan Ky La Md Mass Mich Minn Mo Mont Neb Nev
+    Okla Ore Pa Tenn Tex Vt Va Wis Wyo""".split()
+)
+
+
 def _abbreviated(core: str) -> bool:
-    """A word whose full stop is not a sentence end: "Mr", "Gov", "U.S", an initial."""
-    return core.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(core))
+    """A word whose full stop is not a sentence end: "Mr", "Gov", "U.S", an initial, "Calif"."""
+    return core.lower() in _ABBREVIATIONS or bool(_INITIALS.fullmatch(core)) or core in _STATES
 
 
 _VERB_FORMS = frozenset(
