@@ -903,6 +903,20 @@ def test_what_comes_between_the_name_and_said_is_not_the_subject(article: str) -
     assert only(article).speaker == "Richard Durbin"
 
 
+def test_a_sentence_opening_but_that_continues_the_report_before_it() -> None:
+    article = (
+        "Gordon Brown has warned the nationalists. The former prime minister said that their "
+        "answers on the issue are 'all evasion'. But that her party want 'chaos and constitutional "
+        "crisis' at Westminster to force a vote."
+    )
+    assert only(article).speaker == "Gordon Brown"
+    pronoun = (
+        "Gordon Brown has warned the nationalists. The former prime minister said that the answers "
+        "are evasive. But that was before 'the whole thing fell apart for everyone' last week."
+    )
+    assert only(pronoun).speaker is None  # "that" is the subject here, not "said that" again
+
+
 # --- how sure the speaker is (issue 11) -----------------------------------------------------------
 
 

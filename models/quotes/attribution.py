@@ -821,6 +821,14 @@ def _continuation(
                 return _Resolved(previous_resolved.speaker, None)
             # "'X,' he said. 'Y.'", or two quotes back to back: as sure as the quote before
             return _Resolved(previous_resolved.speaker, previous_resolved.verb, carried=True)
+    s = names.sentence_of(span.mark_start)
+    if s > 0 and _THAT_AGAIN.match(masked, sentence_start):
+        # "X said that A. But that B ...": no clause of its own; the sentence before reports it
+        lead_in = _before_attribution(
+            masked, _Span(sentence_start, sentence_start, True, sentence_start), names.starts[s - 1]
+        )
+        if lead_in is not None:
+            return _Resolved(_speaker(names, lead_in.subject, lead_in.pos, speakers), None)
     if names.text[span.start : span.start + 1].islower():  # a fragment worked into a sentence
         head = masked[sentence_start : min(span.mark_start, sentence_start + SENTENCE_WINDOW)]
         found = _np_prefix(_strip_intro(head))
@@ -861,6 +869,14 @@ def _continuation(
             if speaker:
                 return _Resolved(speaker, None)
     return _Resolved(None, None)
+
+
+# "But that her party want ...": a reported clause with no verb of its own before it; not the
+# pronoun of "But that was before ...".
+_THAT_AGAIN = re.compile(
+    r"\s*(?:But|And|Also)\s+(?:also\s+)?that\b"
+    r"(?!\s+(?:is|was|were|are|would|will|has|had|may|might|could|can|should|does|did|\w+ed)\b|['\u2019]s)"
+)
 
 
 def _strip_intro(head: str) -> str:
