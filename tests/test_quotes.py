@@ -589,7 +589,7 @@ def test_a_spokeswoman_for_a_body_with_and_in_its_name_is_not_its_name_tail() ->
             "Tom Reyes",
         ),
         (
-            "“The county will need new roads very soon,” Stacy Bell of Columbia, South Carolina says.",
+            "“The county will need new roads very soon,” Stacy Bell of Columbia, South Carolina, says.",
             "Stacy Bell",
         ),
         (
@@ -622,6 +622,11 @@ def test_a_place_or_party_after_the_name_is_not_the_speaker(article: str, speake
 def test_a_place_at_the_sentence_start_can_still_precede_the_subject() -> None:
     q = only("In Washington, Obama Reyes said: “We will not stop until the job is done.”")
     assert q.speaker == "Obama Reyes"
+    after = (
+        "Soon after the mayor was booed at a breakfast in Philadelphia, Tim Canova wrote to his "
+        "followers, “It is time to end her political career for good.”"
+    )
+    assert only(after).speaker == "Tim Canova"
 
 
 def test_a_surname_with_a_lowercase_particle_is_a_name() -> None:

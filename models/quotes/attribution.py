@@ -102,7 +102,9 @@ def _role_only(part: str) -> bool:
 
 def _subject_phrase(left: str) -> tuple[str, int] | None:
     """The subject of a verb, given the sentence up to it: (phrase, offset into ``left``)."""
-    left = _ADVERBS.sub("", left).rstrip(" ,;:\u2014\u2013-")
+    left = _ADVERBS.sub("", left)
+    set_off = left.rstrip().endswith(",")  # a comma between the last piece and the verb
+    left = left.rstrip(" ,;:\u2014\u2013-")
     parts: list[tuple[int, str]] = []
     pos = 0
     for piece in left.split(","):
@@ -146,7 +148,7 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
             # "Thomas Massie used to back Rand Paul, but now said": the first clause's subject
             off, piece = parts[k - 1]
             return _shift(_np_prefix(piece), off)
-        if previous and _trailing_appositive(st, previous, opens=k == 1):
+        if previous and _trailing_appositive(st, previous, opens=k == 1, closed=k < last or set_off):
             k -= 1  # ", R-Ky.,", ", Republican of Ohio,", "from Macon, Georgia,"
             continue
         if (
@@ -230,15 +232,18 @@ def _ends_with_name(piece: str) -> bool:
     return last is not None and last.group(1).lower() not in _CALENDAR
 
 
-def _trailing_appositive(piece: str, previous: str, *, opens: bool) -> bool:
+def _trailing_appositive(piece: str, previous: str, *, opens: bool, closed: bool) -> bool:
     """Is ``piece``, set off by a comma after ``previous``, part of a description of the name
     before it rather than the subject: a party tag, a party and home, or the rest of a place
     that ``previous`` began ("a farmer from Macon" + "Georgia", "now retired in Cambridge" +
-    "Mass.")? ``opens``: ``previous`` opens the sentence, where "In Washington" is no description."""
+    "Mass.")? ``opens``: ``previous`` opens the sentence, where "In Washington" is no description;
+    ``closed``: a comma follows ``piece`` too, as it does the rest of a place ("Macon, Georgia,
+    says"), not a subject ("in Philadelphia, Canova wrote")."""
     if _PARTY_TAG.fullmatch(piece) or _PARTY_HOME.match(piece):
         return re.search(r"[A-Z][\w.'\u2019-]*\W*$", previous) is not None
     return (
-        _PLACE_REST.fullmatch(piece) is not None
+        closed
+        and _PLACE_REST.fullmatch(piece) is not None
         and not (opens and _INTRO.match(previous))
         and _PLACE_END.search(previous) is not None
     )
