@@ -97,6 +97,15 @@ def test_a_chinese_sites_name_after_the_headline_goes() -> None:
     assert read_html(html, URL).meta.title == "互联网-中国互联网络信息中心网"
 
 
+def test_a_page_that_names_itself_only_in_its_title_shows_that_name_not_its_host() -> None:
+    html = page(STORY, title="Council backs living reef for the sea wall - Harbour Herald")
+    assert read_html(html, URL).meta.site == "Harbour Herald"
+    html = page(STORY, title="Council backs living reef for the sea wall - Harbour Herald International")
+    assert read_html(html, URL).meta.site == "Harbour Herald International"  # the host's first word
+    html = page(STORY, title="Council backs living reef for the sea wall")
+    assert read_html(html, URL).meta.site == "harbourherald.example"  # nothing better than the host
+
+
 def test_a_title_that_is_only_the_site_name_is_kept() -> None:
     html = page(STORY, title="Harbour Herald", head=og("og:site_name", "Harbour Herald"))
     assert read_html(html, URL).meta.title == "Harbour Herald"

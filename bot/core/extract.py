@@ -510,12 +510,30 @@ def _site_name(
         if name and not (host and _is_wire(name) and not _wire_owns(host, name))
     ]
     if not candidates:
-        return host
+        return _title_site(doc, host) or host
     first = candidates[0]
     # "usatoday" and "USA TODAY" are one name: show the one written for people.
     if first == first.lower():
         first = next((c for c in candidates[1:] if _key(c) == _key(first) and c != c.lower()), first)
+    if first == first.lower():  # still a host or a handle: the title may write the name for people
+        first = _title_site(doc, host) or first
     return first
+
+
+def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
+    """The site's name as the ``<title>`` writes it after the headline ("... | Harbour Herald" on
+    harbourherald.com), for a page that names itself nowhere else: a name written for people
+    reads better than the host."""
+    if not host:
+        return None
+    keys = _host_keys(host)
+    parts = _TITLE_SEPARATOR.split(" ".join((doc.findtext(".//title") or "").split()))
+    for part in reversed(parts[1:]):
+        first = _key(part.split()[0]) if part.split() else ""
+        named = _key(part) in keys or (len(first) >= 5 and any(k.startswith(first) for k in keys))
+        if named and part != part.lower() and len(part.split()) <= SITE_NAME_MAX_WORDS:
+            return part.strip()  # "Harbour Herald", "Sputnik International" on sputniknews.com
+    return None
 
 
 def _names_site(segment: str, keys: set[str], loose_words: int = SITE_SUFFIX_LOOSE_WORDS) -> bool:
