@@ -1,6 +1,7 @@
 """Speed and memory, each measurement in a fresh process so peak RSS is its own.
 
-``python -m bench.speed precis EVAL_DIR``      model load, per-article latency, peak RSS
+``python -m bench.speed precis EVAL_DIR``      import, model load and first digest times,
+per-article latency, peak RSS
 ``python -m bench.speed distilbart EVAL_DIR``  the compute anchor: distilbart-cnn-12-6's
 architecture with random weights, 4 beams, 70 new tokens (the cost a user would otherwise pay)
 """
@@ -21,6 +22,14 @@ ANCHOR_ARTICLES = 3  # the anchor takes ~14 s an article here: three give a stab
 
 
 def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not getrusage's ru_maxrss: on Linux it survives
+    exec, so a child started by a big parent (``python -m bench`` after its torch sections)
+    reports the parent's peak."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
@@ -32,14 +41,17 @@ def _precis(eval_dir: Path) -> dict:
     from models.quotes import extract_quotes
     from models.summarizer import LazyExtractiveSummarizer
 
+    import_s = time.perf_counter() - started
     summarizer = LazyExtractiveSummarizer()
     summarizer.load()
-    load_s = time.perf_counter() - started
+    load_s = time.perf_counter() - started - import_s
     digester = Digester(None, summarizer, extract_quotes)
     from bench.summarization import load_rows
 
     rows = load_rows(eval_dir)
+    first = time.perf_counter()
     digester.digest_article(article_from_text(rows[0]["article"]), DigestOptions(points=3))  # warm-up
+    first_ms = (time.perf_counter() - first) * 1000
     latencies, summarize_ms, quotes_ms = [], [], []
     wall = time.perf_counter()
     for row in rows:
@@ -52,7 +64,9 @@ def _precis(eval_dir: Path) -> dict:
     q = statistics.quantiles(latencies, n=20)
     return {
         "articles": len(rows),
+        "import_s": round(import_s, 2),
         "model_load_s": round(load_s, 2),
+        "first_digest_ms": round(first_ms, 1),
         "p50_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(q[18], 1),
         "articles_per_s": round(len(rows) / wall, 2),
