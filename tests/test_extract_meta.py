@@ -276,3 +276,17 @@ def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None
     with pytest.raises(TooLittleText) as info:
         read_html(html, URL)
     assert info.value.reason == "paywall"
+
+
+@pytest.mark.parametrize(
+    ("byline", "shown"),
+    [
+        ("Medellín Hora De Publicación Del Artículo", None),  # a place and a date label
+        ("Ana Gómez Fecha de publicación 3 de mayo", "Ana Gómez"),
+        ("By ZEKE MILLER and LISA MASCARO", "Zeke Miller, Lisa Mascaro"),  # as people write names
+        ("Mis Sánchez", "Mis Sánchez"),
+    ],
+)
+def test_a_byline_is_a_name_as_people_write_it(byline: str, shown: str | None) -> None:
+    html = page(STORY, head=f'<meta name="author" content="{byline}">')
+    assert read_html(html, URL).meta.author == shown

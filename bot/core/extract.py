@@ -364,6 +364,11 @@ _STAFF = re.compile(r"\bstaff\b", re.IGNORECASE)
 _TRAILING_STAFF = re.compile(r"(?:\s+\S+)?\s+staff(?:\s+(?:writer|reporter|report))?$", re.IGNORECASE)
 # A comment's byline ("Jane says", "Jane said on ..."): a reader, not the writer.
 _COMMENTER = re.compile(r"\b(?:says|said|wrote|replied)\b", re.IGNORECASE)
+# A date label run into a byline: "Hora de publicación", "Published", "Aktualisiert", "Publié le".
+_PUBLISHED_LABEL = re.compile(
+    r"(?i)hora|fecha|publicaci[oó]n|publicado|actualizado|atualizado|published|updated|posted|"
+    r"ver[oö]ffentlicht|aktualisiert|publi[ée]e?|pubblicato|aggiornato"
+)
 # A job title or a degree beside a name ("AP National Security Writer", "MS", "RDN").
 _ROLE = re.compile(
     r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|producer|"
@@ -604,6 +609,12 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
         if _DATE_WORD.fullmatch(words[i]):
             words = words[:i]
             break
+    for i, word in enumerate(words):  # "Medellín Hora De Publicación Del Artículo": a label follows
+        if _PUBLISHED_LABEL.fullmatch(word):
+            words = words[:i] if i >= 2 else []
+            break
+    if len(words) >= 2 and all(w.isupper() for w in words if any(c.isalpha() for c in w)):
+        words = [w.title() if len(w) > 3 else w for w in words]  # "ZEKE MILLER" -> "Zeke Miller"
     name = re.sub(r"(?:^|\s)\d.*$", "", " ".join(words)).strip(" ,;:-–—|·")
     if len(stripped := _TRAILING_STAFF.sub("", name).split()) >= 2:
         name = " ".join(stripped)
