@@ -922,6 +922,76 @@ def test_a_sentence_opening_but_that_continues_the_report_before_it() -> None:
     assert only(pronoun).speaker is None  # "that" is the subject here, not "said that" again
 
 
+def test_the_agent_of_a_passive_verb_keeps_its_role_out_of_the_name() -> None:
+    article = (
+        "Rubio Lane was asked by Fox Business moderator Gerard Baker whether his plan would risk "
+        "“adding another expensive entitlement program to the budget.”"
+    )
+    q = only(article)
+    assert (q.speaker, q.speaker_role) == ("Gerard Baker", "Fox Business moderator")
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        'Remarking upon Bill Clinton\'s "genuine empathy," Ken Starr said, "Leave aside the '
+        'unpleasantness, his empathy is clear."',
+        'Mills "got an immunity agreement," Starr said, and still "got to sit in on the interview with '
+        'the FBI." Ken Starr chairs the panel.',
+    ],
+)
+def test_the_name_after_a_short_quote_is_the_subject(article: str) -> None:
+    assert [q.speaker for q in extract_quotes(article)][-1] == "Ken Starr"
+
+
+def test_the_name_before_quoted_words_in_the_subject_is_the_subject() -> None:
+    article = (
+        "Bernie Sanders spoke first. Hillary Clinton supports “appropriate pay raises,” opposes "
+        "“arbitrary pay freezes” and recalled the pay freeze: “I saw how hard it was for them.”"
+    )
+    assert extract_quotes(article)[-1].speaker == "Hillary Clinton"
+
+
+def test_a_name_and_an_unlisted_verb_with_its_object_after_a_comma_quote() -> None:
+    article = (
+        "Ann Lee spoke. “Your reputation is amazing,” Tim Rolf assured Jones, after Jones praised "
+        "him. “I will not let you down.”"
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Tim Rolf", "Tim Rolf"]
+
+
+def test_a_mark_left_before_the_name_is_not_part_of_it() -> None:
+    article = (
+        "The Hill reported it.\n\n“He is always calling me ‘Little Marco.’ I admit, he is taller "
+        "than me; he is like 6’2”,” Rubio said Sunday in Virginia as the crowd roared."
+    )
+    assert only(article).speaker == "Rubio"
+
+
+def test_an_attribution_never_starts_in_the_next_paragraph() -> None:
+    article = (
+        '"Is that all there is?" Tim Lane said. "We need a new president, and we need one fast!"\n\n'
+        "Sen. Marco Rubio, R-Fla., appearing on television after the speech, said Obama failed."
+    )
+    assert [q.speaker for q in extract_quotes(article)] == ["Tim Lane", "Tim Lane"]
+
+
+def test_a_subject_after_a_colon_in_the_same_sentence() -> None:
+    article = (
+        "Editor's Note: An article on Monday about Tashfeen Malik reported that she had "
+        "''talked openly on social media about it''."
+    )
+    assert only(article).speaker == "an article on Monday about Tashfeen Malik"
+
+
+def test_a_quote_relayed_by_another_outlet_is_not_sure() -> None:
+    from models.quotes import ACCORDING_TO_CONFIDENCE
+
+    article = "“Do not protest on the floor, I ask you,” Bernie Sanders said, according to CNN."
+    q = only(article)
+    assert (q.speaker, q.confidence) == ("Bernie Sanders", ACCORDING_TO_CONFIDENCE)
+
+
 # --- how sure the speaker is (issue 11) -----------------------------------------------------------
 
 

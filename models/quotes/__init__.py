@@ -71,6 +71,7 @@ from models.quotes.attribution import (
     _continuation,
     _name_tails,
     _only_person_in_play,
+    _relayed,
     _Resolved,
     _speaker,
 )
@@ -142,6 +143,8 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
             confidence = _confidence(tails, resolved, attribution.subject)
             if _only_person_in_play(names, attribution, resolved.speaker):
                 confidence = max(confidence, PRONOUN_CONFIDENCE)
+            if _relayed(masked, attribution):  # "X said, according to CNN": second-hand
+                confidence = min(confidence, ACCORDING_TO_CONFIDENCE)
             if not attribution.sure:
                 confidence = min(confidence, RESOLVED_CONFIDENCE)
         else:

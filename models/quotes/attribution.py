@@ -101,7 +101,25 @@ def _role_only(part: str) -> bool:
 
 
 def _subject_phrase(left: str) -> tuple[str, int] | None:
-    """The subject of a verb, given the sentence up to it: (phrase, offset into ``left``)."""
+    """The subject of a verb, given the sentence up to it: (phrase, offset into ``left``). Quoted
+    words never belong to it: 'Clinton supports “...” and recalled' is Clinton's."""
+    found = _subject_phrase_with_quotes(left)
+    colon = found[0].rfind(": ") if found else -1
+    if found and colon > 0 and re.search(r"\w", found[0][colon:]):  # "Editor's Note: An article ..."
+        found = found[0][colon + 2 :], found[1] + colon + 2
+    quoted = list(_QUOTED_WORDS.finditer(found[0])) if found else []
+    if not found or not quoted:
+        return found
+    phrase, at = found
+    after = quoted[-1].end() + len(phrase[quoted[-1].end() :]) - len(phrase[quoted[-1].end() :].lstrip(" ,"))
+    if re.search(r"[A-Z]", phrase[after:]):  # 'Mills “...,” Jordan said': after the quote
+        return phrase[after:], at + after
+    if re.search(r"[A-Z]", phrase[: quoted[0].start()]):  # 'Clinton supports “...” and recalled'
+        return phrase[: quoted[0].start()].rstrip(" ,"), at
+    return found
+
+
+def _subject_phrase_with_quotes(left: str) -> tuple[str, int] | None:
     left = _ADVERBS.sub("", left)
     set_off = left.rstrip().endswith(",")  # a comma between the last piece and the verb
     left = left.rstrip(" ,;:\u2014\u2013-")
@@ -294,6 +312,7 @@ _QUOTED_WORDS = re.compile("[\"\u201c\u201d]|''|(?<!\\w)x{2,}(?!\\w)")
 
 
 def _valid_subject(phrase: str) -> bool:
+    phrase = phrase.strip(" " + "".join(_FAMILY))  # '” Rubio': a mark left at the edge
     words = phrase.split()
     if not words or len(words) > SUBJECT_MAX_WORDS or _QUOTED_WORDS.search(phrase):
         return False  # a speaker is never quoted words: 'a “xxxxx xxxxxx”', "xxxx'' Mr. King"
@@ -352,7 +371,8 @@ _NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w.'\u2019-]*
 _ANY_VERB = re.compile(
     r"(?:(?:[Aa]n?|[Tt]he)\s+[a-z]+\s+)?"  # "an angry": not part of the name
     r"((?:[A-Z][\w.'\u2019-]*\s+){0,3}(?:[A-Z][\w.'\u2019-]*|he|she|they))\s+([a-z]{3,}ed)"
-    r"(?=\s*$|\s+(?:in|at|to|with|as|on|from|before|after|during|while|and|when)\b|\s+[a-z]+ly\b)"
+    r"(?=\s*$|\s+(?:in|at|to|with|as|on|from|before|after|during|while|and|when)\b|\s+[a-z]+ly\b"
+    r"|\s+[A-Z][\w'\u2019-]+\s*(?:[,.]|$))"  # "... Trump assured Jones, after ..."
 )
 
 
@@ -381,6 +401,8 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
         return _Attribution(credit.group(1), None, at + credit.start(1), at + credit.end(1))
     lead = re.match(r"\s*[,\u2014\u2013-]?\s*", window)
     body = lead.end() if lead else 0
+    if "\n" in window[:body]:
+        return None  # the next paragraph is not this quote's attribution
     clause_all = window[body:]
     if not clause_all or not (clause_all[0].isalpha() or clause_all[0].isdigit()):
         return None
@@ -589,8 +611,9 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
 
 # A passive reporting verb: "was asked by X", "were told by X": X is who speaks.
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being)\s+$")
-_PASSIVE_AGENT = re.compile(
-    r"\s+by\s+((?:(?:the|a|an)\s+)?(?:[a-z]+\s+){0,2}[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){0,3})"
+_PASSIVE_AGENT = re.compile(  # "by Fox Business moderator Gerard Baker whether ..."
+    r"\s+by\s+((?:[\w.'\u2019-]+\s+){0,5}?[A-Z][\w.'\u2019-]*)"
+    r"(?=\s*(?:[,;:]|$)|\s+(?:whether|if|that|to|about|for|on|at|in|during|after|before|who)\b)"
 )
 
 
@@ -785,6 +808,15 @@ def _only_person_in_play(names: _Names, attribution: _Attribution, speaker: str 
     lo = names.starts[max(0, s - PRONOUN_SENTENCES)]
     people = {names.fullest(m.tokens) for m in names.in_range(lo, attribution.pos) if names.is_person(m)}
     return people == {speaker}
+
+
+def _relayed(masked: str, attribution: _Attribution) -> bool:
+    """Does the attribution say it was reported second-hand: "X said, according to CNN", "X
+    told donors, according to a pool report"? Then whose words they are is the outlet's account."""
+    if attribution.verb == "according to":
+        return False
+    lo, hi = sorted((attribution.pos, attribution.clause_end))
+    return _ACCORDING.search(masked, lo, hi) is not None
 
 
 def _confidence(tails: frozenset[str], resolved: _Resolved, subject: str | None) -> float:
