@@ -992,6 +992,29 @@ def test_a_quote_relayed_by_another_outlet_is_not_sure() -> None:
     assert (q.speaker, q.confidence) == ("Bernie Sanders", ACCORDING_TO_CONFIDENCE)
 
 
+@pytest.mark.parametrize(
+    ("who", "name"),
+    [
+        ("House Speaker Paul Ryan", "Paul Ryan"),
+        ("Democrat Elijah Cummings", "Elijah Cummings"),
+        ("Fox News’ Sean Hannity", "Sean Hannity"),
+        ("Actor Clint Howard", "Clint Howard"),
+        ("the Democratic National Convention", "Democratic National Convention"),
+        ("the Republican National Committee", "Republican National Committee"),
+    ],
+)
+def test_a_role_party_or_outlet_before_a_name_is_not_part_of_it(who: str, name: str) -> None:
+    assert only(f"“We will fight this bill all the way,” {who} said.").speaker == name
+
+
+def test_an_office_of_the_house_before_a_name() -> None:
+    article = (
+        "Ryan spoke. Speaker of the House Rep. Paul Ryan (R-WI) said “anti-Semitic images, they "
+        "have got no place in a campaign.”"
+    )
+    assert only(article).speaker == "Paul Ryan"
+
+
 # --- how sure the speaker is (issue 11) -----------------------------------------------------------
 
 

@@ -343,7 +343,7 @@ _CLOSED_QUOTE = re.compile("x[\"\u201d\u2019']+\\s+(?=[A-Z]|(?:he|she|they)\\b)"
 _MARKS_AFTER = re.compile("(?: ?[" + "".join(_FAMILY) + "])*")  # "please,' ” Nicklaus": nested closes
 _NEW_SENTENCE = re.compile(r"(?:However|But|Meanwhile|Yet|Still|Instead|And|So|Now|Then)\b")
 _CLAUSE_STOP = re.compile(  # not the apostrophe of "Sanders' campaign manager"
-    r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|(?<![sS])['\u2019](?!\w)|(?<=[sS])['\u2019](?!\w)(?!\s+[a-z])"
+    r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|(?<![sS])['\u2019](?!\w)|(?<=[sS])['\u2019](?!\w)(?!\s+[A-Za-z])"
     r"|[\"\u2018\u201c\u201d]"
 )
 _ABBREVIATED = re.compile(r"(?:^|[\s(])([A-Za-z][A-Za-z.]*)$")
@@ -735,10 +735,11 @@ def _cut_at_preposition(phrase: str) -> str:
     words = phrase.split()
     for k, w in enumerate(words[1:], start=1):
         lw = w.lower()
-        if lw in _PREPOSITIONS and not (
-            lw == "of"
-            and ((k + 1 < len(words) and words[k + 1][:1].isupper()) or words[k - 1].lower() in _QUANTIFIERS)
-        ):
+        named_after = k + 1 < len(words) and (
+            words[k + 1][:1].isupper()
+            or (words[k + 1] == "the" and k + 2 < len(words) and words[k + 2][:1].isupper())
+        )  # "Tom Price of Leeds United", "Speaker of the House Paul Ryan"
+        if lw in _PREPOSITIONS and not (lw == "of" and (named_after or words[k - 1].lower() in _QUANTIFIERS)):
             return " ".join(words[:k])
     return phrase
 

@@ -58,8 +58,12 @@ _TITLES = frozenset(
     ambassador minister secretary deputy chief first officer director chairman chairwoman chair
     ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
     agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
-    grandmother grandfather leader prime""".split()
+    grandmother grandfather leader prime speaker actor actress journalist host anchor columnist
+    analyst strategist pollster activist assemblyman assemblywoman councilman councilwoman""".split()
 )
+# A party before a person's name is a description ("Democrat Elijah Cummings"), not part of it;
+# before an organisation it is ("Republican National Committee").
+_PARTIES = frozenset("democrat democratic republican gop libertarian independent".split())
 _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the name
     """state defense defence treasury justice health energy commerce labor labour education
     agriculture interior transportation transport homeland security housing veterans affairs
@@ -127,7 +131,8 @@ _ORG_WORDS = frozenset(
     street avenue square hall palace airport station channel radio online magazine media telegraph
     guardian mail express herald tribune gazette review reports report authority authorities fc
     rovers athletic wanderers town county state states republic kingdom nations festival show
-    championship cup tour open games olympics plc llc studios records township village""".split()
+    championship cup tour open games olympics plc llc studios records township village convention
+    caucus conference congress senate assembly""".split()
 )
 _CALENDAR = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
@@ -219,8 +224,16 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
     if titled and lo > 0 and toks[lo - 1] == "of":  # "Secretary of State John Kerry", not "State John Kerry"
         while hi - lo > 2 and toks[lo].lower() in _OFFICE_WORDS:
             lo += 1
-    while hi - lo > 1 and _POSSESSIVE_END.search(toks[lo]):
-        lo += 1  # "ESPN's Britt McHenry"
+    owners = [k for k in range(lo, hi - 1) if _POSSESSIVE_END.search(toks[k])]
+    if owners and (owners[-1] == lo or hi - owners[-1] > 2):
+        lo = owners[-1] + 1  # "ESPN's Britt McHenry", "Fox News' Sean Hannity"; not "Dave Leip's Atlas"
+    rest = toks[lo + 1 : hi]
+    if (
+        hi - lo >= 3
+        and toks[lo].lower() in _PARTIES
+        and not any(t.lower().rstrip(".'\u2019s") in _ORG_WORDS for t in rest)
+    ):
+        lo, titled = lo + 1, True  # "Democrat Elijah Cummings", not "Republican National Committee"
     while hi > lo and (toks[hi - 1].lower().rstrip(".") in _TRAILING_TITLES or toks[hi - 1] in ("of", "&")):
         hi -= 1
     toks = toks[lo:hi]
