@@ -29,9 +29,17 @@ Four passes over one article string (paragraph breaks may be newlines, or lost a
    else the last person named; a document ("the memo", "a statement from X") to the body that
    wrote it; a description never tied to a name ("a police spokesman", ",' wrote the user") is
    kept, and one tied to another name ("Putin's spokesman", "the mother of X") is never that
-   name. A quote with no clause of its own goes to the previous speaker (keeping the verb only
-   when nothing but that attribution separates them, ``"X," he said. "Y."``), else to the
-   subject of its sentence or the one before; else null.
+   name. What sits between a name and its verb is read past: appositives and relative clauses
+   set off by commas, ages, places ("of Raleigh, N.C.,"), party tags ("R-Ky."); quoted words
+   and the listener of "told X" never become the speaker. A quote with no clause of its own goes
+   to the previous speaker (keeping the verb only when nothing but that attribution separates
+   them, ``"X," he said. "Y."``), else to the subject of its sentence or the one before; else
+   null. A short quote ("The risk," said X, "is ...") is not returned, but its speaker carries.
+
+Confidence (``attribution``'s ``*_CONFIDENCE``) says how the speaker was found: named in the
+quote's own clause; "he"/"she" with one person in play; the quote right after another with only
+that one's attribution between them inherits its confidence; anything resolved further away,
+relayed by an outlet ("X said, according to CNN") or odd-looking is a guess a reply does not show.
 
 Every returned quote satisfies ``article[start:end] == text``; candidates that do not are dropped.
 
