@@ -1142,3 +1142,13 @@ def test_every_quote_is_a_verbatim_slice_of_every_dev_article() -> None:
         for q in extract_quotes(article):
             assert article[q.start : q.end] == q.text
             assert len(q.text.split()) >= 4
+
+
+def test_a_surname_never_takes_the_name_of_the_institute_named_after_its_bearer() -> None:
+    text = (
+        "In 2006, the biologist formed the Harriet Okafor Institute to build the first synthetic cell. "
+        "Dr Okafor has roamed the oceans in her yacht, collecting microbes for the project. "
+        '"I think they are going to start a new industrial revolution," Dr Okafor said of the cells.'
+    )
+    (quote,) = extract_quotes(text)
+    assert quote.speaker is not None and "Institute" not in quote.speaker

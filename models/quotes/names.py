@@ -134,6 +134,13 @@ _ORG_WORDS = frozenset(
     championship cup tour open games olympics plc llc studios records township village convention
     caucus conference congress senate assembly""".split()
 )
+# The last word of an institution's name that is never a surname (unlike "Church", "Hall", "Park"):
+# a name that ends on one is not the fullest form of a person's name inside it.
+_INSTITUTION_HEADS = frozenset(
+    """institute university foundation company corporation corp association agency ministry
+    department council committee commission society college school hospital museum inc ltd plc llc
+    bureau federation organisation organization centre center academy laboratory laboratories""".split()
+)
 _CALENDAR = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may
     june july august september october november december""".split()
@@ -531,6 +538,8 @@ class _Names:
         tok = tokens[0]
         ranked: list[tuple[int, int, int, tuple[str, ...]]] = []
         for cand in self._by_token.get(tok, ()):
+            if cand[-1] != tok and cand[-1].lower().rstrip(".") in _INSTITUTION_HEADS:
+                continue  # "Venter" is not "J Craig Venter Institute": a person is no organisation
             ranked.append((3 if cand[-1] == tok else 2, self._count[cand], -self._first[cand], cand))
         if tok.isupper() and len(tok) >= 2:
             for cand in self._by_initials.get(tok, ()):
