@@ -140,8 +140,9 @@ STOP_GRACE_S = 1.0
 TELL_TIMEOUT_S = 1.5
 RESTARTING = "I'm restarting: try again in a minute"
 # Bump when the JSON written to the cache changes shape: older entries then read as misses.
-# 2: the TL;DR's spans, the quotes a reply shows; 3: quote confidence; 4: speaker_role, new speakers
-CACHE_FORMAT = 4
+# 2: the TL;DR's spans, the quotes a reply shows; 3: quote confidence; 4: speaker_role, new speakers;
+# 5: new speakers and confidences, other-language digests named by their scorer, new TL;DR rules
+CACHE_FORMAT = 5
 # ``/healthz`` waits this long for the store to answer a read.
 HEALTH_TIMEOUT_S = 2.0
 # A requester whose digest is expected later than this is told so first; a chat reply feels slow
