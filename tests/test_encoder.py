@@ -68,22 +68,33 @@ def test_int8_stays_close_to_fp32() -> None:
     assert (q * f).sum(axis=1).mean() > 0.97
 
 
-def test_tokens_are_those_of_the_models_own_tokenizer() -> None:
+def test_batches_hold_the_models_own_tokens_within_the_caps() -> None:
     """The encoder reads tokenizer.json itself (no transformers import): the same word pieces as
-    the model's transformers tokenizer, cut at 128 and padded to the batch's longest."""
+    the model's transformers tokenizer, cut at 128, each batch padded to its longest sentence and
+    holding at most BATCH_SIZE sentences and BATCH_TOKENS tokens."""
     from transformers import AutoTokenizer
 
-    from models.encoder import _tokenizer
+    from models.encoder import BATCH_SIZE, BATCH_TOKENS, Encoder, _tokenizer
 
     folder = packaged_model_dir()
-    texts = [*SENTENCES, "word " * 300, ""]
+    texts = [*SENTENCES * 5, "word " * 300, "", *(f"{'long ' * n}sentence." for n in range(20, 120, 7))]
     want = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)(
-        texts, padding=True, truncation=True, max_length=128
-    )
-    got = _tokenizer(folder).encode_batch(texts)
-    assert [e.ids for e in got] == want["input_ids"]
-    assert [e.attention_mask for e in got] == want["attention_mask"]
-    assert max(len(e.ids) for e in got) == 128
+        texts, truncation=True, max_length=128
+    )["input_ids"]
+    encoder = Encoder(_tokenizer(folder), lambda ids, mask: ids, "probe", quantized=True)
+    batches, order = encoder.preprocess(texts)
+    assert sorted(order) == list(range(len(texts)))
+    got, at = {}, 0
+    for ids, mask in batches:
+        assert len(ids) <= BATCH_SIZE and ids.size <= BATCH_TOKENS
+        assert mask[:, -1].any()  # padded to the batch's longest sentence, no further
+        for row, keep in zip(ids, mask, strict=True):
+            assert not row[keep == 0].any()  # [PAD] is 0
+            got[order[at]] = row[keep == 1].tolist()
+            at += 1
+    assert [got[i] for i in range(len(texts))] == want
+    assert max(map(len, want)) == 128
+    assert len(batches) > len(texts) // BATCH_SIZE + 1  # the long ones came in smaller batches
 
 
 SERVING_PROBE = """
@@ -113,20 +124,26 @@ def test_serving_the_int8_encoder_loads_no_torch_and_stays_small() -> None:
 def test_a_tampered_cached_export_is_rebuilt(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     options = EncoderOptions(cache_dir=tmp_path)
     reference = load_encoder(options).encode(SENTENCES)
-    (cached,) = tmp_path.glob("minilm-int8-*/model.onnx")
-    manifest = json.loads((cached.parent / "manifest.json").read_text())
+    (folder,) = tmp_path.glob("minilm-int8-*")
+    cached = folder / "model.data"  # the weights, mapped by ONNX Runtime
+    manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["source_sha256"] == MINILM_SHA256
-    assert manifest["onnx_sha256"] == sha256_file(cached)
+    assert manifest["onnx_sha256"] == sha256_file(folder / "model.onnx")
+    assert manifest["data_sha256"] == sha256_file(cached)
 
     with cached.open("r+b") as fh:  # one weight byte changed: the file still loads, wrongly
         fh.seek(cached.stat().st_size // 2)
         byte = fh.read(1)
         fh.seek(-1, 1)
         fh.write(bytes([byte[0] ^ 0xFF]))
+    older = tmp_path / f"minilm-int8-{MINILM_SHA256[:16]}-ort1.0.0-v1"  # an upgrade's leftover
+    older.mkdir()
+    (older / "model.onnx").write_bytes(b"old")
     with caplog.at_level(logging.WARNING, logger="models.encoder"):
         rebuilt = load_encoder.__wrapped__(options)  # a fresh process's load, past the lru_cache
     assert "does not match its manifest: rebuilding" in caplog.text
-    assert sha256_file(cached) == manifest["onnx_sha256"]
+    assert sorted(tmp_path.iterdir()) == [folder]
+    assert sha256_file(cached) == manifest["data_sha256"]
     assert np.allclose(rebuilt.encode(SENTENCES), reference, atol=1e-5)
 
 
