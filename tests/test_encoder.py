@@ -5,6 +5,8 @@ import json
 import logging
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +97,38 @@ def test_batches_hold_the_models_own_tokens_within_the_caps() -> None:
     assert [got[i] for i in range(len(texts))] == want
     assert max(map(len, want)) == 128
     assert len(batches) > len(texts) // BATCH_SIZE + 1  # the long ones came in smaller batches
+
+
+def _most_passes_at_once(exclusive: bool) -> int:
+    """Two workers encode at once through a runner that waits (up to 1 s) for the other's pass."""
+    from models.encoder import Encoder, _tokenizer
+
+    lock, both = threading.Lock(), threading.Event()
+    inside, most = 0, 0
+
+    def runner(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+            if inside == 2:
+                both.set()
+        both.wait(timeout=1.0)  # the other worker's pass arrives, or never does (exclusive)
+        with lock:
+            inside -= 1
+        return np.ones((*ids.shape, 384), dtype=np.float32)
+
+    encoder = Encoder(_tokenizer(packaged_model_dir()), runner, "probe", quantized=True, exclusive=exclusive)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(encoder.encode, [SENTENCES[:1], SENTENCES[1:2]]))
+    return most
+
+
+def test_onnx_forward_passes_run_side_by_side_and_torch_ones_one_at_a_time() -> None:
+    """ONNX Runtime sessions are thread-safe: two workers' passes overlap (one core each);
+    torch's (``exclusive``) wait for each other."""
+    assert _most_passes_at_once(exclusive=False) == 2
+    assert _most_passes_at_once(exclusive=True) == 1
 
 
 SERVING_PROBE = """
