@@ -328,6 +328,12 @@ def _onnx_session(path: Path, threads: int) -> Any:
 
 
 def _load_onnx(folder: Path, options: EncoderOptions) -> Encoder:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise ModelError(
+            "the int8 encoder needs onnxruntime, which is not installed: run `make install`"
+        ) from exc
     weights = folder / "model.safetensors"
     source_sha = MINILM_SHA256 if options.model_dir is None and options.verify_hash else _sha256(weights)
     cache_root = options.cache_dir or DEFAULT_CACHE_DIR

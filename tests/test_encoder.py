@@ -29,6 +29,15 @@ def test_packaged_weights_match_upstream_hash() -> None:
     verify_weights(packaged_model_dir() / "model.safetensors", MINILM_SHA256)
 
 
+def test_a_missing_onnxruntime_is_a_model_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # what an old install without it meets
+    with pytest.raises(ModelError, match="needs onnxruntime, which is not installed"):
+        load_encoder.__wrapped__(EncoderOptions(cache_dir=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_tampered_weights_are_refused(tmp_path: Path) -> None:
     fake = tmp_path / "model.safetensors"
     fake.write_bytes(b"not the real weights")
