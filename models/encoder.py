@@ -27,7 +27,6 @@ Inference is three stages (as in transformers' pipelines):
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -47,6 +46,7 @@ import numpy as np
 
 from bot.core.errors import ModelError
 from models import deadline
+from models.onnx_export import EXPORT_FORMAT, WEIGHTS_FILE, sha256_file
 
 __all__ = [
     "DEFAULT_CACHE_DIR",
@@ -117,17 +117,9 @@ def packaged_model_dir() -> Path:
     return folder
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_weights(weights: Path, expected: str = MINILM_SHA256) -> None:
     """Raise ``ModelError`` unless ``weights`` has the expected sha256."""
-    actual = _sha256(weights)
+    actual = sha256_file(weights)
     if actual != expected:
         raise ModelError(
             f"the model weights at {weights} do not match upstream all-MiniLM-L6-v2 "
@@ -232,8 +224,6 @@ def _tokenizer(folder: Path) -> tuple[Any, int]:
 def _cached_export(source_sha: str, cache_dir: Path) -> Path | None:
     """The cached ``model.onnx`` for these weights if its manifest vouches for it and for its
     weights file, else ``None``."""
-    from models.onnx_export import EXPORT_FORMAT, WEIGHTS_FILE, sha256_file
-
     model, manifest = cache_dir / "model.onnx", cache_dir / "manifest.json"
     try:
         meta = json.loads(manifest.read_text(encoding="utf-8"))
@@ -271,8 +261,6 @@ def _export_into(folder: Path, source_sha: str, cache_root: Path) -> Path:
     """The export's ``model.onnx`` in ``cache_root/minilm-int8-<weights sha>-ort<version>-v<format>/``,
     built there first if it is missing or fails its manifest (built beside it, then renamed)."""
     import onnxruntime
-
-    from models.onnx_export import EXPORT_FORMAT
 
     target = cache_root / f"minilm-int8-{source_sha[:16]}-ort{onnxruntime.__version__}-v{EXPORT_FORMAT}"
     cached = _cached_export(source_sha, target)
@@ -335,7 +323,7 @@ def _load_onnx(folder: Path, options: EncoderOptions) -> Encoder:
             "the int8 encoder needs onnxruntime, which is not installed: run `make install`"
         ) from exc
     weights = folder / "model.safetensors"
-    source_sha = MINILM_SHA256 if options.model_dir is None and options.verify_hash else _sha256(weights)
+    source_sha = MINILM_SHA256 if options.model_dir is None and options.verify_hash else sha256_file(weights)
     cache_root = options.cache_dir or DEFAULT_CACHE_DIR
     try:
         path = _export_into(folder, source_sha, cache_root)
