@@ -25,6 +25,7 @@ before every load.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import sys
 import tempfile
@@ -74,6 +75,9 @@ def _export(source: Path, out: Path) -> object:
 
     ids = torch.ones(2, 16, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
+    # torch >= 2.5 has two exporters and 2.9 made the dynamo one (which needs onnxscript) the
+    # default; the TorchScript one is all that older releases have.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")  # the tracer's notes on Python control flow in the mask code
         torch.onnx.export(
@@ -84,7 +88,7 @@ def _export(source: Path, out: Path) -> object:
             output_names=["last_hidden_state"],
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
             opset_version=17,
-            dynamo=False,
+            **legacy,
         )
     return model
 
