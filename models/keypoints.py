@@ -463,7 +463,8 @@ def preprocess(
                 and "\n" not in sentence.text
             ):
                 if not depends_on_context(sentence.text, language):  # skipped, not shown dangling
-                    chosen[index] = ((sentence.start, sentence.end), True)
+                    mark = _LIST_MARK.match(sentence.text)  # "- New tasks!": the item's text
+                    chosen[index] = ((sentence.start + (mark.end() if mark else 0), sentence.end), True)
     if all(_bare_quotation(text[s:e], language) for (s, e), _ in chosen.values()):
         # every statement leans on another (a story whose lede is missing): better than none
         for index, sentence in enumerate(seen):

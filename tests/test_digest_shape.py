@@ -4,6 +4,8 @@ fit, the word budget, short articles."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.core.compose import DIGEST_MAX_WORDS, digest_words, fit, mark_shown, shown_text
@@ -585,7 +587,7 @@ def test_a_sentence_and_the_pair_it_leans_in_are_never_both_points() -> None:
     )
     points = select_key_points(text, BagOfWordsEncoder(), 4).points
     spans = sorted(span for p in points for span in p.spans)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))  # no text shown twice
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))  # no text shown twice
 
 
 def test_a_caption_run_into_the_text_is_boilerplate() -> None:
@@ -618,3 +620,9 @@ def test_a_long_lede_is_cut_before_its_second_object_not_before_its_when_clause(
         "Ambassador Gordon Sondland is likely to be unpredictable when he faces questions about his "
         "evolving accounts of the administration's dealings with Ukraine."
     )
+
+
+def test_a_digest_without_points_shows_no_points_heading_and_no_list_mark() -> None:
+    digest = digest_of("- New tasks for the game and the couples who play it!")
+    assert digest.tldr == "New tasks for the game and the couples who play it!"
+    assert not digest.key_points and "Key points" not in digest_to_markdown(digest)

@@ -108,8 +108,9 @@ def digest_to_markdown(digest: Digest, language: str = DEFAULT_LANGUAGE) -> str:
     # The address it was read from: a page's canonical claim could point anywhere.
     if meta.url or meta.canonical_url:
         lines.append(f"<{meta.url or meta.canonical_url}>")
-    lines += ["", f"**{words.tldr}:** {digest.tldr}", "", f"**{words.key_points}**"]
-    lines += [f"- {p.text}" for p in digest.key_points]
+    lines += ["", f"**{words.tldr}:** {digest.tldr}"]
+    if digest.key_points:  # no heading over nothing
+        lines += ["", f"**{words.key_points}**", *(f"- {p.text}" for p in digest.key_points)]
     quotes = list(digest.shown_quotes)
     if quotes:
         lines += ["", f"**{words.quotes}**"]
