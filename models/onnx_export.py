@@ -3,18 +3,20 @@
 ``python -m models.onnx_export SOURCE_DIR OUT_DIR`` is what ``models.encoder`` runs (once per
 machine, then cached): torch, transformers and the ONNX tools are imported here, never in the
 process that serves, so they cost that process no memory (about 400 MB) and no import time.
+Step 1 runs in a process of its own (``--trace``), so torch is gone before the ONNX tools load:
+the build then peaks at about 0.9 GB, not 1.2.
 
 Steps, each on the previous one's file:
 
 1. export: the BERT model in fp32 (eager attention, so the graph is the textbook one) to ONNX,
-   with dynamic batch and sequence axes;
+   with dynamic batch and sequence axes, and the fp32 model's embeddings of a few probes;
 2. fuse: ONNX Runtime's BERT optimizer folds the embeddings, each layer's attention and
    bias+GELU into single kernels;
 3. quantize: int8 weights (per output channel) for the attention and dense MatMuls; the
    embeddings stay fp32, as with torch's dynamic quantization. The weights go to a file of their
    own beside the graph, which ONNX Runtime maps instead of copying: loading then peaks ~30 MB
    lower, and processes on one machine share those pages;
-4. check: the int8 model's mean-pooled embeddings of a few probe sentences must stay within
+4. check: the int8 model's mean-pooled embeddings of the probes must stay within
    ``MIN_PROBE_COSINE`` of the fp32 torch model's, or nothing is written.
 
 ``OUT_DIR`` then holds ``model.onnx``, ``model.data`` (its weights) and ``manifest.json`` (their
@@ -25,12 +27,15 @@ before every load.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import inspect
 import json
+import subprocess
 import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 __all__ = ["EXPORT_FORMAT", "MIN_PROBE_COSINE", "WEIGHTS_FILE", "build", "sha256_file"]
 
@@ -58,7 +63,9 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _export(source: Path, out: Path) -> object:
+def _trace(source: Path, work: Path) -> None:
+    """Step 1: ``work/fp32.onnx`` and the fp32 probe embeddings, ``work/probes.npy``."""
+    import numpy as np
     import torch
     from transformers import AutoModel
 
@@ -83,14 +90,17 @@ def _export(source: Path, out: Path) -> object:
         torch.onnx.export(
             _Hidden(model).eval(),  # a wrapper left training would put the model back in training
             (ids, torch.ones_like(ids)),
-            str(out),
+            str(work / "fp32.onnx"),
             input_names=["input_ids", "attention_mask"],
             output_names=["last_hidden_state"],
             dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
             opset_version=17,
             **legacy,
         )
-    return model
+    probe_ids, probe_mask = _probe_batch(source)
+    with torch.inference_mode():
+        out = model(input_ids=torch.from_numpy(probe_ids), attention_mask=torch.from_numpy(probe_mask))
+    np.save(work / "probes.npy", _pooled(out.last_hidden_state.numpy(), probe_mask))
 
 
 def _fuse(source: Path, exported: Path, out: Path) -> None:
@@ -135,47 +145,57 @@ def _quantize(fused: Path, quantized: Path, out: Path) -> None:
     )
 
 
-def _check(model: object, quantized: Path, source: Path) -> float:
+def _probe_batch(source: Path) -> tuple[Any, Any]:
     import numpy as np
-    import onnxruntime as ort
-    import torch
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
     tokenizer.enable_truncation(max_length=128)
     tokenizer.enable_padding()
     enc = tokenizer.encode_batch(list(PROBES))
-    ids = np.array([e.ids for e in enc], dtype=np.int64)
-    mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+    return (
+        np.array([e.ids for e in enc], dtype=np.int64),
+        np.array([e.attention_mask for e in enc], dtype=np.int64),
+    )
 
+
+def _pooled(hidden: Any, mask: Any) -> Any:
+    m = mask[..., None].astype(hidden.dtype)
+    v = (hidden * m).sum(axis=1) / m.sum(axis=1)
+    return v / ((v * v).sum(axis=1, keepdims=True) ** 0.5)
+
+
+def _check(quantized: Path, source: Path, work: Path) -> float:
+    """Step 4: the least cosine between the int8 model's probe embeddings and the fp32 ones."""
+    import numpy as np
+    import onnxruntime as ort
+
+    ids, mask = _probe_batch(source)
     session = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"])
-    got = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-    with torch.inference_mode():
-        want = model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))  # type: ignore[operator]
-        want = want.last_hidden_state.numpy()
-
-    def pooled(hidden: np.ndarray) -> np.ndarray:
-        m = mask[..., None].astype(np.float32)
-        v = (hidden * m).sum(axis=1) / m.sum(axis=1)
-        return v / np.linalg.norm(v, axis=1, keepdims=True)
-
-    return float((pooled(got) * pooled(want)).sum(axis=1).min())
+    got = _pooled(session.run(None, {"input_ids": ids, "attention_mask": mask})[0], mask)
+    return float((got * np.load(work / "probes.npy")).sum(axis=1).min())
 
 
 def build(source: Path, out_dir: Path) -> dict[str, object]:
     """Write ``model.onnx``, ``model.data`` and ``manifest.json`` into ``out_dir``; raise
-    ``RuntimeError`` (and write no manifest) if the int8 model strays from the fp32 one."""
+    ``RuntimeError`` (and write no manifest) if a step fails or the int8 model strays from the
+    fp32 one."""
     import onnxruntime
-    import torch
-    import transformers
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir) as work:
-        exported, fused = Path(work) / "fp32.onnx", Path(work) / "fused.onnx"
-        model = _export(source, exported)
-        _fuse(source, exported, fused)
-        _quantize(fused, Path(work) / "int8.onnx", out_dir / "model.onnx")
-    cosine = _check(model, out_dir / "model.onnx", source)
+    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
+        work = Path(scratch)
+        traced = subprocess.run(
+            [sys.executable, "-m", "models.onnx_export", "--trace", str(source), str(work)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if traced.returncode != 0:
+            raise RuntimeError((traced.stderr.strip().splitlines() or ["the trace failed"])[-1])
+        _fuse(source, work / "fp32.onnx", work / "fused.onnx")
+        _quantize(work / "fused.onnx", work / "int8.onnx", out_dir / "model.onnx")
+        cosine = _check(out_dir / "model.onnx", source, work)
     if cosine < MIN_PROBE_COSINE:
         raise RuntimeError(f"the int8 export strays from the fp32 model (probe cosine {cosine:.3f})")
     manifest = {
@@ -185,14 +205,17 @@ def build(source: Path, out_dir: Path) -> dict[str, object]:
         "data_sha256": sha256_file(out_dir / WEIGHTS_FILE),
         "probe_min_cosine": round(cosine, 4),
         "onnxruntime": onnxruntime.__version__,
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
+        "torch": importlib.metadata.version("torch"),
+        "transformers": importlib.metadata.version("transformers"),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 4 and sys.argv[1] == "--trace":
+        _trace(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif len(sys.argv) == 3:
+        print(json.dumps(build(Path(sys.argv[1]), Path(sys.argv[2]))))
+    else:
         sys.exit("usage: python -m models.onnx_export SOURCE_DIR OUT_DIR")
-    print(json.dumps(build(Path(sys.argv[1]), Path(sys.argv[2]))))
