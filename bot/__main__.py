@@ -19,7 +19,7 @@ from functools import partial
 from bot.cli import EXIT_BAD_USAGE, add_summarize_parser, run_summarize
 from bot.config import Settings
 from bot.core.errors import BadInput, ModelError, StartupError
-from bot.core.extract import GateOptions
+from bot.core.extract import GateOptions, detect_language
 from bot.core.fetch import Fetcher, FetchLimits
 from bot.core.health import HealthCheck, serving, status_app
 from bot.core.pipeline import Digester
@@ -131,6 +131,7 @@ def load_model(settings: Settings) -> Summarizer:
     summarizer = build_summarizer(settings, serving=True)
     if isinstance(summarizer, LazyExtractiveSummarizer):
         summarizer.load()
+    detect_language("The language model loads now, not on the first request.")  # py3langid: 0.3-0.4 s
     return summarizer
 
 

@@ -661,3 +661,16 @@ def test_slack_http_serves_healthz_and_metrics_then_stops_on_sigterm(
             process.kill()
             process.communicate()
     assert process.returncode == 0
+
+
+def test_the_language_model_loads_with_the_summarizer_not_on_the_first_request() -> None:
+    # In a fresh process: the first digest after a restart is as fast as the rest.
+    code = (
+        "import sys\n"
+        "from bot.__main__ import load_model\n"
+        "from bot.config import Settings\n"
+        "load_model(Settings(_env_file=None))\n"
+        "print('py3langid.langid' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]
