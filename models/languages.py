@@ -104,12 +104,27 @@ def _anywhere(words: str, flags: int = 0) -> re.Pattern[str]:
 
 
 _RULES: dict[str, LanguageRules] = {
+    "pl": LanguageRules(
+        "pl",
+        leans_back=_opening(
+            r"""On|Ona|Ono|Oni|One|Jego|Jej|Ich|Jemu|Niej|Nim|Obaj|Obie|Oboje|Tam|Tutaj
+            |T(?:en|a|o|e|ych|ym|ymi)(?!\s+(?:roku|rok|tygodniu|miesiącu|latem|zimą|wiosną|jesienią)(?![^\W_]))
+            |Ci|Jednak|Ale|Lecz|A|I|Więc|Zatem|Dlatego|Także|Również|Ponadto|Poza\s+tym|Natomiast
+            |Mimo\s+to|Przy\s+tym|W\s+tym|Dzięki\s+temu|Z\s+tego\s+powodu|Potem|Następnie"""
+        ),
+        first_person=_anywhere(r"[Jj]a|mnie|mi|[Mm](?:ój|oj\w*|oi\w*)|[Mm]y|nas|nam|[Nn]asz\w*"),
+        second_person=_anywhere(r"[Tt]y|ciebie|cię|[Tt](?:wój|woj\w*|woi\w*)|[Ww]y|was|[Ww]asz\w*"),
+        boilerplate=re.compile(
+            r"(?i)czytaj (?:też|także|więcej)|zobacz (?:też|także)|\breklama\b|udostępnij"
+        ),
+    ),
     "de": LanguageRules(
         "de",
         leans_back=_opening(
             r"""Er|Sie|Es|Ihm|Ihn|Ihr|Ihre[mnrs]?|Sein|Seine[mnrs]?|Beide|Solche[mnrs]?|Letztere[mnrs]?
             |Dies|Diese[mnrs]?(?!\s+(?:Woche|Jahr|Jahres|Monat|Saison|Tage|Sommer|Winter)(?![^\W_]))
             |Dort|Dabei|Damit|Dazu|Daher|Darum|Deshalb|Deswegen|Dafür|Dagegen|Danach|Darauf|Darüber
+            |Dadurch|Darin|Daraus|Davon|Dahinter|Bei\s+(?:anderen|diesen|solchen|beiden)|Andere[mnrs]?
             |Dann|Außerdem|Zudem|Ebenfalls|Auch|Aber|Doch|Jedoch|Allerdings|Trotzdem|Dennoch|Und
             |Oder|Denn|Somit|Also|Stattdessen"""
         ),
@@ -156,6 +171,7 @@ _RULES: dict[str, LanguageRules] = {
                |domingo|fin\s+de\s+semana|mañana|tarde|noche|verano|invierno|otoño|primavera
                |temporada)(?![^\W_]))
             |Pero|Y|O|Sin\s+embargo|Además|Asimismo|Por\s+eso|Por\s+ello|Por\s+lo\s+tanto|Así
+            |Es\s+por\s+(?:esto|eso|ello)|Por\s+esta\s+razón|Por\s+este\s+motivo
             |También|Entonces|Luego|No\s+obstante|Allí|Ahí|Dicho|Dicha|De\s+hecho|Por\s+su\s+parte
             |En\s+(?:ese|esa|este\s+sentido|tanto)"""
         ),

@@ -16,7 +16,7 @@ from bot.core.pipeline import Digester
 from bot.core.render import digest_to_json, digest_to_markdown
 from bot.core.text import count_words
 from bot.core.types import Digest, DigestOptions
-from models.keypoints import TLDR_MAX_WORDS, Hints, repeats
+from models.keypoints import TLDR_MAX_WORDS, Hints, depends_on_context, repeats, tldr_unfit
 from models.languages import PYSBD_LANGUAGES, content_words
 from models.quotes import extract_quotes
 from models.sentences import split_sentences
@@ -303,3 +303,28 @@ def test_the_non_english_dev_pages_get_digests_in_their_own_language() -> None:
     assert refused == ["11ea381ad9"]  # NASCAR standings: 103 words, no article
     assert sorted(read) == ["de", "id", "it", "ja", "ko", "ko", "pt", "pt", "pt"]
     assert summarizer._loaded is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language", "leans"),
+    [
+        ("Dadurch nimmt deren Umfang zu, sagen die Forscher in Kiel.", "de", True),
+        ("Bei anderen Verträgen gilt eine Frist von zwei Wochen.", "de", True),
+        ("Bei Regen fällt das Konzert im Stadtpark am Samstag aus.", "de", False),
+        ("Es por esto que comprender los efectos es uno de los retos.", "es", True),
+        ("Es la primera vez que el termómetro supera los 18 grados.", "es", False),
+        ("Jednak rząd nie zgodził się na zmiany w ustawie.", "pl", True),
+        ("Ten projekt kosztował miliony złotych w ubiegłym roku.", "pl", True),
+        ("Ten rok był trudny dla rolników w całym kraju.", "pl", False),
+        ("Rząd nie zgodził się na zmiany w ustawie o szkolnictwie.", "pl", False),
+    ],
+)
+def test_openings_that_lean_on_the_sentence_before_in_german_spanish_and_polish(
+    sentence: str, language: str, leans: bool
+) -> None:
+    assert depends_on_context(sentence, language) is leans
+
+
+def test_a_polish_point_in_the_writers_own_voice_is_not_a_tldr() -> None:
+    assert tldr_unfit("Moim zdaniem rząd powinien zmienić ustawę jeszcze w tym roku.", "pl") is not None
+    assert tldr_unfit("Rząd zmienił ustawę o szkolnictwie wyższym we wtorek wieczorem.", "pl") is None
