@@ -67,7 +67,7 @@ def json_ld(data: object) -> str:
 # -- title ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("separator", [" - ", " | ", " — ", " :: "])
+@pytest.mark.parametrize("separator", [" - ", " | ", " — ", " :: ", " / "])
 def test_title_loses_the_site_name_suffix(separator: str) -> None:
     title = f"Council backs living reef for the sea wall{separator}Harbour Herald"
     html = page(STORY, title=title, head=og("og:site_name", "Harbour Herald") + og("og:title", title))
@@ -77,6 +77,11 @@ def test_title_loses_the_site_name_suffix(separator: str) -> None:
 def test_title_suffix_matching_the_host_goes_without_og_site_name() -> None:
     html = page(STORY, title="Council backs living reef for the sea wall | HarbourHerald")
     assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+
+
+def test_a_slash_in_the_headline_itself_stays() -> None:
+    html = page(STORY, title="Dare to Play 3 / October pack", head=og("og:site_name", "Harbour Herald"))
+    assert read_html(html, URL).meta.title == "Dare to Play 3 / October pack"
 
 
 def test_a_dash_in_the_headline_itself_stays() -> None:

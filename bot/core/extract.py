@@ -296,7 +296,7 @@ def _drop_leading_headline(text: str, title: str | None) -> str:
 # -- page metadata -------------------------------------------------------------------------
 
 # Separators between a headline and a trailing site name: " - Site", " | Site", " — Site".
-_TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»]|::)\s+")
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»/]|::)\s+")
 # A Chinese site's name after its headline, with no spaces: "...英雄的城！-新华网", "..._新浪新闻".
 _CJK_SITE_SUFFIX = re.compile(
     r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*[\u4e00-\u9fff]{1,6}(?:网|報|报|新闻|新聞|在线|频道|日报|时报)$"
