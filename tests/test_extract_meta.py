@@ -290,6 +290,8 @@ def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None
         ("Ana Gómez Fecha de publicación 3 de mayo", "Ana Gómez"),
         ("By ZEKE MILLER and LISA MASCARO", "Zeke Miller, Lisa Mascaro"),  # as people write names
         ("Mis Sánchez", "Mis Sánchez"),
+        ("Sebastian Held, Daniel Hentschel, Germany", "Sebastian Held, Daniel Hentschel"),  # no country
+        ("'Luana Patriolino, Raphael Felice", "Luana Patriolino, Raphael Felice"),  # no stray mark
     ],
 )
 def test_a_byline_is_a_name_as_people_write_it(byline: str, shown: str | None) -> None:

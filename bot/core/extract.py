@@ -356,7 +356,12 @@ _NOT_A_NAME = re.compile(
     r"\w*admin\w*|administrator|webmaster|editor|editors|user|super user|unknown|anonymous|anonym|anónimo|"
     r"anonyme|guest|author|autor|auteur|name|posted|follow|profile|view profile|publisher|no author|"
     r"none|null|undefined|unbenannt|datum|date|updated|published|contributor|contributors|team|"
-    r"(?:facebook|twitter|instagram|linkedin|youtube|tiktok)(?: com)?|www\b.*|.*(?:copyright|©).*",
+    r"(?:facebook|twitter|instagram|linkedin|youtube|tiktok)(?: com)?|www\b.*|.*(?:copyright|©).*|"
+    # a country after the names: "Sebastian Held, Daniel Hentschel, Germany"
+    r"germany|deutschland|france|spain|españa|italy|italia|brazil|brasil|portugal|austria|österreich|"
+    r"switzerland|schweiz|poland|polska|netherlands|belgium|usa|u\.s\.a?\.?|united states|"
+    r"united kingdom|uk|england|scotland|wales|ireland|canada|australia|india|china|japan|mexico|"
+    r"méxico|colombia|argentina|chile|russia|ukraine",
     re.IGNORECASE,
 )
 _STAFF = re.compile(r"\bstaff\b", re.IGNORECASE)
@@ -597,7 +602,7 @@ def _clean_title(title: str | None, keys: set[str]) -> str | None:
 
 def _clean_name(item: str, site_keys: set[str]) -> str | None:
     """One byline item as a name, or None when it is not one."""
-    name = " ".join(item.split()).strip(" ,;:-–—|·")
+    name = " ".join(item.split()).strip(" ,;:-–—|·'\"‘’“”")
     if not name or _URL_LIKE.search(name) or "@" in name or _COMMENTER.search(name):
         return None
     name = _BYLINE_PREFIX.sub("", name)
