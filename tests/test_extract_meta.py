@@ -292,8 +292,9 @@ def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None
         ("Mis Sánchez", "Mis Sánchez"),
         ("Sebastian Held, Daniel Hentschel, Germany", "Sebastian Held, Daniel Hentschel"),  # no country
         ("'Luana Patriolino, Raphael Felice", "Luana Patriolino, Raphael Felice"),  # no stray mark
+        ("责任编辑：孔德明", None),  # the desk editor's credit, not the reporter
     ],
 )
 def test_a_byline_is_a_name_as_people_write_it(byline: str, shown: str | None) -> None:
-    html = page(STORY, head=f'<meta name="author" content="{byline}">')
+    html = page(STORY, head=f'<meta charset="utf-8"><meta name="author" content="{byline}">')
     assert read_html(html, URL).meta.author == shown

@@ -357,6 +357,8 @@ _NOT_A_NAME = re.compile(
     r"anonyme|guest|author|autor|auteur|name|posted|follow|profile|view profile|publisher|no author|"
     r"none|null|undefined|unbenannt|datum|date|updated|published|contributor|contributors|team|"
     r"(?:facebook|twitter|instagram|linkedin|youtube|tiktok)(?: com)?|www\b.*|.*(?:copyright|©).*|"
+    # a desk editor's credit, not the reporter: "责任编辑：孔德明"
+    r".*(?:责任编辑|責任編輯|编辑|編輯)\s*[:：].*|"
     # a country after the names: "Sebastian Held, Daniel Hentschel, Germany"
     r"germany|deutschland|france|spain|españa|italy|italia|brazil|brasil|portugal|austria|österreich|"
     r"switzerland|schweiz|poland|polska|netherlands|belgium|usa|u\.s\.a?\.?|united states|"
