@@ -29,6 +29,8 @@ _ASIDE = re.compile(
     # an appositive after a name: "Prince Andrew, the younger brother of ..., has said"
     r"|,\s(?:the|a|an|who|whose|best known|known|now|aged|\d{1,3}|[a-z]+-year-old)\b[^,;:]{1,120},"
     r"(?=\s(?:is|are|was|were|has|have|had|will|would|can|could|said|says|told|[a-z]{3,}ed)\b)"
+    # a contrast set off by commas: "found herself in the news, rather than reporting on it, after"
+    r"|,\s(?:rather than|instead of)\b[^,;:]{1,80},(?=\s)"
 )
 _CLAUSE = re.compile(
     r",\s+(?=(?:which|who|whom|whose|after|as|while|amid|with|following|including|according to|but|"
@@ -44,6 +46,8 @@ _LOOSE = re.compile(
     r"since|including|according to)\s)"
     # ...and before a second object: "questions about his accounts of X | and a newly revealed call"
     r"|\s(?=and\s+(?:a|an|the|his|her|their|its)\s)"
+    # ...and before a second predicate: "a child pointed at her | and asked whether ..."
+    r"|\s(?=and\s+(?:[a-z]{3,}ed|must|will|would|can|could|should|has|have|had|then|later|also)\s)"
 )
 _GLUED = re.compile(
     r"(?<=[a-z0-9]{2})\.(?=[A-Z][a-z])"  # "in 1991.Simpson"

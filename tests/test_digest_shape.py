@@ -626,3 +626,27 @@ def test_a_digest_without_points_shows_no_points_heading_and_no_list_mark() -> N
     digest = digest_of("- New tasks for the game and the couples who play it!")
     assert digest.tldr == "New tasks for the game and the couples who play it!"
     assert not digest.key_points and "Key points" not in digest_to_markdown(digest)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shortened"),
+    [
+        (  # a second predicate goes
+            "A Port Ellis woman running an alleged wedding-for-hire scheme pleaded not guilty on Friday to "
+            "charges that she married ten men over eleven years and charged each of them a fee for it.",
+            "A Port Ellis woman running an alleged wedding-for-hire scheme pleaded not guilty on Friday to "
+            "charges that she married ten men over eleven years.",
+        ),
+        (  # a contrast set off by commas goes
+            "The harbour master this week found herself in the news, rather than reporting on it, after a "
+            "video surfaced showing her shouting at the crew of a fishing boat in the old port of Ellis.",
+            "The harbour master this week found herself in the news after a video surfaced showing her "
+            "shouting at the crew of a fishing boat in the old port of Ellis.",
+        ),
+    ],
+)
+def test_a_long_lede_loses_a_second_predicate_or_a_contrast_aside(sentence: str, shortened: str) -> None:
+    pieces = shorten(sentence, (0, len(sentence)), 30) or shorten(
+        sentence, (0, len(sentence)), 30, loose=True
+    )
+    assert pieces is not None and "".join(sentence[a:b] for a, b in pieces) == shortened
