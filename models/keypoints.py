@@ -105,6 +105,9 @@ _DEPENDENT_START = re.compile(
            officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper|
            source|sources|company|firm|organi[sz]ation|group|agency|promotion|study|official|officials|
            family|department|political\s+counsel(?:l)?or)\b
+           # ...unless the sentence says which: "The woman falsely accused of ...", "The man who ..."
+           (?!\s+(?:who|whose|which|that|behind|accused|charged|falsely|wrongly|convicted|jailed|named|known
+              |at\s+the\s+(?:centre|center|heart)))
       | (?:Both|Another|Others|Neither|Either)\b
       | To\s+(?:do\s+)?(?:this|that)\b | Back\s+then\b
       | (?:Through|By|With|Despite|Because\s+of|Like|Unlike|Besides)\s+(?:this|that|these|those|it|them)\b
@@ -168,14 +171,17 @@ _BOILERPLATE = re.compile(
     r"terms of (?:use|service)|terms and conditions|privacy policy|cookie|more on this (?:and other )?stor|"
     r"your comments?\b|comments? (?:will|may) be (?:published|moderated)|^please\b|"
     r"\bsubscription\b|^get\b.{0,60}\bdelivered\b|"
-    r"\bpictured\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
+    # "X, pictured, ...", "Guards pictured with X", "(not pictured)": a caption; "were pictured with
+    # X" is news
+    r"(?<!\bwas )(?<!\bwere )(?<!\bis )(?<!\bare )(?<!\bbeen )(?<!\bbe )\bpictured\b|"
+    r"\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
     # a date or time line: "November 20, 2019 - 11:28 AMT"
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b|^\d{1,2}:\d{2}\b|"
     # a caption or label line: "Shooter: Terry Martin, 48, ...", "Tested by: ... RRP: ..."
     r"(?-i:^[A-Z][A-Za-z]+(?: [a-z]+)?:\s)|(?-i:^[A-Z][A-Z .'’-]{2,30}:\s)|"  # "EXPERT VERDICT: ..."
     # a caption run into the text with no full stop: "... appears disinterested The reptile then",
     # "... coworker All this came", "... 100 years ago In 2006"
-    r"(?-i:\b[a-z]{3,} (?:The|He|She|It|They|This|These|Those|All|Many|His|Her|Their|Its|In) [a-z0-9])|"
+    r"(?-i:\b[a-z]{3,} (?:The|An|He|She|It|They|This|These|Those|All|Many|His|Her|Their|Its|In) [a-z0-9])|"
     # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
@@ -198,10 +204,10 @@ _TLDR_LEANS = re.compile(
     r"\b(?i:this|these|those)\s+(?!(?i:year|years|week|weeks|month|months|weekend|morning|afternoon|"
     r"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|(?:mon|tues|wednes|"
     r"thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
+    r"november|december|country|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
     r"^(?:Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
     # "X has also signed", "in that change": what it adds to, or points at, came before
-    r"^[^.;:]{0,60}\b(?:also|however)\b|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
+    r"^[^.;:]{0,60}\b(?:also|however)\b|^[^.;:]{0,60}\b(?:added|continued)\s+(?:that\b|:|,)|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
 )
 # A point that only announces what follows, or greets the reader.
 _TEASER = re.compile(
@@ -216,7 +222,9 @@ _PERSONAL = re.compile(
 )
 # "strategies you can try", "your best bet": a TL;DR speaks about the news, not to the reader.
 _ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)
-_QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]")
+# ...and 'I want her gone,' in the single marks the British press uses (not an apostrophe: a mark
+# opens after a space and closes before one)
+_QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]|(?<!\w)'[^'\n]{2,200}?[,.!?]?'(?!\w)")
 # Other languages: „…“, »…«, ‚…‘, 「…」 and 『…』 as well.
 _QUOTE_MARKS_ANY = _QUOTE_MARKS + "‚»«「」『』"
 _QUOTED_ANY = re.compile(r"[\"“„«»‚‘「『][^\"“”„«»‚‘’「」『』]*[\"”“»«‘’」』]")

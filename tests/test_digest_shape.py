@@ -650,3 +650,40 @@ def test_a_long_lede_loses_a_second_predicate_or_a_contrast_aside(sentence: str,
         sentence, (0, len(sentence)), 30, loose=True
     )
     assert pieces is not None and "".join(sentence[a:b] for a, b in pieces) == shortened
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fit"),
+    [
+        # a first person inside the British press's single marks is the quoted person, not the writer
+        (
+            "A 14-year-old girl conspired to have her mother killed, texting 'I want her gone,' police say.",
+            True,
+        ),
+        # "were pictured with" is news; a caption is not
+        ("Eight guards were suspended after they were pictured with a far-right leader at a rally.", True),
+        ("Nauru guards pictured with the far-right leader at the rally in Brisbane this month.", False),
+        # "The woman <who or what>" says which woman
+        ("The woman falsely accused of blackmailing a footballer has been photographed at a party.", True),
+        ("The woman has been photographed at a party in Manchester on Saturday night.", False),
+        # "this country" is the writer's, not one a sentence before named
+        (
+            "One in five restaurants serve shark fin soup via a loophole in this country, a charity says.",
+            True,
+        ),
+        # "X added that ..." adds to something said before
+        (
+            "Jacqueline Caterina, 33, added that she has seen an improvement since starting the treatment.",
+            False,
+        ),
+    ],
+)
+def test_tldr_rules_that_must_not_overreach(sentence: str, fit: bool) -> None:
+    assert (tldr_unfit(sentence) is None) is fit
+
+
+def test_a_caption_run_into_a_sentence_with_an_is_boilerplate() -> None:
+    assert is_boilerplate(
+        "Sister Gertrud was found in her bedroom, with a towel on her face An 86-year-old nun was"
+    )
+    assert is_boilerplate("Sister Gertrud Tiefenbacher (not pictured) was found in her bedroom.")
