@@ -89,6 +89,7 @@ from bot.core.service import (
 )
 from bot.core.strings import DEFAULT_LANGUAGE, SERVER, check_language
 from bot.core.types import Source
+from bot.core.urls import host_of
 from bot.slack_chat.parse import (
     USAGE,
     find_links,
@@ -284,14 +285,6 @@ def _origin(url: str) -> tuple[str, str, int] | None:
     return parts.scheme, parts.hostname, _DEFAULT_PORTS[parts.scheme] if port is None else port
 
 
-def _host(url: str) -> str:
-    """The host alone, for logs: the rest of a response_url is a credential."""
-    try:
-        return urlsplit(url).hostname or "?"
-    except ValueError:
-        return "?"
-
-
 def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
@@ -436,9 +429,9 @@ class SlackBot:
         ``response_url`` that is not Slack's)."""
         if reply.response_url:
             if not response_url_allowed(reply.response_url, self._settings.slack_api_url):
-                log.warning(
-                    "slack: not answering at a response_url on %r: not Slack", _host(reply.response_url)
-                )
+                # The host alone: the rest of a response_url is a credential.
+                host = host_of(reply.response_url) or "?"
+                log.warning("slack: not answering at a response_url on %r: not Slack", host)
                 return
             webhook = AsyncWebhookClient(reply.response_url, retry_handlers=retry_handlers())
             response = await webhook.send(
