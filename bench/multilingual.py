@@ -237,19 +237,11 @@ _SHORT = {name: f"F{k}" for k, name in enumerate(_FAULTS, start=1)}
 def lexical_rouge(eval_dir: Path) -> dict[str, list[float]]:
     """ROUGE on the English CNN/DM dev articles: the TL;DR and 3 points chosen on the article's own
     words (``models.lexical``, English rules), beside lead-3 in the same run."""
-    from bench.summarization import POINTS, _lead3, load_rows, score_summaries
-    from models.keypoints import Hints, Scoring, postprocess, preprocess
-    from models.keypoints import forward as kp_forward
+    from bench.summarization import _digests, _lead3, _whole, load_rows, score_summaries
     from models.lexical import LexicalEncoder
 
     rows = load_rows(eval_dir)
-    ours = []
-    for row in rows:
-        text = row["article"]
-        candidates = preprocess(text, POINTS + 1)
-        emb = kp_forward(LexicalEncoder(), text, candidates, Hints())
-        result = postprocess(emb, candidates, text, POINTS, Hints(), Scoring())
-        ours.append(([result.tldr.text] if result.tldr else []) + [p.text for p in result.points])
+    ours = _whole(_digests(rows, LexicalEncoder()))
     return {
         "lexical TL;DR + 3 points": [round(x, 2) for x in score_summaries(rows, ours)],
         "lead-3": [round(x, 2) for x in score_summaries(rows, _lead3(rows))],

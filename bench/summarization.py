@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from models.encoder import EncoderOptions, load_encoder
-from models.keypoints import MAX_CANDIDATES, Hints, KeyPointResult, Scoring, postprocess, preprocess
+from models.keypoints import (
+    MAX_CANDIDATES,
+    Hints,
+    KeyPointResult,
+    Scoring,
+    SentenceEncoder,
+    postprocess,
+    preprocess,
+)
 from models.keypoints import forward as kp_forward
 from models.sentences import split_sentences
 
@@ -46,8 +54,9 @@ def score_summaries(rows: list[dict], summaries: Iterable[list[str] | str]) -> n
     return totals / max(1, len(rows)) * 100
 
 
-def _digests(rows: list[dict], options: EncoderOptions, max_candidates: int) -> list[KeyPointResult]:
-    encoder = load_encoder(options)
+def _digests(
+    rows: list[dict], encoder: SentenceEncoder, max_candidates: int = MAX_CANDIDATES
+) -> list[KeyPointResult]:
     out = []
     for row in rows:
         text = row["article"]
@@ -72,9 +81,9 @@ def _lead3(rows: list[dict]) -> list[list[str]]:
 
 def rouge_table(eval_dir: Path, log: Callable[[str], None] = print) -> dict[str, list[float]]:
     rows = load_rows(eval_dir)
-    int8 = _digests(rows, EncoderOptions(quantize=True), MAX_CANDIDATES)
-    fp32 = _digests(rows, EncoderOptions(quantize=False), MAX_CANDIDATES)
-    every = _digests(rows, EncoderOptions(quantize=True), 10_000)
+    int8 = _digests(rows, load_encoder(EncoderOptions(quantize=True)))
+    fp32 = _digests(rows, load_encoder(EncoderOptions(quantize=False)))
+    every = _digests(rows, load_encoder(EncoderOptions(quantize=True)), 10_000)
     systems: dict[str, list[list[str]] | list[str]] = {
         "precis TL;DR + 3 points (int8)": _whole(int8),
         "precis 3 points alone (int8)": _points(int8),
@@ -105,7 +114,7 @@ def _tldr_table(
 ) -> dict[str, list[float]]:
     """The TL;DR alone: against the first CNN/DM highlight, and the one-sentence XSum reference."""
     xsum = load_rows(eval_dir, "xsum")
-    xsum_digests = _digests(xsum, EncoderOptions(quantize=True), MAX_CANDIDATES)
+    xsum_digests = _digests(xsum, load_encoder(EncoderOptions(quantize=True)))
     out = {}
     log("ROUGE F1 of the TL;DR alone, beside lead-1")
     for label, rows, digests, ref in (
