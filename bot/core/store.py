@@ -332,8 +332,9 @@ class _Db:
                 await self.conn.close()
 
 
-def _move_aside(path: Path, now: float) -> Path:
-    """Rename ``path`` (and its side files) to ``<name>.corrupt-<UTC time>``; the new name."""
+def _move_aside(path: Path, now: float, damage: BaseException) -> None:
+    """Rename the damaged cache file ``path`` (and its side files) to ``<name>.corrupt-<UTC time>``,
+    and log it."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     n = 1
@@ -345,7 +346,11 @@ def _move_aside(path: Path, now: float) -> Path:
         side = path.with_name(path.name + suffix)
         if side.exists():
             os.replace(side, target.with_name(target.name + suffix))
-    return target
+    log.error(
+        "store: %s is damaged (%s): moved it aside to %s and started an empty cache; "
+        "channel settings are kept in %s",
+        path, damage, target.name, SETTINGS_FILE,
+    )  # fmt: skip
 
 
 class SqliteStore:
@@ -417,12 +422,7 @@ class SqliteStore:
             except sqlite3.DatabaseError as exc:
                 if path == ":memory:" or not _is_damaged(exc):
                     raise
-                moved = _move_aside(Path(path), clock())
-                log.error(
-                    "store: %s is damaged (%s): moved it aside to %s and started an empty cache; "
-                    "channel settings are kept in %s",
-                    path, exc, moved.name, SETTINGS_FILE,
-                )  # fmt: skip
+                _move_aside(Path(path), clock(), exc)
                 return await _Db.open(path)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
@@ -470,12 +470,7 @@ class SqliteStore:
             path = Path(db.path)
             try:
                 if os.stat(path).st_ino == db.inode:  # not already replaced by another process
-                    moved = _move_aside(path, self._clock())
-                    log.error(
-                        "store: %s is damaged (%s): moved it aside to %s and started an empty cache; "
-                        "channel settings are kept in %s",
-                        path, exc, moved.name, SETTINGS_FILE,
-                    )  # fmt: skip
+                    _move_aside(path, self._clock(), exc)
                 fresh = await _Db.open(str(path))
                 await fresh.migrate(MIGRATIONS)
             except (OSError, sqlite3.Error, StoreError) as failed:
