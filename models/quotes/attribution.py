@@ -565,6 +565,8 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
                 np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start
             )
     if not verbs:
+        if not pre.rstrip().endswith(":"):
+            return None  # both forms below end at a colon: no 1000-character scan for them per quote
         acted = _NAME_VERB_COLON.search(pre)  # "And Mr. Christie gloated: '"
         if acted is not None and acted.group(2) not in _ED_NOUNS:
             lead = _LEAD_WORD.match(acted.group(1))
