@@ -361,13 +361,11 @@ class SqliteStore:
     intended deployment is one bot process; use Redis for more.
     """
 
-    def __init__(
-        self, cache: _Db, settings: _Db, clock: Callable[[], float] = time.time, *, rebuild: bool = True
-    ) -> None:
+    def __init__(self, cache: _Db, settings: _Db, clock: Callable[[], float] = time.time) -> None:
         self._cache = cache
         self._settings = settings
         self._clock = clock
-        self._rebuild = rebuild and cache.path != ":memory:"
+        self._rebuild = cache.path != ":memory:"  # until a replacement fails
         self._last_purge = clock()
         self._closed = False
 
