@@ -127,12 +127,6 @@ def _wordset(text: str) -> set[str]:
     return words
 
 
-def _same(a: str, b: str) -> bool:
-    """Most of ``a``'s words are in ``b``: it says ``b`` again."""
-    mine = _wordset(a)
-    return bool(mine) and len(mine & _wordset(b)) / len(mine) >= 0.8
-
-
 def _dangling(text: str, language: str) -> bool:
     bare = text.lstrip(_QUOTE_START + "(—– ")
     first = bare.split(" ", 1)[0].rstrip(",.:;")
@@ -145,7 +139,7 @@ def faults(digest: Digest) -> dict[str, bool]:
     points = [p.text for p in digest.key_points]
     tldr = digest.tldr.strip()
     return {
-        **shape_faults(digest, _same),
+        **shape_faults(digest, _wordset),
         "tldr_over_30_words": count_words(tldr) > 30,
         "tldr_question_or_quote": bool(tldr) and (tldr.endswith(("?", "？")) or tldr[0] in _QUOTE_START),
         "dangling_start": any(_dangling(t, language) for t in [tldr, *points] if t),

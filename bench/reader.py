@@ -103,17 +103,16 @@ def _wordset(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 3}
 
 
-def _same(a: str, b: str) -> bool:
-    """Most of ``a``'s words are in ``b``: it says ``b`` again."""
-    mine = _wordset(a)
-    return bool(mine) and len(mine & _wordset(b)) / len(mine) >= 0.8
-
-
-def shape_faults(digest: Digest, same: Callable[[str, str], bool]) -> dict[str, bool]:
-    """The checks that read no language: the TL;DR or headline again as a point (``same`` says
-    when one text says another again), a point holding a shown quote, a missing TL;DR, a reply
-    over 200 words. The English and the multilingual sections both run these."""
+def shape_faults(digest: Digest, wordset: Callable[[str], set[str]]) -> dict[str, bool]:
+    """The checks that read no language: the TL;DR or headline again as a point (most of one's
+    words, as ``wordset`` reads them, in the other), a point holding a shown quote, a missing
+    TL;DR, a reply over 200 words. The English and the multilingual sections both run these."""
     from bot.core.compose import digest_words
+
+    def same(a: str, b: str) -> bool:
+        """Most of ``a``'s words are in ``b``: it says ``b`` again."""
+        mine = wordset(a)
+        return bool(mine) and len(mine & wordset(b)) / len(mine) >= 0.8
 
     points = [p.text for p in digest.key_points]
     title = digest.article.meta.title or ""
@@ -131,7 +130,7 @@ def shape_faults(digest: Digest, same: Callable[[str, str], bool]) -> dict[str, 
 
 
 def _faults(digest: Digest) -> dict[str, bool]:
-    shape = shape_faults(digest, _same)
+    shape = shape_faults(digest, _wordset)
     first_words = [digest.tldr, *(p.text for p in digest.key_points)]
     return {
         "tldr_in_point": shape["tldr_in_point"],
