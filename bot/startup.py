@@ -55,7 +55,6 @@ __all__ = [
     "check_slack",
     "check_tokens",
     "configure_logging",
-    "exit_code",
     "load_settings",
     "opening_store",
     "report",
@@ -84,17 +83,13 @@ _SLACK_TOKEN_HELP = {
 # -- reporting -------------------------------------------------------------------------------------
 
 
-def exit_code(error: PrecisError) -> int:
-    """The documented exit code of a start-up failure (1 for anything unforeseen)."""
-    return error.exit_code
-
-
 def report(error: PrecisError, stderr: TextIO | None = None) -> int:
-    """Print ``error`` as ``precis: `` lines (one per line of its message); return its exit code."""
+    """Print ``error`` as ``precis: `` lines (one per line of its message); return its exit code
+    (the documented one of a start-up failure, 1 for anything unforeseen)."""
     out = stderr or sys.stderr
     for line in error.message.splitlines():
         print(f"precis: {line}", file=out)
-    return exit_code(error)
+    return error.exit_code
 
 
 def configure_logging(level: str) -> None:
