@@ -22,7 +22,7 @@ is a swap between names the supporting sentence all contains ("Russia fired at U
 "Ukraine fired at Russia"): that needs an entailment model.
 
 **Other languages** (``language``, issue 15) are grounded on their own words. The sentence
-embeddings are then the article's own TF-IDF (``ArticleLexicon``, with ``LEXICAL_GROUNDING``'s
+embeddings are then the article's own TF-IDF (``models.lexical.ArticleLexicon``, with ``LEXICAL_GROUNDING``'s
 threshold), since the English encoder does not read them. Words keep their diacritics and
 combining marks (Hindi's vowel signs), Chinese and Japanese are compared two characters at a time,
 and digits of any script count ("١٢" is 12); German-style numbers ("2,5 Millionen", "1.200") are
@@ -36,11 +36,9 @@ the article's own words still passes there. Number words are English only.
 
 from __future__ import annotations
 
-import math
 import re
 import sys
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -50,12 +48,10 @@ from bot.core.text import CJK_CHARS
 from bot.core.types import Span
 from models.keypoints import SentenceEncoder
 from models.languages import is_english
-from models.lexical import LexicalEncoder
 from models.sentences import Sentence, split_sentences
 
 __all__ = [
     "LEXICAL_GROUNDING",
-    "ArticleLexicon",
     "Grounder",
     "Grounding",
     "GroundingOptions",
@@ -83,7 +79,7 @@ class GroundingOptions:
 
 
 LEXICAL_GROUNDING = GroundingOptions(min_support_cosine=0.35, support_margin=0.1)
-"""For ``ArticleLexicon`` vectors (other languages). On the 712 non-English dev pages (first 15
+"""For ``models.lexical.ArticleLexicon`` vectors (other languages). On the 712 non-English dev pages (first 15
 sentences of each, 7,059 sentences), a sentence's closest *other* sentence scores a median 0.14
 (95th percentile 0.37), the sentence with a third of its words dropped and two added 0.69 (5th
 percentile 0.51), with half dropped and five added 0.48 (10th percentile 0.32)."""
@@ -325,46 +321,6 @@ def _squash(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-# -- similarity in other languages ---------------------------------------------------------------
-
-
-class ArticleLexicon:
-    """A ``SentenceEncoder`` fitted on one article's sentences, for languages the encoder does not
-    read: TF-IDF over the terms of ``models.lexical`` (content words cut to a stem), with the
-    article's sentences as the documents. Any text, a generated point included, is a row in the
-    same space; its words that no sentence has count in its length (at the highest weight, as a
-    word in no sentence), so a point that says much the article does not scores low."""
-
-    name = "lexical-tfidf"
-    quantized = False
-
-    def __init__(self, sentences: Sequence[str]) -> None:
-        self._terms = LexicalEncoder()
-        counts = self._terms.preprocess(sentences)
-        n = len(counts)
-        df = Counter(term for c in counts for term in c)
-        self._index = {term: k for k, term in enumerate(sorted(df))}
-        self._idf = {term: math.log((1 + n) / (1 + d)) for term, d in df.items()}
-        self._unseen_idf = math.log(1 + n)
-
-    def encode(self, sentences: Sequence[str]) -> np.ndarray:
-        # One column per article term, and a last one for the weight of the terms it lacks.
-        out = np.zeros((len(sentences), len(self._index) + 1), dtype=np.float32)
-        for row, counts in enumerate(self._terms.preprocess(sentences)):
-            unseen = 0.0
-            for term, count in counts.items():
-                weight = (1.0 + math.log(count)) * self._idf.get(term, self._unseen_idf)
-                if term in self._index:
-                    out[row, self._index[term]] = weight
-                else:
-                    unseen += weight * weight
-            out[row, -1] = math.sqrt(unseen)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        out = out / np.where(norms == 0, 1.0, norms)
-        out[:, -1] = 0.0  # never shared: only its share of the length counts
-        return out
-
-
 # -- the checks --------------------------------------------------------------------------------
 
 
@@ -381,7 +337,8 @@ class Grounder:
         language: str | None = None,
     ) -> None:
         """``language``: the article's (ISO 639-1); ``None`` or ``"en"`` keeps the English rules.
-        For another language pass an ``ArticleLexicon`` of ``sentences`` and ``LEXICAL_GROUNDING``."""
+        For another language pass a ``models.lexical.ArticleLexicon`` of ``sentences`` and
+        ``LEXICAL_GROUNDING``."""
         self.text = text
         self.sentences = tuple(sentences)
         self.options = options

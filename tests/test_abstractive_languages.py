@@ -11,8 +11,9 @@ import pytest
 
 from models.abstractive import AbstractiveSummarizer, OpenAIChatGenerator
 from models.abstractive.prompt import chat_messages
-from models.grounding import LEXICAL_GROUNDING, ArticleLexicon, ground_points, numbers_in
+from models.grounding import LEXICAL_GROUNDING, ground_points, numbers_in
 from models.keypoints import Hints
+from models.lexical import ArticleLexicon
 from models.sentences import split_sentences
 
 from .conftest import BagOfWordsEncoder

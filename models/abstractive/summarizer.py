@@ -23,7 +23,7 @@ language, split by that language's rules, and is asked to answer in it (``genera
 ``language``: the instruction prompt names it; a seq2seq model writes in the language it was
 trained on). The TL;DR, the ranking and the fill are the extractive summarizer's for that language
 (on the article's own words, ``models.lexical``), and grounding checks the points against the
-article's own words too (``ArticleLexicon``, ``LEXICAL_GROUNDING``): the encoder reads English.
+article's own words too (``models.lexical.ArticleLexicon``, ``LEXICAL_GROUNDING``): the encoder reads English.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import numpy as np
 from bot.core.errors import SummarizerUnavailable
 from bot.core.types import KeyPoint
 from models.abstractive.chunking import chunk_article
-from models.grounding import LEXICAL_GROUNDING, ArticleLexicon, Grounder, Grounding, GroundingOptions
+from models.grounding import LEXICAL_GROUNDING, Grounder, Grounding, GroundingOptions
 from models.keypoints import (
     DUPLICATE_COSINE,
     Hints,
@@ -48,7 +48,7 @@ from models.keypoints import (
     repeats,
 )
 from models.languages import is_english
-from models.lexical import LexicalEncoder
+from models.lexical import ArticleLexicon, LexicalEncoder
 from models.sentences import split_sentences
 
 __all__ = ["AbstractiveSummarizer", "PointGenerator"]
