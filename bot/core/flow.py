@@ -6,6 +6,7 @@ rendering a payload.
     each request: already posted here? or summarize   ChatFlow.prepare_all   (all at once)
     post each, in order, then record where it went    ChatFlow.deliver       (through a Poster)
     a button: the same article in another view       ChatFlow.rerender
+    the settings command: show, or change and show   ChatFlow.settings
 
 and the buttons under a digest: **Shorter**, **More points** and **Quotes** (``buttons``), each
 only where a press changes something, each knowing the view it leads to (``Button.target``).
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -36,6 +37,7 @@ from bot.core.service import (
     ServiceResult,
     WaitNotice,
 )
+from bot.core.strings import SERVER
 from bot.core.types import Quote, SourceKind
 
 __all__ = [
@@ -285,6 +287,25 @@ class ChatFlow:
             await self.service.record_posted(outcome.request.requester, url, ref)
         except Exception:
             log.exception("could not record where %s was posted", url)
+
+    async def settings(
+        self,
+        workspace: str | None,
+        channel: str,
+        changes: Mapping[str, object] | None = None,
+        *,
+        language: str | None = None,
+    ) -> tuple[ChannelSettings, str]:
+        """The settings command: a channel's settings after ``changes`` (none: as they are), and
+        its server's reply language after ``language`` (the server's own, under ``SERVER``; None:
+        as it is). The channel's changes are saved first: when they are refused, so is the rest."""
+        if changes:
+            current = await self.service.update_settings(self.platform, workspace, channel, **changes)
+        else:
+            current = await self.service.get_settings(self.platform, workspace, channel)
+        if language is not None:
+            await self.service.update_settings(self.platform, workspace, SERVER, language=language)
+        return current, await self.service.reply_language(self.platform, workspace)
 
     async def rerender(self, article_key: str, requester: Requester, view: View) -> Shown:
         """A button: the cached article again in ``view`` (within ``deadline_s``)."""

@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.core.chat import is_link_request
 from bot.core.errors import BadInput
-from bot.core.strings import REPLY_LANGUAGES, SERVER, words_for
+from bot.core.strings import REPLY_LANGUAGES, words_for
 from bot.core.types import Source
 from bot.core.urls import host_of
 from bot.discord_chat.parsing import find_links, message_links
@@ -163,13 +163,9 @@ def add_commands(bot: PrecisBot) -> None:
         if blocked_domains is not None:
             changes["blocked_domains"] = _domains(blocked_domains)
         r = bot.requester(interaction)
-        if changes:
-            current = await bot.service.update_settings(r.platform, r.workspace, r.channel, **changes)
-        else:
-            current = await bot.service.get_settings(r.platform, r.workspace, r.channel)
-        if language is not None:  # the server's, not the channel's
-            await bot.service.update_settings(r.platform, r.workspace, SERVER, language=language.value)
-        reply_language = await bot.service.reply_language(r.platform, r.workspace)
+        current, reply_language = await bot.flow.settings(  # the language is the server's
+            r.workspace, r.channel, changes, language=language.value if language is not None else None
+        )
         await interaction.followup.send(
             **send_kwargs(settings_payload(current, int(r.channel), reply_language), None), ephemeral=True
         )

@@ -87,7 +87,7 @@ from bot.core.service import (
     Requester,
     queue_notice,
 )
-from bot.core.strings import DEFAULT_LANGUAGE, SERVER, check_language
+from bot.core.strings import DEFAULT_LANGUAGE, check_language
 from bot.core.types import Source
 from bot.core.urls import host_of
 from bot.slack_chat.parse import (
@@ -659,8 +659,7 @@ class SlackBot:
     async def _channel_settings(self, reply: Reply, args: str) -> None:
         """``/summarize settings``: anyone may look; workspace admins and owners may change."""
         if not args:
-            settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-            language = await self._service.reply_language(PLATFORM, reply.team)
+            settings, language = await self.flow.settings(reply.team, reply.channel)
             await self._tell(reply, settings_text(settings, reply.channel, language))
             return
         changes = parse_settings_changes(args)
@@ -671,13 +670,7 @@ class SlackBot:
             raise BadInput("the reply language belongs to a workspace, and Slack did not say which")
         # The language is the workspace's, not the channel's: checked before anything is saved.
         language = check_language(changes.pop("language")) if "language" in changes else None
-        if changes:
-            settings = await self._service.update_settings(PLATFORM, reply.team, reply.channel, **changes)
-        else:
-            settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        if language is not None:
-            await self._service.update_settings(PLATFORM, reply.team, SERVER, language=language)
-        language = await self._service.reply_language(PLATFORM, reply.team)
+        settings, language = await self.flow.settings(reply.team, reply.channel, changes, language=language)
         await self._tell(reply, "Saved.\n" + settings_text(settings, reply.channel, language))
 
     # -- helpers --------------------------------------------------------------------------------
