@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from models.quotes.marks import _FAMILY, SENTENCE_WINDOW, _Span
+from models.quotes.marks import _MARK_CHARS, SENTENCE_WINDOW, _Span
 from models.quotes.names import (
     _CALENDAR,
     _CAP_RUN,
@@ -312,7 +312,7 @@ _QUOTED_WORDS = re.compile("[\"\u201c\u201d]|''|(?<!\\w)x{2,}(?!\\w)")
 
 
 def _valid_subject(phrase: str) -> bool:
-    phrase = phrase.strip(" " + "".join(_FAMILY))  # '” Rubio': a mark left at the edge
+    phrase = phrase.strip(" " + _MARK_CHARS)  # '” Rubio': a mark left at the edge
     words = phrase.split()
     if not words or len(words) > SUBJECT_MAX_WORDS or _QUOTED_WORDS.search(phrase):
         return False  # a speaker is never quoted words: 'a “xxxxx xxxxxx”', "xxxx'' Mr. King"
@@ -337,10 +337,9 @@ _DASH_CREDIT = re.compile(
     r"[ \t]*(?:\n\s*)?[\u2015\u2014\u2013-]{1,2}[ \t]*"
     r"((?:[A-Z][\w.'\u2019-]*[ \t]+){0,4}[A-Z][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
 )
-_MARK_CHARS = "".join(_FAMILY) + "'"
 # A masked quotation's closing mark and the subject of a new clause after it: '“xxxx,” Lee added'
 _CLOSED_QUOTE = re.compile("x[\"\u201d\u2019']+\\s+(?=[A-Z]|(?:he|she|they)\\b)")
-_MARKS_AFTER = re.compile("(?: ?[" + "".join(_FAMILY) + "])*")  # "please,' ” Nicklaus": nested closes
+_MARKS_AFTER = re.compile("(?: ?[" + _MARK_CHARS + "])*")  # "please,' ” Nicklaus": nested closes
 _NEW_SENTENCE = re.compile(r"(?:However|But|Meanwhile|Yet|Still|Instead|And|So|Now|Then)\b")
 _CLAUSE_STOP = re.compile(  # not the apostrophe of "Sanders' campaign manager"
     r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|(?<![sS])['\u2019](?!\w)|(?<=[sS])['\u2019](?!\w)(?!\s+[A-Za-z])"
@@ -406,7 +405,7 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     clause_all = window[body:]
     if not clause_all or not (clause_all[0].isalpha() or clause_all[0].isdigit()):
         return None
-    ending = text[span.start : span.end].rstrip(" " + "".join(_FAMILY))[-1:]  # "please,'": the comma
+    ending = text[span.start : span.end].rstrip(" " + _MARK_CHARS)[-1:]  # "please,'": the comma
     lower_start = clause_all[0].islower()
     if ending == "." and not lower_start:
         return None  # "'... preferred.' Cardiff City Supporters Club Chairman Clive Francis said, '"

@@ -32,12 +32,13 @@ _FAMILY = {
     "\u00ab": _GUILLEMET, "\u00bb": _GUILLEMET, "\u2039": _ANGLE, "\u203a": _ANGLE,
     "\u300c": _CORNER, "\u300d": _CORNER, "\u300e": _WHITE_CORNER, "\u300f": _WHITE_CORNER,
 }  # fmt: skip
+_MARK_CHARS = "".join(_FAMILY)  # every quotation mark, for a character class or str.strip
 # Chinese and Japanese corner brackets 「…」 and 『…』 (the nested form): one shape opens, one closes.
 _CORNER_OPENS = frozenset("\u300c\u300e")
 # The New York Times archive's double quotation mark, read as a straight ``"``: ''We will win,'' he
 # said. Three apostrophes close a nested quote, then the outer one: ''He said, 'Go home,''' she said.
 _TWO_APOSTROPHES = "''"
-_MARK_RE = re.compile("(?<!'')''(?!')|[" + "".join(_FAMILY) + "]")
+_MARK_RE = re.compile("(?<!'')''(?!')|[" + _MARK_CHARS + "]")
 _OPEN, _CLOSE, _EITHER, _WEAK = range(4)
 _OPENER_BEFORE = frozenset("([{<\u2014\u2013-/:;") | frozenset(_FAMILY)
 _CLOSER_AFTER = frozenset(".,;:!?)]}>\u2026\u2014\u2013-*") | frozenset(_FAMILY)

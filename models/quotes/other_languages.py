@@ -27,7 +27,7 @@ from bot.core.text import count_words
 from bot.core.types import Quote
 from models import deadline
 from models.languages import rules_for
-from models.quotes.marks import _FAMILY, _spans
+from models.quotes.marks import _MARK_CHARS, _spans
 from models.quotes.statements import _looks_like_title
 
 __all__ = ["NAMED_CONFIDENCE", "quotes_in"]
@@ -36,9 +36,8 @@ __all__ = ["NAMED_CONFIDENCE", "quotes_in"]
 NAMED_CONFIDENCE = 0.95
 NAME_MAX_WORDS = 4
 
-_MARKS = "".join(_FAMILY)
 # After the closing mark: a comma or full stop, a dash (Russian "», — заявил"), then the verb.
-_AFTER_CLOSE = re.compile(rf"\s*[{re.escape(_MARKS)}]\s*[,.]?\s*(?:[—–-]\s*)?")
+_AFTER_CLOSE = re.compile(rf"\s*[{re.escape(_MARK_CHARS)}]\s*[,.]?\s*(?:[—–-]\s*)?")
 # Before the opening mark: the verb and a colon ("Anna Schmidt sagte: „...").
 _BEFORE_OPEN = re.compile(r"\s*:\s*$")
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
