@@ -37,7 +37,7 @@ from bot.core.service import (
     ServiceResult,
     WaitNotice,
 )
-from bot.core.strings import SERVER
+from bot.core.strings import DEFAULT_LANGUAGE, SERVER, Words, words_for
 from bot.core.types import Quote, SourceKind
 
 __all__ = [
@@ -114,9 +114,12 @@ class Button:
 
     @property
     def label(self) -> str:
-        if self.control is Control.QUOTES and self.state.quotes:
-            return "Hide quotes"
-        return self.control.value
+        """The English label (``label_in`` gives a reply language's)."""
+        return self.label_in(words_for(DEFAULT_LANGUAGE))
+
+    def label_in(self, words: Words) -> str:
+        """The label in ``words``' language: the Quotes button of a digest showing quotes hides them."""
+        return words.button(self.control.value, quotes_on=self.state.quotes)
 
 
 def buttons(points_shown: int, view: View, *, has_quotes: bool) -> tuple[Button, ...]:

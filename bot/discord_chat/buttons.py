@@ -59,8 +59,7 @@ class DigestButton(
         self.owner = owner
         self.key = key
         self.language = language
-        button = self.button
-        label = words_for(language).button(button.control.value, quotes_on=button.state.quotes)
+        label = self.button.label_in(words_for(language))
         lang = "" if language == DEFAULT_LANGUAGE else f"{language}:"
         super().__init__(
             discord.ui.Button(

@@ -231,10 +231,7 @@ def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[st
             {
                 "type": "button",
                 "action_id": _ACTION_IDS[button.control],
-                "text": {
-                    "type": "plain_text",
-                    "text": words.button(button.control.value, quotes_on=button.state.quotes),
-                },
+                "text": {"type": "plain_text", "text": button.label_in(words)},
                 "value": value,
             }
         )
