@@ -56,10 +56,6 @@ _SENTENCE_END = re.compile(r"[.!?\u2026](?=\s+\S)|[\u3002\uff01\uff1f](?=\S)")  
 _TRAILING = " \t\n,;:\u2014\u2013-"
 
 
-def _words(text: str) -> int:
-    return count_words(text)
-
-
 def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:
     """The piece of ``quote`` the reply shows: all of it without a trailing comma, or its start up
     to the last sentence end within ``SHOWN_QUOTE_MAX_WORDS`` words; None if it has no such end.
@@ -70,11 +66,11 @@ def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:
         end = reopened.start() + 1
     while end > start and text[end - 1] in _TRAILING:
         end -= 1
-    if _words(text[start:end]) <= SHOWN_QUOTE_MAX_WORDS:
+    if count_words(text[start:end]) <= SHOWN_QUOTE_MAX_WORDS:
         return ((start, end),) if end > start else None
     cut = None
     for m in _SENTENCE_END.finditer(text, start, end):
-        if _words(text[start : m.end()]) > SHOWN_QUOTE_MAX_WORDS:
+        if count_words(text[start : m.end()]) > SHOWN_QUOTE_MAX_WORDS:
             break
         cut = m.end()
     return ((start, cut),) if cut is not None else None
@@ -120,7 +116,8 @@ def _notable_order(quotes: Sequence[Quote], context: str = "") -> list[Quote]:
             seen.add(key)
             unique.append(q)
     return sorted(
-        unique, key=lambda q: (_words(q.text) < NOTABLE_MIN_WORDS, not _carries_story(q, context), q.start)
+        unique,
+        key=lambda q: (count_words(q.text) < NOTABLE_MIN_WORDS, not _carries_story(q, context), q.start),
     )
 
 
@@ -146,8 +143,8 @@ def mark_shown(quotes: Sequence[Quote], k: int, text: str, context: str = "") ->
 def digest_words(digest: Digest) -> int:
     """Words of the reply: TL;DR, key points, and the shown quotes with their speakers."""
     text = digest.article.text
-    quotes = sum(_words(shown_text(q, text)) + _words(q.speaker or "") for q in digest.shown_quotes)
-    return _words(digest.tldr) + sum(_words(p.text) for p in digest.key_points) + quotes
+    quotes = sum(count_words(shown_text(q, text)) + count_words(q.speaker or "") for q in digest.shown_quotes)
+    return count_words(digest.tldr) + sum(count_words(p.text) for p in digest.key_points) + quotes
 
 
 def word_budget(points: int) -> int:
@@ -161,11 +158,11 @@ def fit(digest: Digest, max_words: int = DIGEST_MAX_WORDS) -> Digest:
     while digest_words(digest) > max_words:
         shown = digest.shown_quotes
         if len(shown) > 1:
-            last = max(shown, key=lambda q: _words(q.text))
+            last = max(shown, key=lambda q: count_words(q.text))
             quotes = tuple(replace(q, shown_spans=()) if q is last else q for q in digest.quotes)
             digest = replace(digest, quotes=quotes)
         elif len(digest.key_points) > 1:
-            longest: KeyPoint = max(digest.key_points, key=lambda p: _words(p.text))
+            longest: KeyPoint = max(digest.key_points, key=lambda p: count_words(p.text))
             digest = replace(digest, key_points=tuple(p for p in digest.key_points if p is not longest))
         else:
             break
