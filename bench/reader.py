@@ -51,10 +51,11 @@ class PanelItem:
     """What the rater reads as the article."""
 
 
-def _pages(eval_dir: Path, *, english_only: bool = True) -> Iterator[PanelItem]:
+def _pages(eval_dir: Path) -> Iterator[PanelItem]:
+    """The English dev pages (the other languages are ``bench.multilingual``'s)."""
     for line in (eval_dir / "extraction" / "dev.jsonl").open():
         row = json.loads(line)
-        if english_only and row.get("lang_guess", "en") != "en":
+        if row.get("lang_guess", "en") != "en":
             continue
         html = gzip.decompress((eval_dir / "extraction" / row["html_path"]).read_bytes()).decode(
             "utf-8", "replace"
