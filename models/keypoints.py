@@ -47,7 +47,7 @@ import numpy as np
 
 from bot.core.text import count_words
 from bot.core.types import KeyPoint, Span
-from models.languages import content_words, is_english, rules_for
+from models.languages import LanguageRules, content_words, is_english, rules_for
 from models.sentences import Sentence, candidate_span, iter_sentences
 from models.shorten import shorten, without_citations
 
@@ -228,7 +228,8 @@ _QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]|(?<!
 # Other languages: „…“, »…«, ‚…‘, 「…」 and 『…』 as well.
 _QUOTE_MARKS_ANY = _QUOTE_MARKS + "‚»«「」『』"
 _QUOTED_ANY = re.compile(r"[\"“„«»‚‘「『][^\"“”„«»‚‘’「」『』]*[\"”“»«‘’」』]")
-_QUESTION_OR_TEASER_ENDS = ("?", ":", "...", "…", "？", "：")
+_ENGLISH_TEASER_ENDS = ("?", ":", "...", "…")
+_QUESTION_OR_TEASER_ENDS = (*_ENGLISH_TEASER_ENDS, "？", "：")
 # In another language a point ends a sentence: the splitter cuts at sentence punctuation, so a
 # line without it is a heading, a list item or a product name.
 _SENTENCE_ENDS = (".", "!", "?", "。", "！", "？", "।", "॥", "؟", "۔")
@@ -294,6 +295,14 @@ class KeyPointResult:
 # -- rules on one sentence ----------------------------------------------------------------------
 
 
+# English as the other languages' rules have it (``models.languages``): its first and second person.
+_ENGLISH = LanguageRules("en", first_person=_PERSONAL, second_person=_ADDRESSED)
+
+
+def _rules(language: str | None) -> LanguageRules:
+    return _ENGLISH if is_english(language) else rules_for(language or "")
+
+
 def depends_on_context(sentence: str, language: str | None = None) -> bool:
     """True when ``sentence`` opens on something only the sentence before explains: a pronoun
     ("He also..."), "that year", a connective ("But...", "However,"), or a lower-case word."""
@@ -331,27 +340,6 @@ def _bare_quotation(sentence: str, language: str | None = None) -> bool:
     return sentence.lstrip()[:1] in marks or (words > 0 and outside < words / 2)
 
 
-def _other_tldr_unfit(text: str, language: str) -> str | None:
-    """``tldr_unfit`` for a language other than English: the rules that carry over."""
-    rules = rules_for(language)
-    if text.endswith(_QUESTION_OR_TEASER_ENDS):
-        return "a question or teaser"
-    if not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
-        return "a heading or list item"
-    if _bare_quotation(text, language):
-        return "a quotation"
-    if depends_on_context(text, language):
-        return "leans on another sentence"
-    outside = _unquoted(text, language)
-    if any(p is not None and p.search(outside) for p in (rules.first_person, rules.second_person)):
-        return "first or second person"
-    if is_boilerplate(text, language):
-        return "boilerplate"
-    if count_words(text) < 6:
-        return "a fragment"
-    return None
-
-
 # What even the last-resort TL;DR of another language may not be.
 _NOT_STATEMENTS = ("a question or teaser", "a heading or list item")
 
@@ -365,23 +353,26 @@ def tldr_unfit(sentence: str, language: str | None = None) -> str | None:
 
 
 def _unfit_whole(sentence: str, language: str | None = None) -> str | None:
-    """``tldr_unfit`` but for what a shortening may cut away ("this" in a clause cut off)."""
+    """``tldr_unfit`` but for what a shortening may cut away ("this" in a clause cut off). Another
+    language gets the rules that carry over: no rubric list, and a sentence must end as one."""
     text = sentence.strip()
-    if not is_english(language):
-        return _other_tldr_unfit(text, language or "")
-    if text.endswith("?") or text.endswith(":") or text.endswith(("...", "…")):
+    english = is_english(language)
+    if text.endswith(_ENGLISH_TEASER_ENDS if english else _QUESTION_OR_TEASER_ENDS):
         return "a question or teaser"
-    if _bare_quotation(text):
+    if not english and not text.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
+        return "a heading or list item"
+    if _bare_quotation(text, language):
         return "a quotation"
-    if depends_on_context(text):
+    if depends_on_context(text, language):
         return "leans on another sentence"
-    if _RUBRIC.match(text):
+    if english and _RUBRIC.match(text):
         return "a rubric or feature opening"
-    if _PERSONAL.search(_unquoted(text)) or _ADDRESSED.search(_unquoted(text)):
+    outside, rules = _unquoted(text, language), _rules(language)
+    if any(p is not None and p.search(outside) for p in (rules.first_person, rules.second_person)):
         return "first or second person"
-    if is_boilerplate(text):
+    if is_boilerplate(text, language):
         return "boilerplate"
-    if len(text.split()) < 6:
+    if _length(text, language) < 6:
         return "a fragment"
     return None
 
@@ -568,7 +559,7 @@ def _choose_tldr(
         body = text[s:e]
         if body.rstrip().endswith("?") or is_boilerplate(body, lang) or _bare_quotation(body, lang):
             continue
-        if not is_english(lang) and _other_tldr_unfit(body.strip(), lang or "") in _NOT_STATEMENTS:
+        if not is_english(lang) and _unfit_whole(body, lang) in _NOT_STATEMENTS:
             continue
         if (tldr := _shortened(text, (s, e), lang)) is not None:
             return i, tldr
@@ -627,48 +618,31 @@ def _unintroduced(body: str, text: str, context: str) -> bool:
     return re.search(rf"\b[A-Z][a-z][\w’'-]*\s+{re.escape(name)}\b", text) is not None
 
 
-def _other_allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
-    """``_allowed`` for a language other than English: the rules that carry over."""
+def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
+    """Whether candidate ``i`` may be a point beside ``tldr``. Another language gets the rules
+    that carry over: no unintroduced-surname or teaser list, and a point must end a sentence."""
     s, e = candidates.spans[i]
     body, lang = text[s:e], hints.language
-    if any(a < e and s < b for a, b in hints.reserved):
-        return False  # holds a quote shown below
-    if _bare_quotation(body, lang) or body.rstrip().endswith(_QUESTION_OR_TEASER_ENDS):
-        return False  # a quotation, a question, a teaser
-    if not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
-        return False  # a heading, a list item
-    personal = rules_for(lang or "").first_person
-    if personal is not None and personal.search(_unquoted(body, lang)):
-        return False  # the writer's own story
-    if tldr is not None:
-        if any(a < e and s < b for a, b in tldr.spans):
-            return False
-        if repeats(body, tldr.text, lang) or repeats(tldr.text, body, lang):
-            return False
-    return not (hints.title and repeats(body, hints.title, lang))
-
-
-def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, hints: Hints) -> bool:
-    if not is_english(hints.language):
-        return _other_allowed(text, candidates, i, tldr, hints)
-    s, e = candidates.spans[i]
-    body = text[s:e]
-    if _unintroduced(body, text, f"{hints.title or ''} {tldr.text if tldr else ''}"):
+    english = is_english(lang)
+    if english and _unintroduced(body, text, f"{hints.title or ''} {tldr.text if tldr else ''}"):
         return False  # the reader would not know who that is
     if any(a < e and s < b for a, b in hints.reserved):
         return False  # holds a quote shown below
-    if _bare_quotation(body) or body.rstrip().endswith("?"):  # a quotation, a teaser question
+    if _bare_quotation(body, lang) or body.rstrip().endswith(("?",) if english else _QUESTION_OR_TEASER_ENDS):
+        return False  # a quotation, a teaser question
+    if english and _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to"
         return False
-    if _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to ..."
-        return False
-    if _PERSONAL.search(_unquoted(body)):  # "I turned around and ...": the writer's own story
-        return False
+    if not english and not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
+        return False  # a heading, a list item
+    personal = _rules(lang).first_person
+    if personal is not None and personal.search(_unquoted(body, lang)):
+        return False  # "I turned around and ...": the writer's own story
     if tldr is not None:
         if any(a < e and s < b for a, b in tldr.spans):
             return False
-        if repeats(body, tldr.text) or repeats(tldr.text, body):  # the TL;DR again, or it and more
+        if repeats(body, tldr.text, lang) or repeats(tldr.text, body, lang):  # the TL;DR again, or more
             return False
-    return not (hints.title and repeats(body, hints.title))
+    return not (hints.title and repeats(body, hints.title, lang))
 
 
 def choose(
