@@ -562,8 +562,7 @@ class _WorkPool:
         (or past ``queue_size``), or when shutting down."""
         if self._closed:
             raise Busy(RESTARTING)
-        cost = self._cost_s(kind)
-        ready_in = (self._backlog_s + cost) / self._workers
+        cost, ready_in = self._cost_s(kind), self.expected_s(kind)
         if check:
             if self._capacity is not None and self._admitted >= self._capacity:
                 raise Busy()
@@ -656,11 +655,8 @@ class _WorkPool:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def aclose(self) -> None:
-        self._closed = True
-        self.budget.cancel_waiting(Cancelled())
-        await asyncio.get_running_loop().run_in_executor(
-            None, lambda: self._executor.shutdown(wait=True, cancel_futures=True)
-        )
+        self.cancel_waiting()
+        await asyncio.get_running_loop().run_in_executor(None, lambda: self._executor.shutdown(wait=True))
 
 
 class _SingleFlight:
