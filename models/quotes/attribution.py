@@ -104,19 +104,21 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
     """The subject of a verb, given the sentence up to it: (phrase, offset into ``left``). Quoted
     words never belong to it: 'Clinton supports “...” and recalled' is Clinton's."""
     found = _subject_phrase_with_quotes(left)
-    colon = found[0].rfind(": ") if found else -1
-    if found and colon > 0 and re.search(r"\w", found[0][colon:]):  # "Editor's Note: An article ..."
-        found = found[0][colon + 2 :], found[1] + colon + 2
-    quoted = list(_QUOTED_WORDS.finditer(found[0])) if found else []
-    if not found or not quoted:
-        return found
+    if found is None:
+        return None
     phrase, at = found
-    after = quoted[-1].end() + len(phrase[quoted[-1].end() :]) - len(phrase[quoted[-1].end() :].lstrip(" ,"))
+    colon = phrase.rfind(": ")
+    if colon > 0 and re.search(r"\w", phrase[colon:]):  # "Editor's Note: An article ..."
+        phrase, at = phrase[colon + 2 :], at + colon + 2
+    quoted = list(_QUOTED_WORDS.finditer(phrase))
+    if not quoted:
+        return phrase, at
+    after = len(phrase) - len(phrase[quoted[-1].end() :].lstrip(" ,"))  # past the last quote
     if re.search(r"[A-Z]", phrase[after:]):  # 'Mills “...,” Jordan said': after the quote
         return phrase[after:], at + after
     if re.search(r"[A-Z]", phrase[: quoted[0].start()]):  # 'Clinton supports “...” and recalled'
         return phrase[: quoted[0].start()].rstrip(" ,"), at
-    return found
+    return phrase, at
 
 
 def _subject_phrase_with_quotes(left: str) -> tuple[str, int] | None:
