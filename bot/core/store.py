@@ -504,37 +504,37 @@ class SqliteStore:
 
         await self._on_cache(op)
 
-    async def get_settings(self, scope: str) -> str | None:
+    @contextlib.asynccontextmanager
+    async def _on_settings(self) -> AsyncIterator[_Db]:
+        """The channels file, locked; any failure there is ``StoreError`` (a damaged file is logged,
+        never replaced: it is restored from a backup)."""
         db = self._settings
         try:
             async with db.lock:
-                value = await db.scalar("SELECT value FROM channel_settings WHERE scope = ?", (scope,))
-        except (sqlite3.Error, ValueError) as exc:
-            raise self._settings_failed(db, exc) from exc
+                yield db
+        except (sqlite3.Error, ValueError) as exc:  # ValueError: aiosqlite's closed connection
+            if isinstance(exc, ValueError) and not db.closed:
+                raise
+            if _is_damaged(exc):
+                log.error(
+                    "store: the channel settings file %s is damaged (%s): restore it from a backup "
+                    "(README, Backups)",
+                    db.path, exc,
+                )  # fmt: skip
+            raise StoreError(_STORE_FAILED, detail=f"SQLite ({SETTINGS_FILE}): {exc}") from exc
+
+    async def get_settings(self, scope: str) -> str | None:
+        async with self._on_settings() as db:
+            value = await db.scalar("SELECT value FROM channel_settings WHERE scope = ?", (scope,))
         return None if value is None else str(value)
 
     async def put_settings(self, scope: str, value: str) -> None:
-        db = self._settings
-        try:
-            async with db.lock:
-                await db.conn.execute(
-                    "INSERT INTO channel_settings (scope, value, updated) VALUES (?, ?, ?) "
-                    "ON CONFLICT (scope) DO UPDATE SET value = excluded.value, updated = excluded.updated",
-                    (scope, value, self._clock()),
-                )
-        except (sqlite3.Error, ValueError) as exc:
-            raise self._settings_failed(db, exc) from exc
-
-    def _settings_failed(self, db: _Db, exc: sqlite3.Error | ValueError) -> StoreError:
-        if isinstance(exc, ValueError) and not db.closed:
-            raise exc
-        if _is_damaged(exc):
-            log.error(
-                "store: the channel settings file %s is damaged (%s): restore it from a backup "
-                "(README, Backups)",
-                self._settings.path, exc,
-            )  # fmt: skip
-        return StoreError(_STORE_FAILED, detail=f"SQLite ({SETTINGS_FILE}): {exc}")
+        async with self._on_settings() as db:
+            await db.conn.execute(
+                "INSERT INTO channel_settings (scope, value, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT (scope) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                (scope, value, self._clock()),
+            )
 
     async def acquire(self, name: str, ttl_s: float) -> str | None:
         token = secrets.token_hex(8)
