@@ -16,20 +16,19 @@ from typing import Literal
 
 import discord
 
-from bot.core.flow import Button, Control, View
+from bot.core.flow import MIN_POINTS, Button, Control, View
 from bot.core.service import MAX_POINTS
 from bot.core.strings import DEFAULT_LANGUAGE, words_for
 
-__all__ = ["POINTS_MAX", "POINTS_MIN", "DigestButton", "digest_view"]
+__all__ = ["DigestButton", "digest_view"]
 
 log = logging.getLogger(__name__)
 
-POINTS_MIN, POINTS_MAX = 1, MAX_POINTS
 CUSTOM_ID_MAX = 100  # Discord's limit on a component's custom_id
 
 Action = Literal["s", "m", "q"]
-_CONTROLS: dict[str, Control] = {"s": Control.SHORTER, "m": Control.MORE, "q": Control.QUOTES}
 _ACTIONS: dict[Control, Action] = {Control.SHORTER: "s", Control.MORE: "m", Control.QUOTES: "q"}
+_CONTROLS: dict[str, Control] = {action: control for control, action in _ACTIONS.items()}
 
 
 class DigestButton(
@@ -106,7 +105,7 @@ def digest_view(
     items = [
         DigestButton(
             _ACTIONS[b.control],
-            points=min(POINTS_MAX, max(POINTS_MIN, b.state.points)),
+            points=min(MAX_POINTS, max(MIN_POINTS, b.state.points)),  # the custom_id holds one digit
             quotes=b.state.quotes,
             owner=owner,
             key=article_key,
