@@ -27,6 +27,7 @@ Inference is three stages (as in transformers' pipelines):
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import logging
@@ -136,7 +137,9 @@ class Encoder:
     ) -> None:
         self._tokenizer, self._pad_id = tokenizer
         self._runner = runner
-        self._lock = threading.Lock() if exclusive else None
+        self._lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if exclusive else contextlib.nullcontext()
+        )
         self.name = name
         self.quantized = quantized
 
@@ -170,11 +173,8 @@ class Encoder:
         outputs = []
         for ids, mask in batches:
             deadline.check()  # between batches: a digest past its deadline stops here
-            if self._lock is None:
+            with self._lock:
                 hidden = self._runner(ids, mask)
-            else:
-                with self._lock:
-                    hidden = self._runner(ids, mask)
             outputs.append((hidden, mask))
         return outputs
 
