@@ -94,8 +94,8 @@ class _Speakers:
     def of(self, end: int, closed: bool, mark_start: int) -> tuple[str, str] | None:
         """``(speaker, verb)`` of the quote that ends at ``end`` (its closing mark there when
         ``closed``) and opens at ``mark_start``, when a verb and a name sit right beside it."""
-        text, reporting = self._text, self._reporting
-        if reporting is None:
+        text, reporting, reporting_end = self._text, self._reporting, self._reporting_end
+        if reporting is None or reporting_end is None:  # a language with no verbs listed
             return None
         after = _AFTER_CLOSE.match(text, end) if closed else None
         if after is not None:
@@ -107,7 +107,7 @@ class _Speakers:
         before = _BEFORE_OPEN.search(text, max(0, mark_start - 160), mark_start)
         if before is not None:
             lead = text[max(0, before.start() - 40) : before.start()]
-            verb = self._reporting_end.search(lead) if self._reporting_end is not None else None
+            verb = reporting_end.search(lead)
             if verb is not None and lead[: verb.start()].endswith(" "):
                 name = self._name_before(before.start() - len(lead) + verb.start() - 1)
                 if name is not None:
