@@ -295,8 +295,9 @@ class KeyPointResult:
 # -- rules on one sentence ----------------------------------------------------------------------
 
 
-# English as the other languages' rules have it (``models.languages``): its first and second person.
-_ENGLISH = LanguageRules("en", first_person=_PERSONAL, second_person=_ADDRESSED)
+# English as the other languages' rules have it (``models.languages``): its openings that lean back,
+# its first and second person.
+_ENGLISH = LanguageRules("en", leans_back=_DEPENDENT_START, first_person=_PERSONAL, second_person=_ADDRESSED)
 
 
 def _rules(language: str | None) -> LanguageRules:
@@ -306,14 +307,16 @@ def _rules(language: str | None) -> LanguageRules:
 def depends_on_context(sentence: str, language: str | None = None) -> bool:
     """True when ``sentence`` opens on something only the sentence before explains: a pronoun
     ("He also..."), "that year", a connective ("But...", "However,"), or a lower-case word."""
-    if not is_english(language):
-        stripped = sentence.lstrip(_QUOTE_MARKS_ANY + "(— –-").lstrip()
-        leans = rules_for(language or "").leans_back
-        return bool(leans and leans.match(sentence.lstrip())) or stripped[:1].islower()
-    stripped = sentence.lstrip(_QUOTE_MARKS + "(— –-").lstrip()
-    if (m := _UNNAMED_PERSON.match(stripped)) is not None and not _NAME_NEXT.match(stripped, m.end()):
+    english = is_english(language)
+    stripped = sentence.lstrip((_QUOTE_MARKS if english else _QUOTE_MARKS_ANY) + "(— –-").lstrip()
+    if english and (m := _UNNAMED_PERSON.match(stripped)) and not _NAME_NEXT.match(stripped, m.end()):
         return True  # "The 76-year-old, who ...", "The biologist and entrepreneur ...": named before
-    return bool(_DEPENDENT_START.match(sentence.lstrip())) or stripped[:1].islower() or stripped[:1] in ",;:"
+    leans = _rules(language).leans_back
+    return (
+        bool(leans and leans.match(sentence.lstrip()))
+        or stripped[:1].islower()
+        or (english and stripped[:1] in ",;:")
+    )
 
 
 def is_boilerplate(sentence: str, language: str | None = None) -> bool:
