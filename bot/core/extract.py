@@ -39,6 +39,7 @@ from lxml import etree
 from bot.core.errors import NotAnArticle, TooLittleText, UnsupportedLanguage
 from bot.core.text import count_words, language_name
 from bot.core.types import Article, PageMeta
+from bot.core.urls import host_of
 from models.languages import is_english, unreadable_reason
 
 __all__ = [
@@ -456,7 +457,7 @@ def _linked_data(doc: lxml.html.HtmlElement) -> _LinkedData:
 
 
 def _host(url: str | None) -> str | None:
-    host = urlsplit(url).hostname if url else None
+    host = host_of(url) if url else None
     return host.removeprefix("www.") if host else None
 
 
