@@ -55,6 +55,7 @@ __all__ = [
     "may_change",
     "requested_links",
     "shown",
+    "split_new",
 ]
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,12 @@ class Outcome:
 
 def _url_of(request: DigestRequest) -> str | None:
     return request.source.url if request.source.kind is SourceKind.URL else None
+
+
+def split_new(outcomes: Sequence[Outcome]) -> tuple[list[Outcome], list[Outcome]]:
+    """A command's outcomes, each part in order: the new digests (for the channel), and the rest,
+    already posted here or failed (for the person who asked alone)."""
+    return [o for o in outcomes if o.result is not None], [o for o in outcomes if o.result is None]
 
 
 class Poster(Protocol):

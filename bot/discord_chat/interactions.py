@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.core.flow import may_change
+from bot.core.flow import may_change, split_new
 from bot.core.service import DigestRequest, Requester, queue_notice
 from bot.core.types import Source
 from bot.discord_chat.abilities import interaction_abilities
@@ -78,9 +78,8 @@ async def summarize_interaction(
         await interaction.edit_original_response(**send_kwargs(told, None))
 
     outcomes = await bot.flow.prepare_all(requests, channel_settings, on_wait=tell_wait)
-    digests = [o for o in outcomes if o.result is not None]
-    notices = [notice(o) for o in outcomes if o.result is None]
-    private = notices_payload(notices or [DONE_TEXT])
+    digests, rest = split_new(outcomes)
+    private = notices_payload([notice(o) for o in rest] or [DONE_TEXT])
     await interaction.edit_original_response(**send_kwargs(private, None))
     if not digests:
         return

@@ -74,7 +74,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.config import Settings
 from bot.core.chat import request_deadline_s
 from bot.core.errors import BadInput, Cancelled
-from bot.core.flow import ChatFlow, Outcome, Shown, may_change, requested_links
+from bot.core.flow import ChatFlow, Outcome, Shown, may_change, requested_links, split_new
 from bot.core.health import HEALTH_PATH, HealthCheck
 from bot.core.service import (
     SHUTDOWN_GRACE_S,
@@ -605,14 +605,12 @@ class SlackBot:
         """``/summarize``: a top-level "Summary of ... for name", the digests in its thread; what
         went wrong, and links already summarized here, only to the asker."""
         settings = await self._service.get_settings(PLATFORM, reply.team, reply.channel)
-        ready: list[Outcome] = []
-        for outcome in await self._prepare_all(reply, list(sources), settings):
+        ready, rest = split_new(await self._prepare_all(reply, list(sources), settings))
+        for outcome in rest:
             if outcome.error is not None:
                 await self.handle_error(outcome.error, reply)
             elif outcome.posted is not None:
                 await self._tell(reply, already_posted_message(outcome.posted)["text"])
-            else:
-                ready.append(outcome)
         if not ready:
             return
         first = ready[0].result
