@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -31,6 +31,7 @@ __all__ = [
     "REQUEST_DEADLINE_MAX_S",
     "UNAVAILABLE_TEXT",
     "bare_links",
+    "in_order",
     "is_link_request",
     "not_an_article",
     "request_deadline_s",
@@ -105,6 +106,11 @@ def bare_links(text: str) -> list[tuple[int, str]]:
         if host_of(url):
             found.append((m.start(), url))
     return found
+
+
+def in_order(found: Iterable[tuple[int, str]]) -> list[str]:
+    """The links of ``(position, url)`` pairs found by several patterns: by position, each once."""
+    return list(dict.fromkeys(url for _, url in sorted(found)))
 
 
 def is_link_request(text: str, links: list[str]) -> bool:

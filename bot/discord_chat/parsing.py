@@ -11,7 +11,7 @@ import re
 
 import discord
 
-from bot.core.chat import MAX_LINKS, bare_links, strip_trailing
+from bot.core.chat import MAX_LINKS, bare_links, in_order, strip_trailing
 from bot.core.urls import host_of
 
 __all__ = ["find_links", "is_ignored_author", "message_links"]
@@ -35,11 +35,7 @@ def find_links(content: str, limit: int | None = MAX_LINKS, *, explicit: bool = 
         found.append((m.start(), strip_trailing(raw.removeprefix("<").removesuffix(">"))))
     if explicit:
         found += bare_links(_LINK_RE.sub(lambda m: " " * len(m.group()), content))
-    links: list[str] = []
-    for _, url in sorted(found):
-        if host_of(url) and url not in links:
-            links.append(url)
-    return links[:limit]
+    return [url for url in in_order(found) if host_of(url)][:limit]
 
 
 def message_links(message: discord.Message, limit: int = MAX_LINKS) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.chat import MAX_LINKS, bare_links, is_link_request
+from bot.core.chat import MAX_LINKS, bare_links, in_order, is_link_request
 from bot.core.errors import BadInput
 from bot.core.types import Source
 
@@ -56,11 +56,7 @@ def find_links(text: str, *, bare: bool = False) -> list[str]:
             found.append((m.start(), url))
     if bare:
         found += bare_links(_BARE_LINK.sub(lambda m: " " * len(m.group(0)), rest))
-    links: list[str] = []
-    for _, url in sorted(found):
-        if url not in links:
-            links.append(url)
-    return links
+    return in_order(found)
 
 
 def message_links(message: dict, limit: int = MAX_LINKS) -> list[str]:
