@@ -98,9 +98,8 @@ def digest_to_markdown(digest: Digest, language: str = DEFAULT_LANGUAGE) -> str:
             meta.site,
             meta.author,
             (meta.published or "")[:10] or None,
-            words.reading_time(digest.reading_minutes),
             # An article in another language says so; nothing is translated.
-            words.read_in_mark(meta.language),
+            *words.byline_marks(digest.reading_minutes, meta.language),
         )
         if x
     )

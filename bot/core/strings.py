@@ -65,15 +65,13 @@ class Words:
     names: Mapping[str, str]
     """Languages' names in this language, by ISO 639-1 code."""
 
-    def reading_time(self, minutes: int) -> str:
-        return self.minutes.format(n=minutes)
-
-    def read_in_mark(self, language: str | None) -> str | None:
-        """ "read in German" for an article in ``language``; None when it is the reply's own
-        language (nothing to say) or unknown."""
-        if not language or language == self.language:
-            return None
-        return self.read_in.format(name=self.names.get(language, language))
+    def byline_marks(self, minutes: int, language: str | None) -> list[str]:
+        """What a byline adds after the article's site, author and date: "4 min read", then
+        "read in German" for an article in ``language`` when that is known and not the reply's."""
+        marks = [self.minutes.format(n=minutes)]
+        if language and language != self.language:
+            marks.append(self.read_in.format(name=self.names.get(language, language)))
+        return marks
 
     def button(self, control: str, *, quotes_on: bool) -> str:
         """A button's label: ``control`` is ``bot.core.flow.Control``'s value (``Shorter``,

@@ -134,10 +134,7 @@ def _byline(digest: Digest, words: Words) -> str:
     meta = digest.article.meta
     raw = (meta.site, meta.author, (meta.published or "")[:10])
     parts = [escape(_shorten(x, BYLINE_PART_MAX)) for x in raw if x and x.strip()]
-    parts.append(words.reading_time(digest.reading_minutes))
-    read_in = words.read_in_mark(meta.language)
-    if read_in:
-        parts.append(read_in)
+    parts += words.byline_marks(digest.reading_minutes, meta.language)
     return "*" + " · ".join(parts) + "*"
 
 

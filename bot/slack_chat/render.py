@@ -167,10 +167,7 @@ def _byline(digest: Digest, words: Words) -> str:
         for part in (meta.site, meta.author, (meta.published or "")[:10])
         if part and part.strip()
     ]
-    parts.append(words.reading_time(digest.reading_minutes))
-    read_in = words.read_in_mark(meta.language)
-    if read_in:
-        parts.append(read_in)
+    parts += words.byline_marks(digest.reading_minutes, meta.language)
     url = _safe_url(meta.url or meta.canonical_url)
     link = f"<{url}|{words.open_article}>" if url else ""
     if link and sum(len(p) + 3 for p in parts) + len(link) <= SECTION_MAX:  # a monster URL: no link
