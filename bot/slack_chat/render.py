@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from bot.core.chat import INTERNAL_TEXT, UNAVAILABLE_TEXT, user_text
@@ -214,14 +214,7 @@ def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[st
     elements = []
     words = words_for(controls.language)
     for button in buttons(len(digest.key_points), controls.view, has_quotes=has_quotes):
-        target = Controls(
-            controls.article_key,
-            controls.owner,
-            button.target.points,
-            button.target.quotes,
-            controls.language,
-        )
-        value = target.encode()
+        value = replace(controls, points=button.target.points, quotes=button.target.quotes).encode()
         if len(value) > BUTTON_VALUE_MAX:
             return None  # an article key this long cannot ride on a button
         elements.append(
