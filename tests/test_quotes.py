@@ -240,6 +240,14 @@ def test_short_quotes_are_left_out_unless_min_words_allows() -> None:
     assert (q.text, q.speaker, q.verb) == ("very good news", "Mark Reed", "said")
 
 
+def test_a_chinese_quote_over_two_paragraphs_keeps_both_paragraphs() -> None:
+    # No spaces between Chinese words: each paragraph is counted in characters, not split().
+    article = "李明说：「我们明年一定会重建这座大桥。\n「工程将在春天开始，资金已经到位。」"
+    quotes = extract_quotes(article, language="zh")
+    assert [q.text for q in quotes] == ["我们明年一定会重建这座大桥。", "工程将在春天开始，资金已经到位。"]
+    assert all(article[q.start : q.end] == q.text for q in quotes)
+
+
 # --- speakers and verbs --------------------------------------------------------------------------
 
 

@@ -61,6 +61,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.core.text import count_words
 from bot.core.types import Quote
 from models import deadline
 from models.languages import is_english
@@ -186,7 +187,8 @@ _REOPENED = re.compile(r"[ \t]*\n\s*(?:" + "|".join(map(re.escape, sorted(_FAMIL
 
 def _by_paragraph(text: str, quote: Quote, min_words: int) -> list[Quote]:
     """A quote that runs over paragraphs (each new one re-opened with a mark) as one quote per
-    paragraph: the same speaker, the verb on the first. Pieces shorter than a statement go."""
+    paragraph: the same speaker, the verb on the first. Pieces shorter than a statement go
+    (words counted as ``bot.core.text.count_words`` does, as ``other_languages`` counts them)."""
     pieces, at = [], quote.start
     for reopen in _REOPENED.finditer(text, quote.start, quote.end):
         pieces.append((at, reopen.start()))
@@ -198,7 +200,7 @@ def _by_paragraph(text: str, quote: Quote, min_words: int) -> list[Quote]:
     for k, (start, end) in enumerate(pieces):
         piece = text[start:end]
         end -= len(piece) - len(piece.rstrip())
-        if len(text[start:end].split()) >= min_words:
+        if count_words(text[start:end]) >= min_words:  # Chinese, Japanese: no spaces to split on
             verb = quote.verb if k == 0 else None
             out.append(replace(quote, text=text[start:end], start=start, end=end, verb=verb))
     return out

@@ -131,7 +131,8 @@ def _marks(text: str) -> list[_Mark]:
 # --- spans ---------------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"[.?!\u2026]+['\"\u2019\u201d)\]]*(?=\s+[\"'\u2018\u201c(\[]?[A-Z0-9]|\s*$)")
-_ENDS_SENTENCE = re.compile(r"[.?!\u2026][)\]]?\s*$")
+# A paragraph that ends a sentence, in English or with a Chinese/Japanese full stop "。！？".
+_ENDS_SENTENCE = re.compile(r"[.?!\u2026\u3002\uff01\uff1f][)\]]?\s*$")
 # Signs that the text between an unclosed paragraph and the next opening mark is not speech.
 _CAPTION = re.compile(
     r"Scroll down|\((?:pictured|left|right|centre|center|above|below|top|bottom)\)|\bpictured\b",
