@@ -86,6 +86,9 @@ _BLOCK_END_RE = re.compile(r"[a-z0-9%)]{2}[.!?…][\"'”’)\]]*\s+(?=[\"'“�
 # A time of day ends a segment ("10:30 p.m."), but the sentence goes on when what follows is a
 # date, a number or a lower-case word ("... from 10:30 p.m. Aug. 9 to 6:30 a.m. the next day").
 _CLOCK_END = re.compile(r"\b[ap]\.m\.$")
+# A one-letter name with an exclamation mark ("a report by E! News") is not a sentence's end: the
+# sentence goes on when more follows in the same paragraph.
+_LETTER_BANG_END = re.compile(r"(?<![\w.])[A-Z]!$")
 _GOES_ON = re.compile(
     r"[a-z0-9,;(]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d|"
     r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
@@ -257,7 +260,14 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
         return
     carry: tuple[int, int] | None = None
     held: tuple[int, int] | None = None  # a segment ending on "p.m.", until we see what follows
+    bang: tuple[int, int] | None = None  # a segment ending on "E!", joined to what follows on its line
     for start, end in _segment_spans(text, language):
+        if bang is not None:
+            if "\n" in text[bang[1] : start]:
+                yield Sentence(bang[0], bang[1], text[bang[0] : bang[1]])
+            else:
+                start = bang[0]
+            bang = None
         if held is not None:
             if _GOES_ON.match(text, start):  # "from 10:30 p.m. | Aug. 9 to 6:30 a.m."
                 start = held[0]
@@ -270,12 +280,16 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
             carry = (start, end)
             continue
         carry = None
+        if _LETTER_BANG_END.search(text, start, end):
+            bang = (start, end)
+            continue
         if _CLOCK_END.search(text, start, end):
             held = (start, end)
             continue
         yield Sentence(start, end, text[start:end])
-    if held is not None:
-        yield Sentence(held[0], held[1], text[held[0] : held[1]])
+    for last in (held, bang):
+        if last is not None:
+            yield Sentence(last[0], last[1], text[last[0] : last[1]])
     if carry is not None:  # an unclosed quotation at the end: keep what we have
         yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
 

@@ -82,3 +82,20 @@ def test_a_time_of_day_ends_a_sentence_only_when_a_new_one_follows() -> None:
         "The guards found him at 6:30 a.m.",
         "Police were called soon after.",
     ]
+
+
+def test_a_one_letter_name_with_an_exclamation_mark_does_not_end_a_sentence() -> None:
+    text = (
+        "The singer is unhappy with his label, according to a new report by E! News. "
+        "He declined to say more.\n"
+        "The channel is called E!\n"
+        "It was loud! The crowd roared."
+    )
+    spans_ok(text)
+    assert [s.text for s in iter_sentences(text)] == [
+        "The singer is unhappy with his label, according to a new report by E! News.",
+        "He declined to say more.",
+        "The channel is called E!",
+        "It was loud!",
+        "The crowd roared.",
+    ]
