@@ -182,6 +182,11 @@ _BOILERPLATE = re.compile(
     # a caption run into the text with no full stop: "... appears disinterested The reptile then",
     # "... coworker All this came", "... 100 years ago In 2006"
     r"(?-i:\b[a-z]{3,} (?:The|An|He|She|It|They|This|These|Those|All|Many|His|Her|Their|Its|In) [a-z0-9])|"
+    # ... and after a name or a number, or with a connective and its comma: "... in London However, after",
+    # "... ahead of Woods His only bogey", "... is @handle Many gays", "... replay Indeed, Bowyer's"
+    r"(?-i:[\w@]*[a-z0-9]{2} (?:(?:The|An|This|These|Those|All|Many|Some|Most|Both|Several|There|"
+    r"His|Her|Their|Its|Our|He|She|It|They|We|In|After|Before|When|While|Then|And|But|Also) [a-z]|"
+    r"(?:Indeed|However|Meanwhile|Also|Still|Earlier|Later|After|Then|But|And),))|"
     # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
@@ -196,7 +201,8 @@ _RUBRIC = re.compile(
     r"what (?:we|you) (?:know|need)|what to know|"
     r"watch\b|live\b|opinion\b|analysis\b|editor'?s note|in case you|if you\b|imagine\b|picture this|"
     r"ever (?:wondered|thought)|did you know|have you|this is\b|it'?s (?:been|not|time)\b|"
-    r"there (?:is|are|was|were)\b|once upon|for years\b|for decades\b|it was\b)"
+    r"there (?:is|are|was|were|(?:has|have|had)(?:,[^,]{1,20},)? been)\b|"
+    r"once upon|for years\b|for decades\b|it was\b)"
 )
 # What a point may say but a TL;DR, the first thing read, may not: "this bar", "those payments"
 # anywhere (the bar a sentence before described), "Earlier", "Back then".
@@ -207,11 +213,31 @@ _TLDR_LEANS = re.compile(
     r"november|december|country|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
     r"^(?:Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
     # "X has also signed", "in that change": what it adds to, or points at, came before
-    r"^[^.;:]{0,60}\b(?:also|however)\b|^[^.;:]{0,60}\b(?:added|continued)\s+(?:that\b|:|,)|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
+    r"^[^.;:]{0,60}\b(?:also|however)\b|"
+    r"^[^.;:]{0,60},\s*(?:though|too|then|in turn|therefore|nonetheless|nevertheless),|"
+    r"^[^.;:]{0,60}\b(?:added|continued)\s+(?:that\b|:|,)|\b(?:in|of|on|at|for|from|by|with)\s+that\s+(?!is\b|was\b)[a-z]+\b(?!\s+(?:of|who|which)\b)"
 )
 # A point that only announces what follows, or greets the reader.
 _TEASER = re.compile(
     r"(?i)^(?:here(?:'s|’s| is| are|,)|welcome to\b|read on\b|find out\b|see (?:below|how)\b)"
+)
+# A point that points back anywhere in it: "Investing Solutions received those benefit payments",
+# "signs of these receptors" (the payments, the receptors a sentence before described). "This"
+# is left to the TL;DR's rule: in a point it is more often the article's own subject.
+_POINTS_BACK = re.compile(
+    r"\b(?i:these|those)\s+(?!(?i:years?|weeks?|months?|days?|who|which|that|of|in|at|with|on|for|from|"
+    r"whose|are|were|include|including|two|three|four|five)\b)"
+    # ...but "those involved in", "those living near": people, not something described before
+    r"(?![a-z]+(?:ed|ing)\s+(?:in|by|with|at|on|for|from|to|about|over|near)\b)[a-z]"
+)
+# Someone not answering is not a fact a reader needs: "WYP are yet to comment", "did not respond
+# to a request for comment", "could not be reached".
+_NO_COMMENT = re.compile(
+    r"(?i)\b(?:(?:is|are|was|were|has|have|had)\s+(?:yet|still)\s+to\s+(?:comment|respond|reply)|"
+    r"(?:declined|refused)\s+to\s+comment|(?:did|does|has|have|had)\s+not\s+(?:yet\s+|immediately\s+)?"
+    r"(?:respond|reply|replied|responded|return|returned|comment|commented)|could\s+not\s+(?:immediately\s+)?"
+    r"be\s+reached|(?:was|were)\s+not\s+(?:immediately\s+)?available\s+(?:for|to)\s+comment|"
+    r"no\s+(?:immediate\s+)?(?:comment|response)\s+(?:from|was))"
 )
 # First person outside quotes is the writer talking (a review, a column): not news. "You" only as
 # the opening word; later it is often the generic "your house is worth more".
@@ -635,6 +661,8 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
         return False  # a quotation, a teaser question
     if english and _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to"
         return False
+    if english and (_POINTS_BACK.search(_unquoted(body, lang)) or _NO_COMMENT.search(body)):
+        return False  # "those benefit payments": which ones; "declined to comment": no fact
     if not english and not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
         return False  # a heading, a list item
     personal = _rules(lang).first_person

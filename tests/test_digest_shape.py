@@ -240,6 +240,58 @@ def test_an_upper_case_label_line_is_boilerplate() -> None:
     assert is_boilerplate("EXPERT VERDICT: 'Titanium oxide reflects UVA and UVB rays off the skin.'")
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Bowyer shakes hands with the Liverpool manager ahead of the FA Cup replay Indeed, Bowyer's options "
+        "are so stretched that he may start his goalkeeper in attack.",
+        "The video included a clip of a couple and the handle for the new group is @couples4her Many voters "
+        "point to her 2011 speech in Geneva as the moment.",
+        "The team looks dejected after seeing its side slump to defeat in London However, after the defeat "
+        "the manager praised his players.",
+    ],
+)
+def test_a_caption_run_into_a_sentence_is_boilerplate(sentence: str) -> None:
+    assert is_boilerplate(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Critics in the party say It Follows was the best horror film of the decade.",
+        "Rachel Reeves met Liu He, China's top trade negotiator, in Beijing on Monday.",
+        "The group One Wisconsin Now, which is progressive, found the columns in an archive.",
+    ],
+)
+def test_a_capitalised_word_in_a_name_is_not_a_run_in_caption(sentence: str) -> None:
+    assert not is_boilerplate(sentence)
+
+
+POINTING_BACK = (
+    "A London charity has referred homeless men to a letting agent that earns millions in housing benefit. "
+    "The agent, Investing Solutions, finds rooms for single homeless men across seven boroughs. "
+    "Investing Solutions received those benefit payments over the past two years without any checks. "
+    "The council said it would review every referral the charity had made since 2015. "
+    "Rents of up to £1,200 a month were charged for a single room in a shared house in Croydon. "
+    "Investing Solutions has not yet responded to a request for comment on the figures. "
+    "Detectives believe those involved in the scheme had planned it for more than a year. "
+    "Three of the men said they had never been shown a tenancy agreement before moving in."
+)
+
+
+def test_a_point_that_points_back_or_says_no_one_answered_is_skipped() -> None:
+    result = select_key_points(POINTING_BACK, BagOfWordsEncoder(), 5)
+    points = [p.text for p in result.points]
+    assert len(points) == 5  # of the six sentences after the lede, all but the two
+    assert not any("those benefit payments" in p or "responded to a request" in p for p in points)
+    assert any(p.startswith("Detectives believe those involved") for p in points)  # "those" people
+
+
+def test_a_tldr_does_not_lean_on_a_parenthetical_connective() -> None:
+    assert tldr_unfit("There have, though, been several claims that the treatment works.") is not None
+    assert tldr_unfit("The clinic, though small, has treated more than 4,000 clients since 2015.") is None
+
+
 def test_a_point_in_the_writers_own_voice_is_skipped() -> None:
     text = (
         "Apple sold more iPhones in its tenth year than in any year before, the company said on Monday. "
