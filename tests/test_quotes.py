@@ -1111,6 +1111,54 @@ def test_the_speakers_role_is_the_articles_own_words(article: str, speaker: str,
 
 
 @pytest.mark.parametrize(
+    ("article", "speaker", "role"),
+    [
+        (
+            "Prince Andrew arrived at the lodge on Monday. Later, Andrew told her: "
+            "“I have never met that woman in my life.”",
+            "Prince Andrew",
+            None,
+        ),
+        (
+            "Pope Leo visited the camp at dawn.\n\n“No one should be left behind in this crisis,” Leo said.",
+            "Pope Leo",
+            None,
+        ),
+        (
+            "Chief Constable Sir Mark Rowley spoke in Leeds. “We will not stop until they are all "
+            "caught,” Rowley said. “Every one of them,” Mark Rowley added, “will face a court.”",
+            "Sir Mark Rowley",
+            "Chief Constable",
+        ),
+        (
+            "The Duchess of Kent opened the ward.\n\n“We must all work together for these children,” "
+            "the duchess said.",
+            "Duchess of Kent",
+            None,
+        ),
+        (
+            "Lord Chancellor Anna Grey toured the court. “Judges deserve far more than we give them,” "
+            "Grey said.",
+            "Anna Grey",
+            "Lord Chancellor",
+        ),
+        (  # a surname that is also a title, after a first name, is no title
+            "Representative Peter T. King spoke first. “It is not going to be easy for anyone,” "
+            "Mr. King said.",
+            "Peter T. King",
+            "Representative",
+        ),
+    ],
+)
+def test_a_royal_or_honorific_title_stays_with_the_name(article: str, speaker: str, role: str | None) -> None:
+    # The fullest earlier mention names the speaker; "Prince", "Sir", "Pope" are how a reader
+    # knows them, while a job title ("Chief Constable", "Lord Chancellor") is the role.
+    quotes = extract_quotes(article)
+    assert quotes
+    assert {(q.speaker, q.speaker_role) for q in quotes} == {(speaker, role)}
+
+
+@pytest.mark.parametrize(
     "article",
     [
         "“Their strategy is very clear to us,” said Mr. Smith.",  # a form of address is no role

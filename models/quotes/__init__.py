@@ -23,7 +23,8 @@ Four passes over one article string (paragraph breaks may be newlines, or lost a
    "according to X") is used unless a verb ends the sentence right before the opening mark
    ("The teenager texted Barnes: '..."); otherwise the last reporting verb before the quote in its
    sentence ("NASA said Tuesday that controllers had '..."). Its subject is resolved: a name to
-   the fullest form the article uses, titles dropped ("Locke" -> "Gary Locke"); "he"/"she" to a
+   the fullest form the article uses, job titles dropped ("Locke" -> "Gary Locke") but a title
+   the person is known by kept ("Andrew" -> "Prince Andrew"); "he"/"she" to a
    person in the same sentence, else to the speaker, reporter or subject of a recent sentence;
    a role noun ("the spokesman", "the 39-year-old") to the person the article described with it,
    else the last person named; a document ("the memo", "a statement from X") to the body that

@@ -1,7 +1,8 @@
 """The names an article mentions, and whom a pronoun or a role refers to: for attribution.
 
 ``_Names`` reads every capitalized run of the masked text once into ``_Mention``s: titles, roles
-and trailing honours dropped ("Deputy First Minister John Swinney" -> "John Swinney"), days and
+and trailing honours dropped ("Deputy First Minister John Swinney" -> "John Swinney") except a
+title a person is known by ("Prince Andrew", "Sir Mark Rowley", "Duchess of Kent"), days and
 months told from names ("May 5", "Theresa May"), organisations and places marked (never "he" or
 "she"), the roles and ages the article describes each with, and whether each is the subject of a
 verb or of a reporting verb. It then answers attribution's questions: the fullest form of a name
@@ -71,6 +72,9 @@ _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the n
 )
 _OFFICE_OF = re.compile(r"\b([A-Za-z]+)\s+(?:to|for|of|in|at)\s+$")  # "envoy to ", "ambassador to "
 _HONORIFICS = frozenset("mr mrs ms miss mx dr".split())  # a form of address, not a role
+# Titles that are part of how a person is named, kept with the name ("Prince Andrew", "Sir Mark
+# Rowley", "Pope Leo", "Duchess of Kent"); every other title is a role, dropped from the name.
+_NAME_TITLES = frozenset("prince princess queen king pope sir dame lord lady duke duchess".split())
 _ROLE_WORD = re.compile(r"[A-Za-z0-9][\w.&'\u2019-]*")
 _NOT_APPOSITIVE = re.compile(r"\d|(?:who|which|whose|where|when|said|says|and|but|he|she|they|it)\b")
 _QUOTED = re.compile("[\"\u201c\u201d\u2018]|''|x{3,}")  # a role is narration, never quoted words
@@ -118,7 +122,7 @@ def _role_noun(word: str) -> bool:
 
 
 _APPOSITIVE = re.compile(  # ", the former governor of Vermont," / ", a senior fellow at X and ...,"
-    r"\s*,\s*((?:the|a|an|his|her|their|its|[a-z][\w-]*)\b[^,;:()\"\u201c\u201d]{2,120}?)\s*[,.;]"
+    r"\s*,\s*((?:the|a|an|his|her|their|its|[a-z][\w-]*)\b[^,;:()\"\u201c\u201d]{2,120}?)\s*(?:[,;]|\.(?!\d))"
 )
 _NOT_ROLE = (_STOPWORDS | _PREPOSITIONS | _DETERMINERS | _CLAUSE_WORDS | _PERSONAL) - {"of"}
 _TRAILING_TITLES = frozenset("mp mep qc kc jr sr obe mbe cbe phd md".split())
@@ -211,18 +215,39 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
         _is_title(t) and not (k > 0 and toks[k - 1].lower().rstrip(".") in _HONORIFICS)
         for k, t in enumerate(toks)
     ]
+
+    def names(k: int) -> bool:
+        """A title that is part of the name it leads: "Prince Andrew", "Sir Mark Rowley" after a
+        role, "Duke of York"; not "First Lady Jill Biden", "Lord Chancellor X", a bare "the Queen",
+        nor a surname after a first name or a place ("Peter T. King of New York", "Saudi Prince X")."""
+        nxt = toks[k + 1] if k + 1 < len(toks) else None
+        if nxt == "of" and k + 2 < len(toks):
+            nxt = toks[k + 2]
+        return (
+            title[k]
+            and toks[k].lower() in _NAME_TITLES
+            and nxt is not None
+            and nxt[:1].isupper()
+            and not _is_title(nxt)
+            and (
+                k == 0
+                or (title[k - 1] and toks[k - 1].lower() != "first")
+                or bool(_POSSESSIVE_END.search(toks[k - 1]))
+            )
+        )
+
     # "Scotland's Deputy First Minister John Swinney": keep what follows the last title or role
     # that a name follows (the first word after it that is no title is not "of" or "&")
     follows: str | None = None  # the first token after ``k`` that is not a title
     for k in range(len(toks) - 1, -1, -1):
-        if k < len(toks) - 1 and follows not in (None, "of", "&") and title[k]:
-            lo, titled = k + 1, True
+        if k < len(toks) - 1 and (follows not in (None, "of", "&") or names(k)) and title[k]:
+            lo, titled = (k if names(k) else k + 1), True
             break
         if not title[k]:
             follows = toks[k]
     while lo < hi and (
         toks[lo].lower().rstrip(".") in _STOPWORDS
-        or title[lo]
+        or (title[lo] and not names(lo))
         or re.search(r"-[a-z]", toks[lo])
         or toks[lo] in ("of", "&")
     ):
@@ -249,6 +274,12 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
     ) or (len(toks) == 1 and len(toks[0]) > 1 and toks[0].rstrip(".'\u2019s").isupper())
     cleaned = [_clean_token(t) for t in toks]
     return [t for t in cleaned if t], org, titled
+
+
+def _titled_name(tokens: tuple[str, ...]) -> bool:
+    """A name led by a title it is known by: "Prince Andrew", "Sir Mark Rowley" (not "Duke of York",
+    whose title is not followed by a name)."""
+    return len(tokens) >= 2 and tokens[0].lower() in _NAME_TITLES and tokens[1] != "of"
 
 
 def _near(a: str, b: str) -> bool:
@@ -420,7 +451,10 @@ class _Names:
 
     def _register_roles(self, mention: _Mention, raw: list[str]) -> None:
         """The role nouns the article uses for a name: "spokesman X", "X, the director,", "X, 39,"."""
-        words = {t.lower().rstrip(".") for t in raw} - {t.lower() for t in mention.tokens}
+        # A title kept in the name still describes it: "Prince Andrew" is "the prince".
+        words = {t.lower().rstrip(".") for t in raw} - {
+            t.lower() for t in mention.tokens if t.lower() not in _NAME_TITLES
+        }
         before = re.search(
             r"([a-z][a-z-]*)\s*,?\s*$", self.masked[max(0, mention.start - 30) : mention.start]
         )
@@ -511,12 +545,15 @@ class _Names:
         self._by_initials: dict[str, list[tuple[str, ...]]] = {}
         self._by_tail: dict[tuple[str, int], list[tuple[str, ...]]] = {}  # (ending, length) of the last name
         self._fullest: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._titled: dict[tuple[str, ...], tuple[str, ...]] = {}  # "Mark Rowley" -> "Sir Mark Rowley"
         self._passing: dict[str, list[int]] = {}  # a test's name -> the mentions that pass it
         self._casts: dict[tuple[int, str], tuple[_Mention | None, _Mention | None]] = {}
         self._openings: dict[int, tuple[str, int] | None] = {}
         for m in self.mentions:
             if m.tokens not in self._count:
                 self._first[m.tokens] = m.start
+                if _titled_name(m.tokens):
+                    self._titled.setdefault(m.tokens[1:], m.tokens)
                 if 2 <= len(m.tokens) <= 4:
                     for t in set(m.tokens):
                         self._by_token.setdefault(t, []).append(m.tokens)
@@ -527,9 +564,23 @@ class _Names:
                     if len(alike) < FUZZY_MAX_NAMES:
                         alike.append(m.tokens)
             self._count[m.tokens] = self._count.get(m.tokens, 0) + 1
+        for titled in [t for t in self._titled.values() if len(t) == 2]:  # "Prince Alwaleed" ...
+            full = self._fullest_untitled(titled[1:])  # ... after "Alwaleed Bin Talal": one person
+            if full != titled[1:] and not _titled_name(full):
+                self._titled.setdefault(full, titled[:1] + full)
 
     def fullest_tokens(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
-        """The fullest form of a name in the article: "Locke" -> "Gary Locke", "TSA" -> ..."""
+        """The fullest form of a name in the article: "Locke" -> "Gary Locke", "TSA" -> ...; with
+        the title it is known by ("Rowley" -> "Sir Mark Rowley", "Andrew" -> "Prince Andrew",
+        "Prince Alwaleed" after "Alwaleed Bin Talal" -> "Prince Alwaleed Bin Talal")."""
+        titled = _titled_name(tokens)
+        base = self._fullest_untitled(tokens[1:] if titled else tokens)
+        if _titled_name(base):
+            return base
+        return self._titled.get(base, tokens[:1] + base if titled else base)
+
+    def _fullest_untitled(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """``fullest_tokens`` before a title is put back: a single word's fullest form."""
         if len(tokens) != 1:
             return tokens
         cached = self._fullest.get(tokens)
@@ -540,6 +591,8 @@ class _Names:
         for cand in self._by_token.get(tok, ()):
             if cand[-1] != tok and cand[-1].lower().rstrip(".") in _INSTITUTION_HEADS:
                 continue  # "Venter" is not "J Craig Venter Institute": a person is no organisation
+            if _titled_name(cand) and cand[1:] == tokens:
+                continue  # "Prince Alwaleed" is no fuller than "Alwaleed": its title is added below
             ranked.append((3 if cand[-1] == tok else 2, self._count[cand], -self._first[cand], cand))
         if tok.isupper() and len(tok) >= 2:
             for cand in self._by_initials.get(tok, ()):
