@@ -147,6 +147,33 @@ def test_an_og_site_name_that_is_a_url_gives_way_to_the_host() -> None:
     assert read_html(html, URL).meta.site == "harbourherald.example"
 
 
+def test_a_section_named_as_the_site_gives_way_to_the_publisher() -> None:
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Reef wall approved"}
+    article["publisher"] = {"@type": "Organization", "name": "Harbour Herald"}
+    html = page(STORY, head=og("og:site_name", "Política") + json_ld(article))
+    assert read_html(html, URL).meta.site == "Harbour Herald"
+
+
+def test_a_site_name_that_is_the_pages_section_gives_way_to_the_host() -> None:
+    html = page(STORY, head=og("og:site_name", "Coast") + og("article:section", "Coast"))
+    assert read_html(html, URL).meta.site == "harbourherald.example"
+    crumbs = {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": 1, "name": "Home"},
+            {"@type": "ListItem", "position": 2, "name": "Coast"},
+        ],
+    }
+    html = page(STORY, head=og("og:site_name", "Coast") + json_ld(crumbs))
+    assert read_html(html, URL).meta.site == "harbourherald.example"
+
+
+def test_a_one_word_brand_unlike_the_host_stays_the_site() -> None:
+    html = page(STORY, head=og("og:site_name", "Lighthouse"))  # nothing names the host instead
+    assert read_html(html, URL).meta.site == "Lighthouse"
+
+
 # -- author --------------------------------------------------------------------------------
 
 

@@ -404,6 +404,8 @@ class _LinkedData:
     claimants: frozenset[str] = frozenset()
     """``_key`` of each ClaimReview ``author`` and ``itemReviewed.author``: on a fact-check page
     these name the party checked, or the checking desk, never the writer of the page."""
+    sections: frozenset[str] = frozenset()
+    """``_key`` of each ``articleSection`` and each breadcrumb below the first (the home link)."""
 
 
 def _names(value: object) -> list[str]:
@@ -440,9 +442,14 @@ def _linked_data(doc: lxml.html.HtmlElement) -> _LinkedData:
     publishers: list[str] = []
     authors: list[str] = []
     claimants: set[str] = set()
+    sections: set[str] = set()
     for item in _json_ld_items(doc):
         raw_type = item.get("@type")
         types = [t for t in (raw_type if isinstance(raw_type, list) else [raw_type]) if isinstance(t, str)]
+        sections.update(_key(name) for name in _names(item.get("articleSection")))
+        if "BreadcrumbList" in types and isinstance(crumbs := item.get("itemListElement"), list):
+            for crumb in (c for c in crumbs[1:] if isinstance(c, dict)):
+                sections.update(_key(name) for name in _names(crumb.get("name") or crumb.get("item")))
         if "ClaimReview" in types:
             reviewed = item.get("itemReviewed")
             named = _names(item.get("author"))
@@ -453,7 +460,7 @@ def _linked_data(doc: lxml.html.HtmlElement) -> _LinkedData:
         publishers.extend(_names(item.get("publisher")))
         if any(_ARTICLE_TYPE.search(t) for t in types):
             authors.extend(_names(item.get("author")))
-    return _LinkedData(tuple(publishers), tuple(authors), frozenset(claimants))
+    return _LinkedData(tuple(publishers), tuple(authors), frozenset(claimants), frozenset(sections - {""}))
 
 
 def _host(url: str | None) -> str | None:
@@ -506,7 +513,7 @@ def _site_name(
     ("SputnikInt"), and else takes a part of the ``<title>`` with a dot in it (which may be the
     headline's own words). So the page's own ``og:site_name`` comes first, and a handle or a
     title part ranks below the host. A news agency is never the site unless the page is on the
-    agency's own host."""
+    agency's own host, and a section of the site is never its name (``_is_section``)."""
     host = _host(url)
     handle = _meta(doc, "twitter:site") or ""
     if found and host and not _names_site(found, _host_keys(host), SITE_NAME_MAX_WORDS):
@@ -522,6 +529,11 @@ def _site_name(
         for name in map(_site_candidate, (_meta(doc, "og:site_name"), *linked.publishers, agency, found))
         if name and not (host and _is_wire(name) and not _wire_owns(host, name))
     ]
+    keys = _host_keys(host)
+    named_for_host = [
+        n for n in (*candidates, _title_site(doc, host)) if n and _names_site(n, keys, SITE_NAME_MAX_WORDS)
+    ]
+    candidates = [n for n in candidates if not _is_section(n, doc, linked, keys, bool(named_for_host))]
     if not candidates:
         return _title_site(doc, host) or host
     first = candidates[0]
@@ -531,6 +543,24 @@ def _site_name(
     if first == first.lower():  # still a host or a handle: the title may write the name for people
         first = _title_site(doc, host) or first
     return first
+
+
+def _is_section(
+    name: str, doc: lxml.html.HtmlElement, linked: _LinkedData, keys: set[str], host_named: bool
+) -> bool:
+    """True when a "site name" is a section of the site ("Política" on correiobraziliense.com.br,
+    "U.S." on reuters.com), not the site: a name unlike the host's that is the page's own section
+    (``article:section``, ``articleSection``, a breadcrumb), or a single word while another of the
+    page's names for itself (``host_named``) is the host's. A name that is a part of the host
+    ("OUTDOOR" on outdoor-magazin.com, "wdr.de" on www1.wdr.de) is the site's own."""
+    key = _key(name)
+    near_host = len(key) >= 4 and any(k.startswith(key) or k.endswith(key) for k in keys)
+    if not keys or near_host or _names_site(name, keys, SITE_NAME_MAX_WORDS):
+        return False
+    section = _meta(doc, "article:section", "og:article:section")
+    if key in linked.sections or (section and _key(section) == key):
+        return True
+    return host_named and len(name.split()) == 1
 
 
 def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
