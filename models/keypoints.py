@@ -99,7 +99,7 @@ _DEPENDENT_START = re.compile(
            At\s+the\s+same\s+time|For\s+(?:example|instance)|In\s+other\s+words|On\s+the\s+other\s+hand)\b
       | (?:He|She|They|It|His|Her|Hers|Their|Theirs|Its|Him|Them|These|Those|Such|That)\b
       | This\b(?!\s+(?:year|week|month|weekend|morning|afternoon|evening|spring|summer|autumn|fall|
-           winter|season|time\s+last)\b)
+           winter|season|time\s+last|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b)
       | The\s+(?:latter|former|same|move|decision|incident|announcement|comments?|remarks?|statement|
            report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect|agreement|deal|
            officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper|
@@ -134,7 +134,8 @@ _PERSON_NOUNS = (
     "solicitor|barrister|detective|victim|suspect|defendant|prisoner|teenager|pensioner|widow|"
     "businessman|businesswoman|entrepreneur|billionaire|millionaire|chef|farmer|pilot|soldier|veteran|"
     "politician|senator|candidate|campaigner|activist|protester|founder|owner|star|youngster|"
-    "grandmother|grandfather|mum|dad|boss|chief|winner|minister|adviser|advisor|aide"
+    "grandmother|grandfather|mum|dad|boss|chief|winner|minister|adviser|advisor|aide|royal|monarch|heir|"
+    "heiress|socialite|celebrity|fan"
 )
 # "The Spaniard has...", "The Briton finished...": a nationality standing for a person named before
 # (followed by a verb or a comma, not a noun: "The Chinese team" is not a person).
@@ -174,7 +175,7 @@ _BOILERPLATE = re.compile(
     # "X, pictured, ...", "Guards pictured with X", "(not pictured)": a caption; "were pictured with
     # X" is news
     r"(?<!\bwas )(?<!\bwere )(?<!\bis )(?<!\bare )(?<!\bbeen )(?<!\bbe )\bpictured\b|"
-    r"\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
+    r"\bvisit site\b|\b(?:buy|shop) (?:it )?now\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
     # a date or time line: "November 20, 2019 - 11:28 AMT"
     r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}\b|^\d{1,2}:\d{2}\b|"
     # a caption or label line: "Shooter: Terry Martin, 48, ...", "Tested by: ... RRP: ..."
@@ -548,6 +549,28 @@ def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: 
     return _Scored(sent, base, tldr, title)
 
 
+# A lead-in before a colon that calls out to the reader or announces ("Barbie collectors mark your
+# calendars: This Saturday, ...", "Good news for commuters: ..."): what follows the colon may be
+# the TL;DR, by deletion. Not a label ("Shooter: ...", a boilerplate caption) or a reported
+# statement ("Police said: ...").
+_LEAD_IN = re.compile(r"^(?=[^:]*\b[a-z]{2,}\b)(?:[^:;.!?\"“”‘’'\s]+\s+){2,9}[^:;.!?\"“”‘’'\s]+:\s+(?=[A-Z])")
+_REPORTED = re.compile(
+    r"\b(?:said|says|say|told|tells|added|adds|wrote|writes|announced|declared|explained|stated|insisted|"
+    r"warned|tweeted|posted)\b",
+    re.I,
+)
+
+
+def _after_lead_in(text: str, span: Span) -> int | None:
+    """Where the sentence after a lead-in starts, or None when ``text[span]`` has none."""
+    s, e = span
+    m = _LEAD_IN.match(text[s:e])
+    if m is None or _REPORTED.search(m.group()):
+        return None
+    rest = text[s + m.end() : e]
+    return s + m.end() if len(rest.split()) >= 8 and _unfit_whole(rest) is None else None
+
+
 def _choose_tldr(
     text: str, candidates: Candidates, scored: _Scored, hints: Hints
 ) -> tuple[int, KeyPoint] | None:
@@ -561,8 +584,12 @@ def _choose_tldr(
     fit: dict[int, KeyPoint] = {}
     for i in lede + rest:
         s, e = candidates.spans[i]
-        if not candidates.standalone[i] or _unfit_whole(text[s:e], lang):
+        if not candidates.standalone[i]:
             continue
+        if _unfit_whole(text[s:e], lang):
+            if not english or (after := _after_lead_in(text, (s, e))) is None:
+                continue
+            s = after  # "Barbie collectors mark your calendars: | This Saturday, the very first ..."
         if hints.title and repeats(hints.title, text[s:e], lang) and repeats(text[s:e], hints.title, lang):
             continue  # the headline again, word for word: the title line says it already
         if (tldr := _shortened(text, (s, e), lang)) is not None:

@@ -287,6 +287,40 @@ def test_a_point_that_points_back_or_says_no_one_answered_is_skipped() -> None:
     assert any(p.startswith("Detectives believe those involved") for p in points)  # "those" people
 
 
+def test_a_lead_in_that_calls_out_to_the_reader_is_cut_from_the_tldr() -> None:
+    text = (
+        "Doll collectors mark your calendars: This Saturday, the very first fashion doll will go on sale "
+        "again in Australia. "
+        "Customers will be able to buy the vintage-style doll for the original 1959 price of $3. "
+        "The department store has teamed up with the maker to reproduce the doll for five of its shops. "
+        "Those who miss out will be able to buy one for $34.95 from the following Monday."
+    )
+    digest = digest_of(text, points=2)
+    assert digest.tldr == "This Saturday, the very first fashion doll will go on sale again in Australia."
+    (start, end), *rest = digest.tldr_spans
+    assert not rest and text[start:end] == digest.tldr  # a deletion: one span of the article
+
+
+def test_a_reported_statement_after_a_colon_is_not_cut_into_a_tldr() -> None:
+    text = (
+        "Police told your reporter this morning: Three men were arrested at a house in Leeds after a chase. "
+        "The council voted on Thursday to close the old harbour bridge to all traffic for a year. "
+        "The bridge was built in 1962 and has been repaired four times in the last decade. "
+        "Repairs are expected to cost £3 million, most of it from a national transport fund."
+    )
+    assert not digest_of(text, points=2).tldr.startswith("Three men were arrested")
+
+
+def test_visit_site_shop_widgets_are_boilerplate() -> None:
+    assert is_boilerplate("Visit site Like the rest of her family, the princess is counting down the days.")
+    assert is_boilerplate("The striped skirt is available at the high street shop for £35 Buy now.")
+
+
+def test_an_unnamed_royal_leans_on_the_sentence_that_named_her() -> None:
+    assert depends_on_context("The British royal showed off her style for a second day in New York.")
+    assert not depends_on_context("The British royal Princess Anne opened the new hospital wing on Monday.")
+
+
 def test_a_tldr_does_not_lean_on_a_parenthetical_connective() -> None:
     assert tldr_unfit("There have, though, been several claims that the treatment works.") is not None
     assert tldr_unfit("The clinic, though small, has treated more than 4,000 clients since 2015.") is None
