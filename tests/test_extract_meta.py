@@ -174,6 +174,24 @@ def test_a_one_word_brand_unlike_the_host_stays_the_site() -> None:
     assert read_html(html, URL).meta.site == "Lighthouse"
 
 
+
+@pytest.mark.parametrize(
+    "archived",
+    [
+        "https://web.archive.org/web/20160526181643/https://www.harbourherald.example/news/reef",
+        "https://web.archive.org/web/20160526181643id_/harbourherald.example/news/reef",
+        "https://archive.org/web/20160526181643/http://harbourherald.example/news/reef",
+        "https://archive.ph/2016.05.26-181643/https://www.harbourherald.example/news/reef",
+    ],
+)
+def test_an_archived_page_is_the_original_sites(archived: str) -> None:
+    html = page(STORY, title="Council backs living reef for the sea wall")
+    assert read_html(html, archived).meta.site == "harbourherald.example"
+    html = page(STORY, title="Council backs living reef for the sea wall | Harbour Herald")
+    meta = read_html(html, archived).meta
+    assert (meta.site, meta.title) == ("Harbour Herald", "Council backs living reef for the sea wall")
+
+
 # -- author --------------------------------------------------------------------------------
 
 

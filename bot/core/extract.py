@@ -338,6 +338,14 @@ _SITE_CREDIT = re.compile(r"copyright|©|all rights reserved|\bnews service$|\bw
 _ORG_SUFFIX = re.compile(r"\s(?:e\.\s?V|Inc|Ltd|Co|Corp|S\.A)\.$")
 # What a content system writes when no one set a name: "Hosted" on hosted.ap.org.
 _PLACEHOLDER_SITES = frozenset({"hosted", "home", "homepage", "index", "website", "site", "default"})
+# Archives that serve a copy of another site's page under their own host, the original URL in the
+# path: the Wayback Machine and archive.today's mirrors.
+_ARCHIVE_HOSTS = frozenset(
+    "archive.org archive.today archive.ph archive.is archive.li archive.vn archive.fo archive.md".split()
+)
+_ARCHIVED_URL = re.compile(
+    r"^/(?:web/)?(?:\d[\w.*-]*|newest|oldest)/((?:https?://)?[\w-]+(?:\.[\w-]+)+(?:[:/].*)?)$", re.IGNORECASE
+)
 _URL_LIKE = re.compile(r"://|^www\.|^\S*/\S*$", re.IGNORECASE)
 # "By X", "Analysis by X", "Von X", "Par X", "Por X": the words before the name.
 _BYLINE_PREFIX = re.compile(
@@ -464,7 +472,14 @@ def _linked_data(doc: lxml.html.HtmlElement) -> _LinkedData:
 
 
 def _host(url: str | None) -> str | None:
+    """The page's host without "www."; for an archived copy, the original page's host."""
     host = host_of(url) if url else None
+    if host and url and (host in _ARCHIVE_HOSTS or host.endswith(".archive.org")):
+        # web.archive.org/web/20160526181643id_/http://site/..., archive.ph/2019.11.18-120000/https://site/...
+        path = urlsplit(url.strip()).path
+        if (m := _ARCHIVED_URL.match(path)) is not None:
+            original = m.group(1) if "://" in m.group(1) else "http://" + m.group(1)
+            host = host_of(original) or host
     return host.removeprefix("www.") if host else None
 
 
@@ -515,6 +530,9 @@ def _site_name(
     title part ranks below the host. A news agency is never the site unless the page is on the
     agency's own host, and a section of the site is never its name (``_is_section``)."""
     host = _host(url)
+    archive = host_of(url) if url else None  # web.archive.org for an archived copy
+    if found and archive and archive.removeprefix("www.") != host and _key(found) in _host_keys(archive):
+        found = None  # trafilatura read the archive's host from the URL
     handle = _meta(doc, "twitter:site") or ""
     if found and host and not _names_site(found, _host_keys(host), SITE_NAME_MAX_WORDS):
         title_parts = {_key(part) for part in _TITLE_SEPARATOR.split(doc.findtext(".//title") or "")}
