@@ -248,6 +248,38 @@ def test_a_chinese_quote_over_two_paragraphs_keeps_both_paragraphs() -> None:
     assert all(article[q.start : q.end] == q.text for q in quotes)
 
 
+@pytest.mark.parametrize(
+    ("article", "said"),
+    [
+        (
+            "“Tonight we have a special guest to play for us (pointing at the drummer) and he is very "
+            "good,” said Tom Hale.",
+            ["Tonight we have a special guest to play for us", "and he is very good,"],
+        ),
+        (  # too little before the stage direction: what follows it is the statement
+            "“Honestly? (Laughs) I never thought the council would give us the money,” Amy Ross said.",
+            ["I never thought the council would give us the money,"],
+        ),
+    ],
+)
+def test_a_stage_direction_inside_a_quote_is_cut_away(article: str, said: list[str]) -> None:
+    quotes = extract_quotes(article)
+    assert [q.text for q in quotes] == said
+    assert all(article[q.start : q.end] == q.text for q in quotes)
+    assert quotes[0].verb == "said" and {q.speaker for q in quotes} == {quotes[0].speaker}
+
+
+def test_a_stage_direction_with_no_statement_beside_it_is_not_shown() -> None:
+    article = "“Well, no, (laughs) not at all,” said Tom Hale, the mayor, on Friday night."
+    q = only(article)
+    assert "(laughs)" in q.text and q.confidence is not None and q.confidence < 0.8
+
+
+def test_editorial_words_in_brackets_stay_in_the_quote() -> None:
+    article = "“He [the president] has never once been to the region before,” said Amy Ross."
+    assert only(article).text == "He [the president] has never once been to the region before,"
+
+
 # --- speakers and verbs --------------------------------------------------------------------------
 
 

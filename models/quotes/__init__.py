@@ -17,7 +17,10 @@ Four passes over one article string (paragraph breaks may be newlines, or lost a
    "She added: "We ...``); a "reopening" followed by an attribution or by prose is read that way.
 3. **Statements.** Spans under ``min_words`` words, titles (Title Case, no sentence punctuation),
    terms introduced by "dubbed", "known as", "the phrase"..., and scare quotes (a short lowercase
-   phrase after "the"/"a" in a sentence where nobody says anything) are dropped.
+   phrase after "the"/"a" in a sentence where nobody says anything) are dropped. A stage
+   direction inside a quote ("(laughs)", "(gesturing to the drummer)") is narration: the quote
+   is split around it into the statements either side, or, with none, kept as a guess a reply
+   does not show; a bracketed stand-in for words ("[the president]") stays.
 4. **Attribution**, on a copy of the text with quoted words masked, so names inside quotes are
    never speakers. A clause right after the closing mark ("he said", "said Locke", "X told CNN",
    "according to X") is used unless a verb ends the sentence right before the opening mark
@@ -88,7 +91,13 @@ from models.quotes.attribution import (
 from models.quotes.marks import _FAMILY, _Span, _spans
 from models.quotes.names import _Names
 from models.quotes.other_languages import quotes_in
-from models.quotes.statements import _is_scare_quote, _is_statement, _mask, _sentence_starts
+from models.quotes.statements import (
+    _is_scare_quote,
+    _is_statement,
+    _mask,
+    _sentence_starts,
+    _without_narration,
+)
 
 __all__ = [
     "ACCORDING_TO_CONFIDENCE",
@@ -177,10 +186,26 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
             speaker_role=names.role_of(resolved.speaker) if resolved.speaker else None,
         )
         if quote.text.strip() and text[quote.start : quote.end] == quote.text:
-            quotes.extend(_by_paragraph(text, quote, min_words))
+            for piece in _by_paragraph(text, quote, min_words):
+                quotes.extend(_without_stage_directions(text, piece, min_words))
         previous, previous_resolved, previous_confidence = span, resolved, confidence
         previous_after = after if attribution is after else None
     return quotes
+
+
+def _without_stage_directions(text: str, quote: Quote, min_words: int) -> list[Quote]:
+    """``quote`` split around a stage direction inside it ("(laughs)", "(gesturing to X)") into
+    the statements either side, the verb on the first; one that leaves no statement either side
+    stays whole, as a guess a reply does not show."""
+    pieces = _without_narration(text, quote.start, quote.end, min_words)
+    if pieces is None:
+        return [replace(quote, confidence=min(quote.confidence or 0.0, RESOLVED_CONFIDENCE))]
+    if pieces == [(quote.start, quote.end)]:
+        return [quote]
+    return [
+        replace(quote, text=text[a:b], start=a, end=b, verb=quote.verb if k == 0 else None)
+        for k, (a, b) in enumerate(pieces)
+    ]
 
 
 _REOPENED = re.compile(r"[ \t]*\n\s*(?:" + "|".join(map(re.escape, sorted(_FAMILY))) + r"|'')+")

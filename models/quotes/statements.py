@@ -42,6 +42,42 @@ def _is_statement(text: str, span: _Span, min_words: int) -> bool:
     return not _looks_like_title(quote)
 
 
+# An editorial stage direction inside a quote: "(laughs)", "[applause]", "(gesturing to the
+# trumpeter)", "(he sighs)". Narration, not the speaker's words; a bracketed stand-in for words
+# ("[the president]", "[sic]") is none of these.
+_STAGE_WORDS = (
+    "laughs laughter laughing applause sighs sighing pauses pausing chuckles chuckling cheers "
+    "cheering inaudible crosstalk cries crying smiles smiling shrugs shrugging nods nodding gestures "
+    "gesturing points pointing motions motioning waves waving indicating referring weeps weeping "
+    "sobs sobbing groans winks"
+).split()
+_STAGE_DIRECTION = re.compile(
+    r"[(\[]\s*(?:(?:he|she|they|the\s+(?:audience|crowd))\s+)?(?:"
+    + "|".join(_STAGE_WORDS)
+    + r")\b[^()\[\]\n]{0,80}[)\]]",
+    re.I,
+)
+_LEAD = " \t\n.,;:!?-\u2013\u2014\u2026"  # what is not a whole word at a quote's edge
+
+
+def _without_narration(text: str, start: int, end: int, min_words: int) -> list[tuple[int, int]] | None:
+    """The pieces of the quote ``[start, end)`` between the stage directions inside it, each
+    trimmed to whole words, that are statements of ``min_words`` words; ``[(start, end)]`` when it
+    holds none; None when it holds one and no piece beside it is a statement."""
+    found = list(_STAGE_DIRECTION.finditer(text, start, end))
+    if not found:
+        return [(start, end)]
+    pieces = []
+    for lo, hi in zip([start] + [m.end() for m in found], [m.start() for m in found] + [end], strict=True):
+        while lo < hi and text[lo] in _LEAD:
+            lo += 1
+        while hi > lo and text[hi - 1] in _LEAD and (hi < end or text[hi - 1] not in ".?!,"):
+            hi -= 1  # a piece ends at its last word; the quote's own last mark stays
+        if len(text[lo:hi].split()) >= min_words:
+            pieces.append((lo, hi))
+    return pieces or None
+
+
 def _looks_like_title(quote: str) -> bool:
     """Title Case with no sentence punctuation: a work, a band, a programme, a slogan."""
     bare = quote.strip().rstrip(",.")
