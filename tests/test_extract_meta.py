@@ -79,6 +79,15 @@ def test_title_suffix_matching_the_host_goes_without_og_site_name() -> None:
     assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
 
 
+@pytest.mark.parametrize("separator", [" / ", " | ", " - ", " – ", " — ", " :: "])
+def test_a_host_name_after_the_headline_goes_though_it_is_not_this_sites(separator: str) -> None:
+    title = f"Council backs living reef / Coast{separator}Reefwatch.example"  # a syndicating site
+    html = page(STORY, title=title, head=og("og:site_name", "Harbour Herald"))
+    assert read_html(html, URL).meta.title == "Council backs living reef / Coast"
+    html = page(STORY, title="Council backs living reef for the sea wall / coast.example.co.uk")
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+
+
 def test_a_slash_in_the_headline_itself_stays() -> None:
     html = page(STORY, title="Dare to Play 3 / October pack", head=og("og:site_name", "Harbour Herald"))
     assert read_html(html, URL).meta.title == "Dare to Play 3 / October pack"
@@ -172,7 +181,6 @@ def test_a_site_name_that_is_the_pages_section_gives_way_to_the_host() -> None:
 def test_a_one_word_brand_unlike_the_host_stays_the_site() -> None:
     html = page(STORY, head=og("og:site_name", "Lighthouse"))  # nothing names the host instead
     assert read_html(html, URL).meta.site == "Lighthouse"
-
 
 
 @pytest.mark.parametrize(

@@ -302,6 +302,9 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»/]|::)\s+")
 _CJK_SITE_SUFFIX = re.compile(
     r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*[\u4e00-\u9fff]{1,6}(?:网|報|报|新闻|新聞|在线|频道|日报|时报)$"
 )
+# A host name as a title's suffix ("... / dwutygodnik.com", "... | Express.co.uk"): a site's name,
+# whichever site it is.
+_HOST_NAME = re.compile(r"(?:[\w-]+\.)+[^\W\d_]{2,}")
 # A trailing title segment of up to this many words that starts or ends with the site's name
 # ("CNN Politics", "Gizmodo UK") is the site's too; a longer one is part of the headline.
 SITE_SUFFIX_LOOSE_WORDS = 3
@@ -637,14 +640,15 @@ def _raw_title(doc: lxml.html.HtmlElement, found: str | None) -> str:
 
 def _clean_title(title: str | None, keys: set[str]) -> str | None:
     """``title`` without a trailing " - Site", " | Site", " — Site" or " :: Site", where Site is
-    one of ``keys`` (the site's names and host, as ``_key``). A dash in the headline itself stays,
-    and a title is never cut down to nothing."""
+    one of ``keys`` (the site's names and host, as ``_key``) or a host name. A dash in the
+    headline itself stays, and a title is never cut down to nothing."""
     title = " ".join((title or "").split())
     if not title:
         return None
     for sep in _TITLE_SEPARATOR.finditer(title):  # leftmost first: the longest suffix
         suffix, head = title[sep.end() :], title[: sep.start()].strip()
-        if len(suffix.split()) <= SITE_NAME_MAX_WORDS and _names_site(suffix, keys) and _key(head):
+        named = _names_site(suffix, keys) or _HOST_NAME.fullmatch(suffix)
+        if len(suffix.split()) <= SITE_NAME_MAX_WORDS and named and _key(head):
             return head
     if (m := _CJK_SITE_SUFFIX.search(title)) is not None and m.start() > 0:
         return title[: m.start()]
