@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -289,6 +289,8 @@ class Scoring:
     length_target: int = 24
     """Words; points much longer than this read as walls and are damped."""
     length_penalty: float = 0.3
+    list_item: float = 1.0
+    """For points: the bonus of an item's first sentence in a list article (``Candidates.leads``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +313,9 @@ class Candidates:
     """Index of each candidate's (last) sentence among all sentences of the article (0 = the lede)."""
     standalone: tuple[bool, ...]
     """False for a sentence shown with the one it leans on (two sentences, one span)."""
+    leads: tuple[bool, ...] = ()
+    """True for the first sentence under an item of a numbered list ("1. Ditch the diet"): in a
+    list article the items are the points. Empty when the article has no such list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,6 +476,8 @@ def preprocess(
             joined = text[merged[0] : merged[1]]
             if "\n" not in joined and _length(joined, language) <= MERGED_MAX_WORDS:
                 chosen[index] = (merged, False)
+    # A list article's items (first sentences under "1. ...", "2. ...") are read wherever they are.
+    leads = _list_leads(text, n + 1, seen, sentences, chosen, language) if n else set()
     if len(chosen) < n and not is_english(language):
         # Another language: read on for sentences that pass the filters (a page's furniture, a
         # match's line-up, can fill the first lines) before letting in lines that do not.
@@ -503,7 +510,76 @@ def preprocess(
                 if len(chosen) >= n:
                     break
     order = sorted(chosen)
-    return Candidates(tuple(chosen[i][0] for i in order), tuple(order), tuple(chosen[i][1] for i in order))
+    return Candidates(
+        tuple(chosen[i][0] for i in order),
+        tuple(order),
+        tuple(chosen[i][1] for i in order),
+        tuple(i in leads for i in order) if leads else (),
+    )
+
+
+# An item of a numbered list: "1. Ditch the diet", "2) Don’t forget to drink water" on its own line.
+_LIST_ITEM = re.compile(r"(?m)^[ \t]*(\d{1,2})[.)][ \t]+(\S[^\n]{0,100}?)[ \t]*$")
+# A list article has at least this many items, numbered from 1 on.
+MIN_LIST_ITEMS = 3
+# How far a list article's items are read for their first sentences (sentences, not characters).
+MAX_LIST_SENTENCES = 400
+
+
+def _list_items(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each item line of the article's numbered list, when it has one: the
+    longest run numbered 1, 2, 3, ... of at least ``MIN_LIST_ITEMS`` items of at most 15 words."""
+    best: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+    for m in _LIST_ITEM.finditer(text):
+        number, words = int(m.group(1)), len(m.group(2).split())
+        if words > 15:
+            continue
+        if number == 1:
+            run = [(m.start(), m.end())]
+        elif run and number == len(run) + 1:
+            run.append((m.start(), m.end()))
+        else:
+            continue
+        if len(run) > len(best):
+            best = list(run)
+    return best if len(best) >= MIN_LIST_ITEMS else []
+
+
+def _list_leads(
+    text: str,
+    k: int,
+    seen: list[Sentence],
+    sentences: Iterator[Sentence],
+    chosen: dict[int, tuple[tuple[int, int], bool]],
+    language: str | None,
+) -> set[int]:
+    """In a list article, the first sentence that reads on its own under each of the first ``k``
+    items, added to ``chosen`` (reading on past ``seen``, which grows); their indices."""
+    items = _list_items(text)[:k]
+    leads: set[int] = set()
+    index, item = 0, 0
+    while item < len(items) and index < MAX_LIST_SENTENCES:
+        if index >= len(seen):
+            following = next(sentences, None)
+            if following is None:
+                break
+            seen.append(following)
+        sentence = seen[index]
+        index += 1
+        if sentence.start < items[item][1]:
+            continue  # above the item, or the item's own line
+        while item + 1 < len(items) and sentence.start >= items[item + 1][0]:
+            item += 1  # an item with no sentence of its own: the next one's
+        if sentence.start < items[item][1]:
+            continue
+        span = _point_span(sentence, language)
+        if span is None or depends_on_context(text[span[0] : span[1]], language):
+            continue
+        chosen[index - 1] = (span, True)
+        leads.add(index - 1)
+        item += 1
+    return leads
 
 
 # -- stage 2 ------------------------------------------------------------------------------------
@@ -544,6 +620,8 @@ def _score(emb: np.ndarray, candidates: Candidates, text: str, hints: Hints, w: 
     lengths = np.asarray([_length(text[s:e], hints.language) for s, e in candidates.spans], dtype=np.float32)
     over = np.clip(lengths / w.length_target - 1.0, 0.0, None)
     base = w.centrality * centrality + w.position * prior + w.headline * title - w.length_penalty * over
+    if candidates.leads:
+        base = base + w.list_item * np.asarray(candidates.leads, dtype=np.float32)
     steep = np.exp(-np.asarray(candidates.positions, dtype=np.float32) / w.tldr_position_decay)
     tldr = w.centrality * centrality + w.tldr_position * steep + w.tldr_headline * guide
     return _Scored(sent, base, tldr, title)

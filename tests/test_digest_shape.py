@@ -287,6 +287,44 @@ def test_a_point_that_points_back_or_says_no_one_answered_is_skipped() -> None:
     assert any(p.startswith("Detectives believe those involved") for p in points)  # "those" people
 
 
+LISTICLE = (
+    "Insomnia affects about one adult in ten in the United Kingdom, according to the NHS.\n"
+    "It is more than a bad night: it can harm mood, memory and health over the years.\n"
+    "Doctors say there are simple habits that make a real difference for most people.\n"
+    "Many people find their sleep improves within a few weeks once they change them.\n"
+    "Here are five tips to help you sleep better tonight.\n"
+    "1. Keep regular hours\n"
+    "Going to bed and getting up at the same time every day sets the body clock.\n"
+    "Weekend lie-ins of more than an hour undo much of that work, studies show.\n"
+    "2. Cut caffeine after noon\n"
+    "Caffeine stays in the blood for up to ten hours, so an afternoon coffee can keep you awake.\n"
+    "3. Put the phone away\n"
+    "Screens before bed delay sleep by about half an hour in most of the studies reviewed.\n"
+    "4. Keep the bedroom cool\n"
+    "A room at about 18C helps the body drop to the temperature it sleeps best at.\n"
+    "5. Get up if you cannot sleep\n"
+    "Lying awake for hours teaches the brain that the bed is a place for worrying, experts say.\n"
+)
+
+
+def test_in_a_list_article_the_points_are_the_items() -> None:
+    points = [p.text for p in digest_of(LISTICLE, points=3).key_points]
+    assert points == [
+        "Going to bed and getting up at the same time every day sets the body clock.",
+        "Caffeine stays in the blood for up to ten hours, so an afternoon coffee can keep you awake.",
+        "Screens before bed delay sleep by about half an hour in most of the studies reviewed.",
+    ]
+
+
+def test_a_numbered_list_must_count_from_one() -> None:
+    # "3." and "4." lines with no "1." are not a list article's items: no bonus
+    from models.keypoints import preprocess
+
+    text = LISTICLE.replace("1. Keep", "Keep").replace("2. Cut", "Cut")
+    assert preprocess(text, 4).leads == ()
+    assert any(preprocess(LISTICLE, 4).leads)
+
+
 def test_a_lead_in_that_calls_out_to_the_reader_is_cut_from_the_tldr() -> None:
     text = (
         "Doll collectors mark your calendars: This Saturday, the very first fashion doll will go on sale "
