@@ -925,6 +925,29 @@ def test_a_state_abbreviation_after_a_town_does_not_end_the_attribution() -> Non
     assert [q.speaker for q in extract_quotes(article)] == ["Daniloff", "Daniloff"]
 
 
+@pytest.mark.parametrize(
+    ("article", "speaker", "role"),
+    [
+        ("“We will not back down from this fight at all,” said Det. Ann Lee.", "Ann Lee", "Det."),
+        ("“We will not back down from this fight at all,” said Lt. Cmdr. Ann Lee.", "Ann Lee", "Lt. Cmdr."),
+        ("“We will not back down from this fight at all,” Supt. Ann Lee said.", "Ann Lee", "Supt."),
+        (
+            "Sens. Ann Lee and Tom Hale met the rebels. “We will stand with them for as long as it "
+            "takes,” Lee said.",
+            "Ann Lee",
+            None,  # a title for two people is no one's role
+        ),
+    ],
+)
+def test_an_abbreviated_title_the_names_know_does_not_end_the_name(
+    article: str, speaker: str, role: str | None
+) -> None:
+    # One list of abbreviations for the sentence splitter, the attribution clause and the name
+    # runs: "Det.", "Cmdr.", "Supt.", "Sens." are titles, not sentence ends.
+    q = only(article)
+    assert (q.speaker, q.speaker_role) == (speaker, role)
+
+
 def test_a_plural_possessive_in_the_appositive_does_not_end_the_attribution() -> None:
     article = (
         "“This campaign is changing American politics,” Jeff Weaver, Sanders' campaign manager, "

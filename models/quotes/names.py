@@ -54,8 +54,9 @@ _TITLES = frozenset(
     duchess earl baroness baron sister brother father fr rev reverend pastor rabbi imam bishop
     archbishop cardinal pope saint gen general maj major col colonel capt captain lt lieutenant
     sgt sergeant cpl corporal pte private spc adm admiral cmdr commander det detective insp
-    inspector supt superintendent constable pc president vice senator sen rep representative
-    congressman congresswoman gov governor mayor judge justice chancellor premier sheriff
+    inspector supt superintendent constable pc president vice senator sen sens rep reps pvt cdr
+    brig representative congressman congresswoman gov govs governor mayor judge justice chancellor
+    premier sheriff
     ambassador minister secretary deputy chief first officer director chairman chairwoman chair
     ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
     agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
@@ -71,6 +72,7 @@ _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the n
     foreign home war the""".split()
 )
 _OFFICE_OF = re.compile(r"\b([A-Za-z]+)\s+(?:to|for|of|in|at)\s+$")  # "envoy to ", "ambassador to "
+_PLURAL_TITLES = frozenset("sens reps govs".split())  # "Sens. A and B": a title, no one's role
 _HONORIFICS = frozenset("mr mrs ms miss mx dr".split())  # a form of address, not a role
 # Titles that are part of how a person is named, kept with the name ("Prince Andrew", "Sir Mark
 # Rowley", "Pope Leo", "Duchess of Kent"); every other title is a role, dropped from the name.
@@ -367,6 +369,9 @@ class _Names:
                 chunks.append([])
                 continue
             chunks[-1].append((tok, pos))
+            # ``_ABBREVIATIONS`` (the list ``_abbreviated`` reads: "Gov.", "Det.", "U.S."), an initial
+            # or a dotted word does not end a name. A state's abbreviation, which ``_abbreviated``
+            # keeps inside a sentence, does: "Del. Stacey Plaskett" (the state is no part of a name).
             bare = tok.rstrip(".").lower()
             if tok.endswith(".") and not (bare in _ABBREVIATIONS or len(bare) == 1 or "." in bare):
                 chunks.append([])
@@ -496,6 +501,8 @@ class _Names:
             gap = self.masked[w.end() : edge].strip()
             if gap or low in _NOT_ROLE or _is_verbish(low) or low.endswith(("ing", "'s", "\u2019s")):
                 break
+            if low in _PLURAL_TITLES:
+                break  # "Sens. Tester and Merkley": a title for several, no one's role
             kept.append((word, w.start()))
             edge = w.start()
         while kept and kept[-1][0] == "of":

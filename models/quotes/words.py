@@ -15,8 +15,11 @@ from itertools import chain
 
 # --- words ---------------------------------------------------------------------------------------
 
+# Words whose full stop ends no sentence and no name: the one list the sentence splitter, the
+# attribution clause and the name runs read (``_abbreviated``), every abbreviated title included.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr st sr jr prof gen maj col capt lt sgt sen rep gov rev no vs etc inc ltd co corp
+    """mr mrs ms mx dr st sr jr prof gen maj col capt lt sgt sen rep gov rev no vs etc inc ltd co corp
+    fr cpl pte pvt spc adm cmdr cdr det insp supt brig sens reps govs
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m""".split()
 )
 _INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "G.K", "F"
