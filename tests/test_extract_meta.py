@@ -344,6 +344,10 @@ def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None
         ("By ZEKE MILLER and LISA MASCARO", "Zeke Miller, Lisa Mascaro"),  # as people write names
         ("Mis Sánchez", "Mis Sánchez"),
         ("Sebastian Held, Daniel Hentschel, Germany", "Sebastian Held, Daniel Hentschel"),  # no country
+        ("Maya Okafor, Portsmouth", "Maya Okafor"),  # "Name, City": the place goes
+        ("Harbour Media Group, Portsmouth, Hampshire", "Harbour Media Group"),
+        ("Maya Okafor; Portsmouth", "Maya Okafor"),  # trafilatura's "; " for the comma
+        ("Maya Okafor and Tom", "Maya Okafor, Tom"),  # "and" joins people, not a place
         ("'Luana Patriolino, Raphael Felice", "Luana Patriolino, Raphael Felice"),  # no stray mark
         ("责任编辑：孔德明", None),  # the desk editor's credit, not the reporter
     ],

@@ -698,12 +698,16 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
     return name
 
 
-def _clean_author(raw: str | None, site_keys: set[str], claimants: frozenset[str]) -> str | None:
+def _clean_author(
+    raw: str | None, site_keys: set[str], claimants: frozenset[str], written: str = ""
+) -> str | None:
     """A byline as "A, B": people or an organisation; never a URL, a handle, an e-mail, a profile
     link, a "By" prefix, a placeholder account, "Staff", a date, a job title or a fact-checked
-    claimant. None when nothing in it reads as a name."""
-    names = []
-    for item in _AUTHOR_SPLIT.split(raw or ""):
+    claimant, or a place after the names ("Name, City"). None when nothing in it reads as a
+    name. ``written`` is the byline as the page wrote it: trafilatura writes "and" as "; "."""
+    names, listed = [], []  # listed: the name came after a comma or a semicolon
+    parts = re.split(f"({_AUTHOR_SPLIT.pattern})", raw or "", flags=re.IGNORECASE)
+    for item, before in zip(parts[::2], ["", *parts[1::2]], strict=True):
         name = _clean_name(item, site_keys)
         if (
             name
@@ -712,6 +716,13 @@ def _clean_author(raw: str | None, site_keys: set[str], claimants: frozenset[str
             and not _CREDENTIAL.fullmatch(name)
         ):
             names.append(name)
+            listed.append(before.strip() in (",", ";"))
+    # "Maya Okafor, Portsmouth": one word listed after a fuller name is the place, not a writer
+    while len(names) > 1 and listed[-1] and len(names[-1].split()) == 1 and len(names[0].split()) > 1:
+        if re.search(rf"\s(?:and|und|&)\s+{re.escape(names[-1])}\b", written, re.IGNORECASE):
+            break  # "Maya Okafor and Tom": two people
+        names.pop()
+        listed.pop()
     if all(_key(n) in site_keys for n in names):
         return None  # the site's own name again ("BBC News" on bbc.com): no byline
     if len(names) > 1:  # the site's own desk beside a person: "Jill Disis, CNN Business"
@@ -777,8 +788,11 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     text = _drop_leading_headline(text, title)  # the <h1> may lack the title's " | Site"
     # trafilatura's byline, else the meta tags, else the JSON-LD article's (trafilatura skips an
     # organisation credited as the author there)
-    bylines = (meta.get("author"), _meta(doc, "author", "article:author"), "; ".join(linked.authors))
-    author = next((a for raw in bylines if (a := _clean_author(raw, site_keys, linked.claimants))), None)
+    written = _meta(doc, "author", "article:author") or ""
+    bylines = (meta.get("author"), written, "; ".join(linked.authors))
+    author = next(
+        (a for raw in bylines if (a := _clean_author(raw, site_keys, linked.claimants, written))), None
+    )
     page = PageMeta(
         url=url,
         canonical_url=_canonical(doc, url),
