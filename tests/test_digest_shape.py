@@ -352,6 +352,12 @@ def test_a_reported_statement_after_a_colon_is_not_cut_into_a_tldr() -> None:
 def test_visit_site_shop_widgets_are_boilerplate() -> None:
     assert is_boilerplate("Visit site Like the rest of her family, the princess is counting down the days.")
     assert is_boilerplate("The striped skirt is available at the high street shop for £35 Buy now.")
+    assert is_boilerplate("Be sure to check out our Laptop Price Guide for availability on the new model.")
+    assert (
+        is_boilerplate("Our price guide lists the shops with the latest deals on the new laptop today.")
+        is False
+    )
+    assert is_boilerplate("See our price guide for the latest deals and availability on the new laptop.")
 
 
 def test_an_unnamed_royal_leans_on_the_sentence_that_named_her() -> None:
