@@ -232,6 +232,31 @@ _POINTS_BACK = re.compile(
     # ...but "those involved in", "those living near": people, not something described before
     r"(?![a-z]+(?:ed|ing)\s+(?:in|by|with|at|on|for|from|to|about|over|near)\b)[a-z]"
 )
+# A time counted from an event the sentence does not give: "(nearly) a year earlier." or "... two
+# days before, ..." closing a clause, "A year later, ..." opening one ("died hours later" and "a
+# week before he was ruled unfit" count from the sentence's own event). When a day, a month or a
+# year comes before it in the sentence, that is the event's.
+_COUNT = (
+    r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|a\s+few|\d{1,3})\s+"
+    r"(?:hours?|days?|weeks?|months?|years?|decades?)"
+)
+_RELATIVE_TIME = re.compile(
+    rf"\b{_COUNT}\s+(?:earlier|before)(?=\s*(?:[.,;:]|$)|\s+(?:in|on|at)\b)|"
+    rf"(?:^|[,;]\s*|\bthat\s+)[\"“‘']?{_COUNT}\s+later\s*,",
+    re.I,
+)
+_TIME_GIVEN = re.compile(
+    r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
+    r"September|October|November|December|(?:1[89]|20)\d\d|yesterday|today|last\s+(?:week|month|year))\b"
+)
+
+
+def _unanchored_time(text: str) -> bool:
+    """True when ``text`` counts time from an event it does not name ("a year earlier")."""
+    m = _RELATIVE_TIME.search(text)
+    return m is not None and _TIME_GIVEN.search(text, 0, m.start()) is None
+
+
 # Someone not answering is not a fact a reader needs: "WYP are yet to comment", "did not respond
 # to a request for comment", "could not be reached".
 _NO_COMMENT = re.compile(
@@ -672,7 +697,7 @@ def _choose_tldr(
         if hints.title and repeats(hints.title, text[s:e], lang) and repeats(text[s:e], hints.title, lang):
             continue  # the headline again, word for word: the title line says it already
         if (tldr := _shortened(text, (s, e), lang)) is not None:
-            if english and _TLDR_LEANS.search(tldr.text):
+            if english and (_TLDR_LEANS.search(tldr.text) or _unanchored_time(tldr.text)):
                 continue  # "this bar", "those payments" in what is shown
             fit[i] = tldr
             if not hints.title:
@@ -767,8 +792,10 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
         return False  # a quotation, a teaser question
     if english and _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to"
         return False
-    if english and (_POINTS_BACK.search(_unquoted(body, lang)) or _NO_COMMENT.search(body)):
-        return False  # "those benefit payments": which ones; "declined to comment": no fact
+    if english and (
+        _POINTS_BACK.search(_unquoted(body, lang)) or _NO_COMMENT.search(body) or _unanchored_time(body)
+    ):
+        return False  # "those benefit payments": which ones; "declined to comment": no fact; "a year earlier"
     if not english and not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
         return False  # a heading, a list item
     personal = _rules(lang).first_person

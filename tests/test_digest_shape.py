@@ -365,6 +365,24 @@ def test_an_unnamed_royal_leans_on_the_sentence_that_named_her() -> None:
     assert not depends_on_context("The British royal Princess Anne opened the new hospital wing on Monday.")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "dangling"),
+    [
+        ("The president announced his support for the plan nearly a year earlier in March 2012.", True),
+        ("Sources said that a year later, the president had made only minor changes to his diet.", True),
+        ("The mayor resigned two days before, saying she had lost the council's trust.", True),
+        ("The peer signed a letter a week before he was ruled unfit to face trial.", False),
+        ("She was taken to hospital by ambulance but died a few hours later.", False),
+        ("He was arrested on Monday and charged with murder two days later.", False),
+        ("In March the council voted to close the bridge, and a year later, it was gone.", False),
+    ],
+)
+def test_a_time_counted_from_an_event_not_given_points_outside(sentence: str, dangling: bool) -> None:
+    from models.keypoints import _unanchored_time
+
+    assert _unanchored_time(sentence) is dangling
+
+
 def test_a_tldr_does_not_lean_on_a_parenthetical_connective() -> None:
     assert tldr_unfit("There have, though, been several claims that the treatment works.") is not None
     assert tldr_unfit("The clinic, though small, has treated more than 4,000 clients since 2015.") is None
