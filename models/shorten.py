@@ -58,6 +58,10 @@ _GLUED = re.compile(
 _PREDICATE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|must|shall|"
     r"should|did|does|do|said|says|say|told|tells|[a-z]{3,}ed)\b"
+    # ...or a present-tense verb taking an infinitive: "promises to tighten", "plans to close"
+    r"|\b(?:promise|plan|hope|want|need|aim|seek|vow|threaten|pledge|agree|refuse|expect|intend|appear|"
+    r"seem|continue|tend|begin|start|fail|trie|help|offer|decide|claim|manage|struggle|wishe|prepare|"
+    r"propose|vote|look|move|get)s\s+to\s+[a-z]{3,}\b"
 )
 # A predicate only inside a relative clause ("An Uber driver who was credited ...") is not the
 # sentence's own: look for it before the first relative pronoun.

@@ -96,6 +96,24 @@ def test_a_long_tldr_is_shortened_by_deletion_only() -> None:
     assert [a for a, _ in pieces] == sorted(a for a, _ in pieces)  # order kept
 
 
+def test_a_verb_taking_an_infinitive_is_a_predicate_to_shorten_to() -> None:
+    text = (
+        "A city skin clinic's popular new laser treatment promises to tighten skin and improve complexion - "
+        "if clients are brave enough to sign a waiver releasing their personal details to a funeral "
+        "director and a coroner first."
+    )
+    pieces = shorten(text, (0, len(text)), 30, loose=True)
+    assert pieces is not None
+    assert "".join(text[a:b] for a, b in pieces) == (
+        "A city skin clinic's popular new laser treatment promises to tighten skin and improve complexion."
+    )
+    listed = (
+        "Within the intimate shopping space, personal stylists work one-on-one with clients to create looks "
+        "from designers including Stella McCartney, Proenza Schouler, Missoni, J Brand and Chloe."
+    )
+    assert shorten(listed, (0, len(listed)), 24, loose=True) is None  # "clients to create": not a verb
+
+
 def test_a_sentence_that_cannot_be_cut_cleanly_is_not_shortened() -> None:
     text = " ".join(["word"] * 40) + "."
     assert shorten(text, (0, len(text)), 30) is None
