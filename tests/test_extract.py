@@ -180,3 +180,30 @@ def test_text_read_in_the_wrong_code_page_is_repaired_and_the_rest_left_alone() 
     article = article_from_text("The prize is worth Â£25,000, and the winner said she didnâ€™t expect it.")
     assert article.text == "The prize is worth £25,000, and the winner said she didn’t expect it."
     assert repair_mojibake("Un café à Paris, naïve, São Paulo") == "Un café à Paris, naïve, São Paulo"
+
+
+HEADLINE = "Small laptop with the new keyboard expected in the first half of next year"
+
+
+def test_what_comes_before_the_headline_line_and_says_none_of_it_is_not_the_article() -> None:
+    from bot.core.extract import _drop_leading_headline
+
+    body = (
+        "The new lens mode is an automatic setting that uses a larger sensor to let in more light at night.\n"
+        "Big laptop now available\n"
+        f"{HEADLINE}\n"
+        "The maker plans to release the smaller model with the new keyboard, according to suppliers.\n"
+    )
+    assert _drop_leading_headline(body, HEADLINE).startswith("The maker plans to release")
+
+
+def test_a_lede_above_the_headline_line_stays() -> None:
+    from bot.core.extract import _drop_leading_headline
+
+    body = (
+        "The maker will ship a small laptop with its new keyboard before July, two suppliers said.\n"
+        f"{HEADLINE}\n"
+        "The maker plans to release the smaller model with the new keyboard, according to suppliers.\n"
+    )
+    assert _drop_leading_headline(body, HEADLINE) == body
+    assert _drop_leading_headline(f"{HEADLINE}\nThe text.\n", HEADLINE) == "The text.\n"

@@ -286,11 +286,49 @@ def _trafilatura(html: str | lxml.html.HtmlElement, url: str | None) -> tuple[st
     return str(fields.get("text") or ""), meta
 
 
+# The headline line may come this far down the extracted text, after page furniture (a sidebar's
+# guide, a "now available" link) that trafilatura took for the article's start.
+HEADLINE_LINE_WITHIN = 6
+HEADLINE_LINE_CHARS = 1_000
+
+
+_TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
+_FULL_LINE = re.compile(r"[.!?…][\"'”’)]*$")
+
+
+def _stems(text: str) -> set[str]:
+    """The words of four letters or more, on their first five ("Polizei", "Polizeipräsidium")."""
+    return {w.casefold()[:5] for w in _TITLE_WORD.findall(text)}
+
+
+def _shares_headline(lines: str, title: str) -> bool:
+    """Whether a sentence among ``lines`` (a line of eight words or more that ends as a sentence)
+    says a word of the headline: the lede, which some pages put above their <h1>."""
+    words = _stems(title)
+    return any(
+        len(line.split()) >= 8 and _FULL_LINE.search(line.strip()) and words & _stems(line)
+        for line in lines.splitlines()
+    )
+
+
 def _drop_leading_headline(text: str, title: str | None) -> str:
-    """trafilatura keeps the <h1> as the first line; the headline is shown as the title already."""
-    first, _, rest = text.partition("\n")
-    if title and rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
-        return rest.lstrip()
+    """trafilatura keeps the <h1> as the first line; the headline is shown as the title already.
+    When the headline is a line a little further down and no sentence above it says any of it,
+    what comes before it is not the article (a sidebar's guide, a "now available" link): it goes
+    too. A lede above the <h1> (as some pages lay it out) says the headline's words, and stays."""
+    if not title:
+        return text
+    wanted = " ".join(title.split()).casefold()
+    at = 0
+    for _ in range(HEADLINE_LINE_WITHIN):
+        end = text.find("\n", at)
+        if end < 0 or end > HEADLINE_LINE_CHARS:
+            break
+        if " ".join(text[at:end].split()).casefold() == wanted:
+            if at == 0 or not _shares_headline(text[:at], title):
+                return text[end + 1 :].lstrip()
+            break
+        at = end + 1
     return text
 
 
