@@ -175,6 +175,8 @@ _BOILERPLATE = re.compile(
     # "X, pictured, ...", "Guards pictured with X", "(not pictured)": a caption; "were pictured with
     # X" is news
     r"(?<!\bwas )(?<!\bwere )(?<!\bis )(?<!\bare )(?<!\bbeen )(?<!\bbe )\bpictured\b|"
+    r"\b(?:at the top of|above|below|in) this (?:article|story|page)\b|"
+    r"\bthis (?:article|story) (?:above|below)\b|"
     r"\bvisit site\b|\b(?:buy|shop) (?:it )?now\b|\b(?:be sure|make sure|don'?t forget) to check out\b|"
     r"\bfor the (?:latest|best) deals\b|\bwww\.|https?://|\b[\w.-]+@[\w-]+\.[a-z]{2,}\b|"
     # a date or time line: "November 20, 2019 - 11:28 AMT"

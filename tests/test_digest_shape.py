@@ -367,6 +367,12 @@ def test_a_reported_statement_after_a_colon_is_not_cut_into_a_tldr() -> None:
     assert not digest_of(text, points=2).tldr.startswith("Three men were arrested")
 
 
+def test_a_sentence_about_the_page_itself_is_boilerplate() -> None:
+    assert is_boilerplate("One example is in the photograph at the top of this article.")
+    assert is_boilerplate("The chart below this story shows how prices rose in every region.")
+    assert not is_boilerplate("The study, published in this week's Nature, tracked 2,000 patients.")
+
+
 def test_visit_site_shop_widgets_are_boilerplate() -> None:
     assert is_boilerplate("Visit site Like the rest of her family, the princess is counting down the days.")
     assert is_boilerplate("The striped skirt is available at the high street shop for £35 Buy now.")
