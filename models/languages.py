@@ -149,7 +149,7 @@ _RULES: dict[str, LanguageRules] = {
                |jeudi|vendredi|samedi|dimanche|printemps|été|automne|hiver)(?![^\W_]))
             |Mais|Et|Ou|Donc|Or|Pourtant|Cependant|Toutefois|Néanmoins|Ainsi|Aussi|Alors|Puis
             |Ensuite|Enfin|Là|Par\s+ailleurs|En\s+outre|De\s+plus|Par\s+conséquent|En\s+revanche
-            |En\s+effet|De\s+son\s+côté|Pour\s+sa\s+part"""
+            |En\s+effet|De\s+son\s+côté|Pour\s+sa\s+part|C['’]est|Voire|Le\s+même|La\s+même|Les\s+mêmes"""
         ),
         first_person=_anywhere(r"[Jj]e|[Jj]['’]|moi|me|[Mm]on|[Mm]a|[Mm]es|[Nn]ous|[Nn]otre|[Nn]os"),
         second_person=_anywhere(r"[Tt]u|[Tt]oi|[Tt]on|[Tt]a|[Tt]es|[Vv]ous|[Vv]otre|[Vv]os"),
@@ -173,7 +173,8 @@ _RULES: dict[str, LanguageRules] = {
             |Pero|Y|O|Sin\s+embargo|Además|Asimismo|Por\s+eso|Por\s+ello|Por\s+lo\s+tanto|Así
             |Es\s+por\s+(?:esto|eso|ello)|Por\s+esta\s+razón|Por\s+este\s+motivo
             |También|Entonces|Luego|No\s+obstante|Allí|Ahí|Dicho|Dicha|De\s+hecho|Por\s+su\s+parte
-            |En\s+(?:ese|esa|este\s+sentido|tanto)"""
+            |En\s+(?:ese|esa|este\s+sentido|tanto)|Por\s+ende|Incluso|Al\s+respecto|A\s+su\s+vez
+            |(?:El|La|Lo|Los|Las)\s+mism[oa]s?"""
         ),
         first_person=_anywhere(r"[Yy]o|me|[Mm]i|[Mm]is|[Nn]osotr[oa]s|[Nn]uestr[oa]s?|conmigo"),
         second_person=_anywhere(r"[Tt]ú|[Tt]e|[Tt]i|[Tt]us?|[Uu]sted(?:es)?|[Vv]osotr[oa]s|[Vv]uestr[oa]s?"),
@@ -218,7 +219,8 @@ _RULES: dict[str, LanguageRules] = {
                |sexta|sábado|domingo|fim\s+de\s+semana|verão|inverno|outono|primavera
                |temporada)(?![^\W_]))
             |Mas|E|Ou|Porém|Contudo|Entretanto|No\s+entanto|Todavia|Além\s+disso|Também|Assim
-            |Então|Depois|Portanto|Por\s+isso|De\s+fato|Por\s+sua\s+vez"""
+            |Então|Depois|Portanto|Por\s+isso|De\s+fato|Por\s+sua\s+vez|É\s+por\s+(?:isso|isto)|Inclusive
+            |(?:O|A|Os|As)\s+mesm[oa]s?"""
         ),
         first_person=_anywhere(r"[Ee]u|me|[Mm]eu|[Mm]inha|[Mm]eus|[Mm]inhas|[Nn]ós|[Nn]oss[oa]s?"),
         second_person=_anywhere(r"[Vv]ocês?|[Tt]u|[Tt]e|[Tt]eu|[Tt]ua|[Tt]eus|[Tt]uas"),

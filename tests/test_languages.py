@@ -313,13 +313,22 @@ def test_the_non_english_dev_pages_get_digests_in_their_own_language() -> None:
         ("Bei Regen fällt das Konzert im Stadtpark am Samstag aus.", "de", False),
         ("Es por esto que comprender los efectos es uno de los retos.", "es", True),
         ("Es la primera vez que el termómetro supera los 18 grados.", "es", False),
+        ("Por ende, la empresa decidió cerrar la fábrica de Monterrey.", "es", True),
+        ("La misma compañía anunció otro recorte de plantilla en marzo.", "es", True),
+        ("La compañía anunció un recorte de plantilla en marzo.", "es", False),
+        ("É por isso que o governo adiou a votação para dezembro.", "pt", True),
+        ("O mesmo ministro já tinha anunciado o corte em março.", "pt", True),
+        ("O ministro anunciou o corte de verbas em março.", "pt", False),
+        ("C'est le lien entre les deux affaires que la justice examine.", "fr", True),
+        ("Voire même une hausse des prix dès le mois prochain.", "fr", True),
+        ("Cet été, le gouvernement a annoncé une hausse des prix.", "fr", False),
         ("Jednak rząd nie zgodził się na zmiany w ustawie.", "pl", True),
         ("Ten projekt kosztował miliony złotych w ubiegłym roku.", "pl", True),
         ("Ten rok był trudny dla rolników w całym kraju.", "pl", False),
         ("Rząd nie zgodził się na zmiany w ustawie o szkolnictwie.", "pl", False),
     ],
 )
-def test_openings_that_lean_on_the_sentence_before_in_german_spanish_and_polish(
+def test_openings_that_lean_on_the_sentence_before_in_other_languages(
     sentence: str, language: str, leans: bool
 ) -> None:
     assert depends_on_context(sentence, language) is leans
