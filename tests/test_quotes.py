@@ -1263,3 +1263,12 @@ def test_a_surname_never_takes_the_name_of_the_institute_named_after_its_bearer(
     )
     (quote,) = extract_quotes(text)
     assert quote.speaker is not None and "Institute" not in quote.speaker
+
+
+def test_a_caption_in_brackets_run_into_the_sentence_is_not_part_of_the_speaker() -> None:
+    text = (
+        "Fighters travel there for the Front (pictured, a fighter from the linked militant group) The panel "
+        "said the fighters \u2018pose an immediate and long-term threat\u2019 to many countries."
+    )
+    quotes = extract_quotes(text)
+    assert quotes and all(")" not in (q.speaker or "") for q in quotes)

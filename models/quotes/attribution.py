@@ -110,6 +110,9 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
     colon = phrase.rfind(": ")
     if colon > 0 and re.search(r"\w", phrase[colon:]):  # "Editor's Note: An article ..."
         phrase, at = phrase[colon + 2 :], at + colon + 2
+    closed = phrase.rfind(") ")
+    if closed >= 0 and re.match(r"[A-Z]", phrase[closed + 2 :]):  # "(pictured, a fighter ...) The panel"
+        phrase, at = phrase[closed + 2 :], at + closed + 2
     quoted = list(_QUOTED_WORDS.finditer(phrase))
     if not quoted:
         return phrase, at
