@@ -1272,3 +1272,12 @@ def test_a_caption_in_brackets_run_into_the_sentence_is_not_part_of_the_speaker(
     )
     quotes = extract_quotes(text)
     assert quotes and all(")" not in (q.speaker or "") for q in quotes)
+
+
+def test_a_place_at_the_end_of_a_description_after_the_name_is_not_the_speaker() -> None:
+    text = (
+        "Four friends stopped a beating on a train. 'We came here for a holiday. We are no heroes, just "
+        "tourists,' Markus Berg, a detective with Uppsala Police, Sweden, told the Post."
+    )
+    (quote,) = extract_quotes(text)
+    assert quote.speaker == "Markus Berg"

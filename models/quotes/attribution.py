@@ -392,6 +392,12 @@ def _any_verb_attribution(clause: str, begin: int) -> _Attribution | None:
 # An appositive or a relative clause set off by commas after a name: part of the subject, not a
 # new clause ("Warren, who ..., told", "Kaplan, a writer and former executive, said").
 _SET_OFF = re.compile(r",.*,", re.S)
+# A name, then a description of its bearer set off by commas: "Makrus Åsberg, a 25-year-old officer
+# ..., told"; "Mr. Kaplan, a screenwriter, said". Not "Cardiff CEO, Ken Choo, said".
+_NAME_THEN_DESCRIPTION = re.compile(
+    r"((?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?[A-ZÀ-ÖØ-Þ][\w'\u2019-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w.'\u2019-]*){1,3})"
+    r",\s+(?:a|an|the|who|whose|now|aged|\d{1,3}|one|another)\b[^,]*(?:,[^,]*)*,\s*$"
+)
 
 
 def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | None:
@@ -446,7 +452,13 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
             r"\s+(?:that|it|he|she|they|we|the|a|an|his|her|their)\b", rest
         ) and not verb.group().startswith(("told", "tell", "ask")):
             return None  # "Julia said she ...": reported speech; "she asked the jury" is not
-        found = _subject_phrase(clause[: verb.start()])
+        named = _NAME_THEN_DESCRIPTION.match(clause, 0, verb.start())
+        if named is not None and not _role_only(named.group(1)):
+            # "Makrus Åsberg, a 25-year-old officer with the police in Uppsala, Sweden, told": the
+            # name before the description, never a place at its end
+            found: tuple[str, int] | None = (named.group(1), 0)
+        else:
+            found = _subject_phrase(clause[: verb.start()])
         if found is None:
             return None
         return _Attribution(found[0], _verb_phrase(clause, verb), begin + found[1], begin + len(clause))
