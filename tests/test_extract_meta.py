@@ -120,6 +120,18 @@ def test_a_page_that_names_itself_only_in_its_title_shows_that_name_not_its_host
     assert read_html(html, URL).meta.site == "harbourherald.example"  # nothing better than the host
 
 
+def test_the_site_name_before_the_headline_goes() -> None:
+    head = og("og:site_name", "Harbour Herald")
+    html = page(STORY, title="Harbour Herald | Council backs living reef for the sea wall", head=head)
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+    html = page(STORY, title="HarbourHerald - Council backs living reef for the sea wall")
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+    html = page(STORY, title="Harbour Herald | Reef wall", head=head)  # too short for a headline
+    assert read_html(html, URL).meta.title == "Harbour Herald | Reef wall"
+    html = page(STORY, title="Harbour tides - what the reef will change", head=og("og:site_name", "Harbour"))
+    assert read_html(html, URL).meta.title == "Harbour tides - what the reef will change"  # a headline
+
+
 def test_a_title_that_is_only_the_site_name_is_kept() -> None:
     html = page(STORY, title="Harbour Herald", head=og("og:site_name", "Harbour Herald"))
     assert read_html(html, URL).meta.title == "Harbour Herald"

@@ -351,6 +351,8 @@ _SECTION_WORDS = frozenset(
     "news sport sports opinion business tech technology world politics entertainment lifestyle "
     "reviews review blog magazine online".split()
 )
+# A title's rest after a leading "Site | " shorter than this is no headline: the name stays.
+HEADLINE_MIN_WORDS = 3
 # A "site name" longer than this is a slogan or a description, not a name.
 SITE_NAME_MAX_WORDS = 8
 # A byline item longer than this is a sentence (a bio, a caption), not a name.
@@ -678,7 +680,9 @@ def _raw_title(doc: lxml.html.HtmlElement, found: str | None) -> str:
 
 def _clean_title(title: str | None, keys: set[str]) -> str | None:
     """``title`` without a trailing " - Site", " | Site", " — Site" or " :: Site", where Site is
-    one of ``keys`` (the site's names and host, as ``_key``) or a host name. A dash in the
+    one of ``keys`` (the site's names and host, as ``_key``) or a host name, and without a
+    leading "Site | " named so, loosely only in one word ("BMJV | Verbraucherschutz: ..." on
+    bmjv.de), when what stays is a headline of ``HEADLINE_MIN_WORDS`` or more. A dash in the
     headline itself stays, and a title is never cut down to nothing."""
     title = " ".join((title or "").split())
     if not title:
@@ -687,9 +691,18 @@ def _clean_title(title: str | None, keys: set[str]) -> str | None:
         suffix, head = title[sep.end() :], title[: sep.start()].strip()
         named = _names_site(suffix, keys) or _HOST_NAME.fullmatch(suffix)
         if len(suffix.split()) <= SITE_NAME_MAX_WORDS and named and _key(head):
-            return head
-    if (m := _CJK_SITE_SUFFIX.search(title)) is not None and m.start() > 0:
-        return title[: m.start()]
+            title = head
+            break
+    else:
+        if (m := _CJK_SITE_SUFFIX.search(title)) is not None and m.start() > 0:
+            title = title[: m.start()]
+    if (sep := _TITLE_SEPARATOR.search(title)) is not None:
+        prefix, rest = title[: sep.start()], title[sep.end() :]
+        # one word at most beside the name: "Welpen kaufen – Tipps ..." under og:site_name "Welpen"
+        # is a headline
+        named = _names_site(prefix, keys, loose_words=1) or _HOST_NAME.fullmatch(prefix)
+        if named and len(rest.split()) >= HEADLINE_MIN_WORDS:
+            title = rest
     return title
 
 
