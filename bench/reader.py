@@ -93,7 +93,9 @@ _DANGLING = re.compile(
     r"^[\"“‘'(]*(?:He|She|They|It|His|Her|Their|Its|These|Those|This|That|And|But|However|Also|"
     r"Meanwhile|In that (?:year|month|week)|That (?:year|month|week|day))\b"
 )
-_DANGLING_OK = re.compile(r"^[\"“‘'(]*This (?:year|week|month|morning|summer|season)\b")
+_DANGLING_OK = re.compile(
+    r"^[\"“‘'(]*This (?:year|week|month|morning|summer|season|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b"
+)
 _BOILER = re.compile(
     r"(?i)read more|click here|sign up|newsletter|getty images|\(photo|photo:|image:|credit:|"
     r"advertisement|all rights reserved|follow us|(?-i:^[A-Z][A-Z .'-]{2,30}:\s)"
