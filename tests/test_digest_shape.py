@@ -570,6 +570,20 @@ def test_the_voices_the_headline_names_are_shown_before_earlier_ones() -> None:
     assert first_shown("") == ["Ann Lee"]  # no headline: news puts the first voice first
 
 
+def test_a_short_fragment_that_opens_on_a_verb_or_preposition_is_not_shown() -> None:
+    article = (
+        'The idea "is actually not so crazy," said Ann Lee. '
+        'It comes "at the expense of training," said Tom Baker. '
+        'The plan was "a national disgrace," said Mia Park.'
+    )
+    quotes = [
+        _quote("is actually not so crazy,", article, "Ann Lee"),
+        _quote("at the expense of training,", article, "Tom Baker"),
+        _quote("a national disgrace,", article, "Mia Park"),
+    ]
+    assert [q.speaker for q in mark_shown(quotes, 3, article) if q.shown] == ["Mia Park"]
+
+
 def test_a_pasted_post_with_a_handle_or_link_is_not_shown() -> None:
     article = (
         '"Great speech tonight, she is ready to lead us all @HillaryClinton https://t.co/x1," wrote Ann Lee. '

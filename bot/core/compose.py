@@ -43,6 +43,13 @@ WORDS_PER_EXTRA_POINT = 35
 # A quote shorter than this is a fragment worked into a sentence, rarely a statement worth showing.
 NOTABLE_MIN_WORDS = 8
 
+# A fragment that opens on a verb or a preposition ("is actually not so crazy", "at the expense of
+# ...") is the middle of the writer's sentence: shown alone it has no subject, so it is not shown.
+_BROKEN_FRAGMENT = re.compile(
+    r"(?:is|are|was|were|be|been|has|have|had|will|would|can|could|should|may|might|must|do|does|did|"
+    r"at|of|to|for|in|on|by|with|from|into|than|and|but|or|that|which|because)\b"
+)
+
 # Words of a speaker's name that say nothing about who it is ("the", "police", "a spokesman").
 _NOT_A_NAME = frozenset("the and for from police spokesman spokeswoman official officials".split())
 
@@ -112,7 +119,8 @@ def _notable_order(quotes: Sequence[Quote], context: str = "") -> list[Quote]:
     for q in quotes:
         key = re.sub(r"\W+", " ", q.text.lower()).strip()
         sure = q.confidence is None or q.confidence >= SHOWN_CONFIDENCE
-        if q.speaker and sure and key not in seen and not _PASTED.search(q.text):
+        broken = count_words(q.text) < NOTABLE_MIN_WORDS and _BROKEN_FRAGMENT.match(q.text.lstrip("\"'‘“ "))
+        if q.speaker and sure and key not in seen and not _PASTED.search(q.text) and not broken:
             seen.add(key)
             unique.append(q)
     return sorted(
