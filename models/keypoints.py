@@ -148,6 +148,12 @@ _DEMONYMS = (
     "Israeli|Iranian|Kiwi|Aussie|Yorkshireman|Ulsterman"
 )
 _VERB_NEXT = r"(?=\s*,|\s+(?:has|had|is|was|will|would|could|can|said|says|told|[a-z]+ed|[a-z]+s)\b)"
+# A product blurb's line with no subject: "Offers 'protection against ...'", "Contains zinc and ...";
+# what offers it was the line before ("Uses of the drug", "Claims for the" are nouns).
+_NO_SUBJECT = re.compile(
+    r"(?:Offers|Contains|Provides|Includes|Features|Comes|Claims|Promises|Boasts|Uses|Helps|Protects|"
+    r"Gives|Works|Costs|Lasts|Sells|Retails)\s+(?!(?:of|for|in|and|to|on)\b)[a-z'‘“\"£$€\d]"
+)
 _UNNAMED_PERSON = re.compile(
     rf"The\s+(?:\d+-year-old\b|(?:{_DEMONYMS}){_VERB_NEXT}|"
     rf"(?:[A-Z][\w’'-]*\s+){{0,2}}(?:[a-z-]+\s+){{0,2}}(?:{_PERSON_NOUNS})\b(?!\s+of\b))"
@@ -191,6 +197,8 @@ _BOILERPLATE = re.compile(
     r"(?-i:[\w@]*[a-z0-9]{2} (?:(?:The|An|This|These|Those|All|Many|Some|Most|Both|Several|There|"
     r"His|Her|Their|Its|Our|He|She|It|They|We|In|After|Before|When|While|Then|And|But|Also) [a-z]|"
     r"(?:Indeed|However|Meanwhile|Also|Still|Earlier|Later|After|Then|But|And),))|"
+    # a shop widget's call run in: "... zip through skirt Earn your style stripes!"
+    r"(?-i:[a-z]{2,} [A-Z][a-z]+ your\b)|"
     # page furniture glued to the next sentence: "...at-a-glanceThe campaign", "stories.The"
     r"(?-i:[a-z]{3,}(?:The|A|An|In|On|At|He|She|It|They|We)\s|[a-z0-9]{2}\.[A-Z][a-z]{2,}\b))"
 )
@@ -371,6 +379,8 @@ def depends_on_context(sentence: str, language: str | None = None) -> bool:
     stripped = sentence.lstrip((_QUOTE_MARKS if english else _QUOTE_MARKS_ANY) + "(— –-").lstrip()
     if english and (m := _UNNAMED_PERSON.match(stripped)) and not _NAME_NEXT.match(stripped, m.end()):
         return True  # "The 76-year-old, who ...", "The biologist and entrepreneur ...": named before
+    if english and _NO_SUBJECT.match(stripped):
+        return True  # "Offers 'protection against ...'": the product was the line before
     leans = _rules(language).leans_back
     return (
         bool(leans and leans.match(sentence.lstrip()))

@@ -367,6 +367,17 @@ def test_a_reported_statement_after_a_colon_is_not_cut_into_a_tldr() -> None:
     assert not digest_of(text, points=2).tldr.startswith("Three men were arrested")
 
 
+def test_a_product_line_with_no_subject_leans_on_the_line_before() -> None:
+    assert depends_on_context("Offers 'protection against four times more of the sun's rays'.")
+    assert depends_on_context("Contains zinc oxide and costs £12 for a 50ml tube.")
+    assert not depends_on_context("Uses of the drug have doubled in the past five years.")
+    assert not depends_on_context("Claims for the benefit rose by a third in March.")
+
+
+def test_a_shop_widgets_call_run_into_a_sentence_is_boilerplate() -> None:
+    assert is_boilerplate("She went shopping in New York in a striped zip through skirt Earn your style stripes!")
+
+
 def test_a_sentence_about_the_page_itself_is_boilerplate() -> None:
     assert is_boilerplate("One example is in the photograph at the top of this article.")
     assert is_boilerplate("The chart below this story shows how prices rose in every region.")
