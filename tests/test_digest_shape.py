@@ -375,7 +375,7 @@ def test_a_product_line_with_no_subject_leans_on_the_line_before() -> None:
 
 
 def test_a_shop_widgets_call_run_into_a_sentence_is_boilerplate() -> None:
-    assert is_boilerplate("She went shopping in New York in a striped zip through skirt Earn your style stripes!")
+    assert is_boilerplate("She went shopping in a striped zip through skirt Earn your style stripes!")
 
 
 def test_a_sentence_about_the_page_itself_is_boilerplate() -> None:
