@@ -190,6 +190,17 @@ def test_a_site_name_that_is_the_pages_section_gives_way_to_the_host() -> None:
     assert read_html(html, URL).meta.site == "harbourherald.example"
 
 
+def test_a_call_to_read_the_page_on_a_host_names_the_host() -> None:
+    html = page(STORY, title="Council backs living reef for the sea wall – Zobacz na harbourherald.example")
+    meta = read_html(html, URL).meta
+    assert (meta.site, meta.title) == ("harbourherald.example", "Council backs living reef for the sea wall")
+    for call in ("See on", "Mehr auf", "Voir sur", "Ver en"):
+        html = page(STORY, head=og("og:site_name", f"{call} harbourherald.example"))
+        assert read_html(html, URL).meta.site == "harbourherald.example"
+    html = page(STORY, title="Council backs living reef - New reef maps on reefwatch.example")
+    assert read_html(html, URL).meta.title == "Council backs living reef - New reef maps on reefwatch.example"
+
+
 def test_a_one_word_brand_unlike_the_host_stays_the_site() -> None:
     html = page(STORY, head=og("og:site_name", "Lighthouse"))  # nothing names the host instead
     assert read_html(html, URL).meta.site == "Lighthouse"

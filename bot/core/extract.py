@@ -343,6 +343,10 @@ _CJK_SITE_SUFFIX = re.compile(
 # A host name as a title's suffix ("... / dwutygodnik.com", "... | Express.co.uk"): a site's name,
 # whichever site it is.
 _HOST_NAME = re.compile(r"(?:[\w-]+\.)+[^\W\d_]{2,}")
+# A call to read the page on a host ("Zobacz na przepisy.pl", "See on X", "Mehr auf X", "Voir sur
+# X"): a word or none, then a short lower-case one, before a host name. The host is the name;
+# a longer segment ("Hochauflösende Schneekarten auf Gipfelbuch.ch") is a headline.
+_HOST_CALL = re.compile(rf"(?:[^\W\d_]+\s+)?[^\W\d_]{{1,4}}\s+({_HOST_NAME.pattern})")
 # A trailing title segment of up to this many words that starts or ends with the site's name
 # ("CNN Politics", "Gizmodo UK") is the site's too; a longer one is part of the headline.
 SITE_SUFFIX_LOOSE_WORDS = 3
@@ -544,10 +548,18 @@ def _wire_owns(host: str, name: str) -> bool:
     return any(label.startswith(short) for label in host.split("."))
 
 
+def _called_host(text: str) -> str | None:
+    """The host in a call to read the page there ("See on example.com" -> "example.com")."""
+    call = _HOST_CALL.fullmatch(text.strip())
+    return call.group(1) if call is not None and call.group(0).split()[-2].islower() else None
+
+
 def _site_candidate(raw: str | None) -> str | None:
     """``raw`` as a site's name, or None for a URL, a handle, a credit line or a slogan. A name
-    with a tagline ("The Jerusalem Post | JPost.com") keeps its first part."""
+    with a tagline ("The Jerusalem Post | JPost.com") keeps its first part; a call to read the
+    page on a host ("Zobacz na przepisy.pl") is the host's name."""
     name = _TITLE_SEPARATOR.split(" ".join((raw or "").split()))[0].strip()
+    name = _called_host(name) or name  # "Zobacz na przepisy.pl": the site is przepisy.pl
     if (
         not name
         or _URL_LIKE.search(name)
@@ -680,7 +692,8 @@ def _raw_title(doc: lxml.html.HtmlElement, found: str | None) -> str:
 
 def _clean_title(title: str | None, keys: set[str]) -> str | None:
     """``title`` without a trailing " - Site", " | Site", " — Site" or " :: Site", where Site is
-    one of ``keys`` (the site's names and host, as ``_key``) or a host name, and without a
+    one of ``keys`` (the site's names and host, as ``_key``), a host name or a call to read the
+    page on one ("See on example.com"), and without a
     leading "Site | " named so, loosely only in one word ("BMJV | Verbraucherschutz: ..." on
     bmjv.de), when what stays is a headline of ``HEADLINE_MIN_WORDS`` or more. A dash in the
     headline itself stays, and a title is never cut down to nothing."""
@@ -689,7 +702,7 @@ def _clean_title(title: str | None, keys: set[str]) -> str | None:
         return None
     for sep in _TITLE_SEPARATOR.finditer(title):  # leftmost first: the longest suffix
         suffix, head = title[sep.end() :], title[: sep.start()].strip()
-        named = _names_site(suffix, keys) or _HOST_NAME.fullmatch(suffix)
+        named = _names_site(suffix, keys) or _HOST_NAME.fullmatch(suffix) or _called_host(suffix)
         if len(suffix.split()) <= SITE_NAME_MAX_WORDS and named and _key(head):
             title = head
             break
