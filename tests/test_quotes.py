@@ -1227,6 +1227,67 @@ def test_no_role_when_the_text_gives_none(article: str) -> None:
     assert only(article).speaker_role is None
 
 
+# --- names with a capital beyond A-Z -------------------------------------------------------------
+
+
+def test_a_name_that_starts_with_an_accented_capital_after_said() -> None:
+    q = only('"We will win the match on Sunday," said Émile Zola, the coach.')
+    assert (q.speaker, q.verb, q.speaker_role) == ("Émile Zola", "said", "the coach")
+
+
+def test_a_lone_surname_with_an_accented_capital_before_said() -> None:
+    # read as "Ozil said" is: the name, at the low confidence of a lone unknown word
+    assert only('"We will win on Sunday," Özil said.').speaker == "Özil"
+    assert only('"We will win on Sunday," Ozil said.').speaker == "Ozil"
+
+
+def test_an_accented_surname_is_part_of_the_name() -> None:
+    from models.quotes import NAMED_CONFIDENCE
+
+    q = only('"We will win the match on Sunday," said Mesut Özil.')
+    assert (q.speaker, q.confidence) == ("Mesut Özil", NAMED_CONFIDENCE)
+    q = only('"We will win the match on Sunday," Makrus Åsberg said.')
+    assert (q.speaker, q.confidence) == ("Makrus Åsberg", NAMED_CONFIDENCE)
+
+
+def test_a_title_before_an_accented_name_is_its_role() -> None:
+    q = only('"Turkey will not accept this proposal at all," said Foreign Minister Mevlüt Çavuşoğlu.')
+    assert (q.speaker, q.speaker_role) == ("Mevlüt Çavuşoğlu", "Foreign Minister")
+
+
+def test_an_accented_surname_alone_resolves_to_the_earlier_full_name() -> None:
+    article = (
+        "The officer, Makrus Åsberg, arrived at noon. "
+        '"We came here for a quiet holiday by the lake," Åsberg said.'
+    )
+    assert only(article).speaker == "Makrus Åsberg"
+
+
+@pytest.mark.parametrize(
+    ("article", "speaker"),
+    [
+        ('"The talks in Brussels went very well indeed," said Maroš Šefčovič.', "Maroš Šefčovič"),
+        (
+            '"We have to be patient with the young players," Łukasz Fabiański told reporters.',
+            "Łukasz Fabiański",
+        ),
+        ('Ángel Di María said: "We played our best football of the season tonight."', "Ángel Di María"),
+        ('"We are not afraid of the verdict at all," said Ömer Çelik, a spokesman.', "Ömer Çelik"),
+        (
+            'Éric Zemmour spoke in Lyon. "France must decide who it wants to be," Zemmour told them.',
+            "Éric Zemmour",
+        ),
+        (
+            'Åsa Lindqvist runs the bakery. "Business has never been better than this year," she said.',
+            "Åsa Lindqvist",
+        ),
+        ('"Our budget will be balanced by the end of the year," said Mr. Ørsted.', "Ørsted"),
+    ],
+)
+def test_latin_capitals_beyond_ascii_start_names(article: str, speaker: str) -> None:
+    assert only(article).speaker == speaker
+
+
 # --- the dev gold --------------------------------------------------------------------------------
 
 needs_eval = pytest.mark.skipif(

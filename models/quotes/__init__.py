@@ -49,8 +49,8 @@ Every returned quote satisfies ``article[start:end] == text``; candidates that d
 
 The passes are modules, each importing only from those before it:
 
+``words``        the letters, word classes and noun-phrase readers the other modules share
 ``marks``        quotation marks and the spans they quote (passes 1 and 2)
-``words``        the word classes and noun-phrase readers the later modules share
 ``statements``   which spans are statements (pass 3); the masked text and its sentence starts
 ``names``        the article's names, and whom a pronoun or a role refers to (pass 4)
 ``attribution``  reporting clauses, speakers, continuations and confidence (pass 4)

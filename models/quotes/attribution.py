@@ -34,9 +34,12 @@ from models.quotes.words import (
     _CLAUSE_WORDS,
     _DETERMINERS,
     _ED_NOUNS,
+    _LETTER,
+    _LOWER,
     _PERSONAL,
     _PREPOSITIONS,
     _QUANTIFIERS,
+    _UPPER,
     _VERB_RE,
     _abbreviated,
     _is_verbish,
@@ -51,10 +54,12 @@ SUBJECT_MAX_WORDS = 12  # a subject phrase longer than this is narration, not "X
 
 # --- attribution ---------------------------------------------------------------------------------
 
+_CAPITAL = re.compile(f"[{_UPPER}]")  # a capital anywhere: "É" as well as "E"
+_SPACED_CAPITAL = re.compile(rf"\s+[{_UPPER}]")
 _TELL_OBJECT = re.compile(
     r"\s+(?:(?:me|him|her|us|them|you|reporters|journalists|police|officers|friends)\b"
     r"|the (?:court|jury|newspaper|paper|magazine|station|website|programme|program|show|BBC)\b"
-    r"|(?:[Tt]he\s+)?[A-Z][\w'\u2019.&-]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019.&-]*)*)"
+    rf"|(?:[Tt]he\s+)?[{_UPPER}][\w'\u2019.&-]*(?:\s+(?:of\s+)?[{_UPPER}][\w'\u2019.&-]*)*)"
 )
 _ADVERBS = re.compile(
     r"(?:\s+(?:also|then|later|previously|earlier|once|recently|reportedly|allegedly|simply|just|"
@@ -111,15 +116,15 @@ def _subject_phrase(left: str) -> tuple[str, int] | None:
     if colon > 0 and re.search(r"\w", phrase[colon:]):  # "Editor's Note: An article ..."
         phrase, at = phrase[colon + 2 :], at + colon + 2
     closed = phrase.rfind(") ")
-    if closed >= 0 and re.match(r"[A-Z]", phrase[closed + 2 :]):  # "(pictured, a fighter ...) The panel"
+    if closed >= 0 and _CAPITAL.match(phrase[closed + 2 :]):  # "(pictured, a fighter ...) The panel"
         phrase, at = phrase[closed + 2 :], at + closed + 2
     quoted = list(_QUOTED_WORDS.finditer(phrase))
     if not quoted:
         return phrase, at
     after = len(phrase) - len(phrase[quoted[-1].end() :].lstrip(" ,"))  # past the last quote
-    if re.search(r"[A-Z]", phrase[after:]):  # 'Mills “...,” Jordan said': after the quote
+    if _CAPITAL.search(phrase[after:]):  # 'Mills “...,” Jordan said': after the quote
         return phrase[after:], at + after
-    if re.search(r"[A-Z]", phrase[: quoted[0].start()]):  # 'Clinton supports “...” and recalled'
+    if _CAPITAL.search(phrase[: quoted[0].start()]):  # 'Clinton supports “...” and recalled'
         return phrase[: quoted[0].start()].rstrip(" ,"), at
     return phrase, at
 
@@ -231,27 +236,31 @@ def _subject_phrase_with_quotes(left: str) -> tuple[str, int] | None:
 
 # "as Tom Ridge, a former secretary, put it": a name after "as" or "like" is a subject.
 _AS_NAME = re.compile(
-    r"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Yy]et)\s+(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w'\u2019-]*"
+    rf"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Yy]et)\s+(?:[{_UPPER}][\w.'\u2019-]*\s+){{0,4}}[{_UPPER}][\w'\u2019-]*"
     r"(?:\s*\([^()]{1,20}\))?$"
 )  # "But Sen. Richard Durbin (D-Ill.), noting ..., said"
 # A surname with a lower-case particle: "de Blasio", "van Hollen", "al-Assad" is not narration.
-_PARTICLE_NAME = re.compile(r"(?:de|del|della|der|van|von|da|di|du|le|la|al|el|bin|ibn|ter|ten)\s+[A-Z]")
+_PARTICLE_NAME = re.compile(
+    rf"(?:de|del|della|der|van|von|da|di|du|le|la|al|el|bin|ibn|ter|ten)\s+[{_UPPER}]"
+)
 # What may follow a name after a comma and still be about the name, not a new subject: a party
 # and state tag ("R-Ky.", "D-N.Y."), a party and home ("Republican of Ohio", "Democrat from
 # Texas"), or the rest of a place ("from Macon, Georgia", "in Allentown, Pa.").
-_PARTY_TAG = re.compile(r"\(?[RDI]-[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\)?")
+_PARTY_TAG = re.compile(rf"\(?[RDI]-[{_UPPER}][\w.]*(?:\s[{_UPPER}][\w.]*)?\)?")
 _PARTY_HOME = re.compile(
-    r"(?:Republican|Democrat|Democratic|Independent|Libertarian|GOP)\s+(?:of|from)\s+[A-Z]"
+    rf"(?:Republican|Democrat|Democratic|Independent|Libertarian|GOP)\s+(?:of|from)\s+[{_UPPER}]"
 )
 _PLACE_END = re.compile(
-    r"(?:\S\s+(?:of|from|in|at|near)|^(?:of|from))\s+(?:[A-Z][\w.'\u2019-]*\s*){1,3}$"
+    rf"(?:\S\s+(?:of|from|in|at|near)|^(?:of|from))\s+(?:[{_UPPER}][\w.'\u2019-]*\s*){{1,3}}$"
 )  # "a nurse in Allentown", "of Raleigh": a place begun after a name, not "In Washington"
-_PLACE_REST = re.compile(r"(?:[A-Z][\w.'\u2019-]*)(?:\s+[A-Z][\w.'\u2019-]*){0,2}")
+_PLACE_REST = re.compile(rf"(?:[{_UPPER}][\w.'\u2019-]*)(?:\s+[{_UPPER}][\w.'\u2019-]*){{0,2}}")
+_LAST_CAPITALISED = re.compile(rf"([{_UPPER}][\w'\u2019-]*)\W*$")
+_ENDS_CAPITALISED = re.compile(rf"[{_UPPER}][\w.'\u2019-]*\W*$")
 
 
 def _ends_with_name(piece: str) -> bool:
     """Does ``piece`` end with a capitalised word that may close a name (not "Monday", "May 5")?"""
-    last = re.search(r"([A-Z][\w'\u2019-]*)\W*$", piece)
+    last = _LAST_CAPITALISED.search(piece)
     return last is not None and last.group(1).lower() not in _CALENDAR
 
 
@@ -263,7 +272,7 @@ def _trailing_appositive(piece: str, previous: str, *, opens: bool, closed: bool
     ``closed``: a comma follows ``piece`` too, as it does the rest of a place ("Macon, Georgia,
     says"), not a subject ("in Philadelphia, Canova wrote")."""
     if _PARTY_TAG.fullmatch(piece) or _PARTY_HOME.match(piece):
-        return re.search(r"[A-Z][\w.'\u2019-]*\W*$", previous) is not None
+        return _ENDS_CAPITALISED.search(previous) is not None
     return (
         closed
         and _PLACE_REST.fullmatch(piece) is not None
@@ -272,7 +281,7 @@ def _trailing_appositive(piece: str, previous: str, *, opens: bool, closed: bool
     )
 
 
-_POSSESSIVE_LEAD = re.compile(r"[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*)*['\u2019]s?\s+(?=[a-z])")
+_POSSESSIVE_LEAD = re.compile(rf"[{_UPPER}][\w.&-]*(?:\s+[{_UPPER}][\w.&-]*)*['\u2019]s?\s+(?=[{_LOWER}])")
 
 
 def _possessive_role(piece: str) -> bool:
@@ -326,13 +335,13 @@ def _valid_subject(phrase: str) -> bool:
         return True
     if first in _PREPOSITIONS or first in _CLAUSE_WORDS:
         return False
-    return bool(re.search(r"[A-Z]", phrase)) or first in _DETERMINERS or first in _QUANTIFIERS
+    return bool(_CAPITAL.search(phrase)) or first in _DETERMINERS or first in _QUANTIFIERS
 
 
 # "Secretary" + " of State John Kerry": the office and the name after a title
-_TITLE_OF = re.compile(r"\s+of\s+(?:[A-Z][\w.'\u2019-]*\s+)*[A-Z][\w.'\u2019-]*")
+_TITLE_OF = re.compile(rf"\s+of\s+(?:[{_UPPER}][\w.'\u2019-]*\s+)*[{_UPPER}][\w.'\u2019-]*")
 _DESCRIBED_AFTER = re.compile(
-    r"\s*((?:the|a|an|one|another|some|several|two|three)\s+[a-z0-9][^,]*?)"
+    rf"\s*((?:the|a|an|one|another|some|several|two|three)\s+[{_LOWER}0-9][^,]*?)"
     r"(?=\s+(?:while|who|as|after|before|when|in|on|at|from|during|outside|to)\b|,|$)"
 )  # an inverted attribution to a description with no name: ",' tweeted the company."
 
@@ -340,17 +349,17 @@ _DESCRIBED_AFTER = re.compile(
 # A credit line: a dash, then a name and nothing else up to a comma or the line end.
 _DASH_CREDIT = re.compile(
     r"[ \t]*(?:\n\s*)?[\u2015\u2014\u2013-]{1,2}[ \t]*"
-    r"((?:[A-Z][\w.'\u2019-]*[ \t]+){0,4}[A-Z][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
+    rf"((?:[{_UPPER}][\w.'\u2019-]*[ \t]+){{0,4}}[{_UPPER}][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
 )
 # A masked quotation's closing mark and the subject of a new clause after it: '“xxxx,” Lee added'
-_CLOSED_QUOTE = re.compile("x[\"\u201d\u2019']+\\s+(?=[A-Z]|(?:he|she|they)\\b)")
+_CLOSED_QUOTE = re.compile(f"x[\"\u201d\u2019']+\\s+(?=[{_UPPER}]|(?:he|she|they)\\b)")
 _MARKS_AFTER = re.compile("(?: ?[" + _MARK_CHARS + "])*")  # "please,' ” Nicklaus": nested closes
 _NEW_SENTENCE = re.compile(r"(?:However|But|Meanwhile|Yet|Still|Instead|And|So|Now|Then)\b")
 _CLAUSE_STOP = re.compile(  # not the apostrophe of "Sanders' campaign manager"
-    r"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|(?<![sS])['\u2019](?!\w)|(?<=[sS])['\u2019](?!\w)(?!\s+[A-Za-z])"
+    rf"[.?!;:](?=\s|$)|(?<!\w)['\u2019]|(?<![sS])['\u2019](?!\w)|(?<=[sS])['\u2019](?!\w)(?!\s+[{_LETTER}])"
     r"|[\"\u2018\u201c\u201d]"
 )
-_ABBREVIATED = re.compile(r"(?:^|[\s(])([A-Za-z][A-Za-z.]*)$")
+_ABBREVIATED = re.compile(rf"(?:^|[\s(])([{_LETTER}][{_LETTER}.]*)$")
 
 
 def _clause_stop(clause: str) -> int:
@@ -369,14 +378,14 @@ def _clause_stop(clause: str) -> int:
 
 # After an unpunctuated quote, a subject that is a name, perhaps with a title or a description
 # set off by commas: "Grubbs", "Jeff Weaver, the campaign manager,", "Sen. Mitch McConnell, R-Ky.,"
-_NAMED_SUBJECT = re.compile(r"(?:[A-Z][\w.'\u2019-]*\s+){0,4}[A-Z][\w.'\u2019-]*\s*,?$")
+_NAMED_SUBJECT = re.compile(rf"(?:[{_UPPER}][\w.'\u2019-]*\s+){{0,4}}[{_UPPER}][\w.'\u2019-]*\s*,?$")
 # A reporting clause with a verb the list does not know, right after a quote that ends with a
 # comma or a question mark: '"...," an angry Hollande retaliated.', '"...," Kelly charged in ...'.
 _ANY_VERB = re.compile(
     r"(?:(?:[Aa]n?|[Tt]he)\s+[a-z]+\s+)?"  # "an angry": not part of the name
-    r"((?:[A-Z][\w.'\u2019-]*\s+){0,3}(?:[A-Z][\w.'\u2019-]*|he|she|they))\s+([a-z]{3,}ed)"
+    rf"((?:[{_UPPER}][\w.'\u2019-]*\s+){{0,3}}(?:[{_UPPER}][\w.'\u2019-]*|he|she|they))\s+([a-z]{{3,}}ed)"
     r"(?=\s*$|\s+(?:in|at|to|with|as|on|from|before|after|during|while|and|when)\b|\s+[a-z]+ly\b"
-    r"|\s+[A-Z][\w'\u2019-]+\s*(?:[,.]|$))"  # "... Trump assured Jones, after ..."
+    rf"|\s+[{_UPPER}][\w'\u2019-]+\s*(?:[,.]|$))"  # "... Trump assured Jones, after ..."
 )
 
 
@@ -395,7 +404,7 @@ _SET_OFF = re.compile(r",.*,", re.S)
 # A name, then a description of its bearer set off by commas: "Makrus Åsberg, a 25-year-old officer
 # ..., told"; "Mr. Kaplan, a screenwriter, said". Not "Cardiff CEO, Ken Choo, said".
 _NAME_THEN_DESCRIPTION = re.compile(
-    r"((?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?[A-ZÀ-ÖØ-Þ][\w'\u2019-]+(?:\s+[A-ZÀ-ÖØ-Þ][\w.'\u2019-]*){1,3})"
+    rf"((?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?[{_UPPER}][\w'\u2019-]+(?:\s+[{_UPPER}][\w.'\u2019-]*){{1,3}})"
     r",\s+(?:a|an|the|who|whose|now|aged|\d{1,3}|one|another)\b[^,]*(?:,[^,]*)*,\s*$"
 )
 
@@ -468,14 +477,23 @@ def _after_attribution(text: str, masked: str, span: _Span) -> _Attribution | No
     return _inverted(clause, verb, begin)
 
 
+# The subject after an inverted verb, up to a comma or what ends it: "Locke", "Secretary of State
+# John Kerry", "another lawyer"; and a name set off by a comma after it: "said a friend, Bo Li".
+_INVERTED_SUBJECT = re.compile(
+    rf"\s*((?:[{_LOWER}][\w-]*\s+){{0,3}}[{_UPPER}0-9][^,]*?)"
+    r"(?=\s+(?:while|who|as|after|before|when|in|on|at|of|from|during|outside|to)\b|,|$)"
+)
+_NAMED_AFTER_COMMA = re.compile(
+    rf"\s*,\s*([{_UPPER}][\w.'\u2019-]*(?:\s+[{_UPPER}][\w.'\u2019-]*){{1,3}})"
+    r"(?=\s*(?:,|$)|\s+(?:of|from|at|who)\b)"
+)
+
+
 def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | None:
     """The subject after its verb: "said Locke while ...", "said Secretary of State John Kerry",
     "said another lawyer, Ann Pike of the firm"; ``begin`` is where ``clause`` sits in the text."""
     after_verb = clause[verb.end() :]
-    np = re.match(
-        r"\s*((?:[a-z][\w-]*\s+){0,3}[A-Z0-9][^,]*?)(?=\s+(?:while|who|as|after|before|when|in|on|at|of|from|during|outside|to)\b|,|$)",
-        after_verb,
-    )
+    np = _INVERTED_SUBJECT.match(after_verb)
     if np and not _valid_subject(np.group(1)):
         np = None
     np = np or _DESCRIBED_AFTER.match(after_verb)  # "wrote the user", "said a spokesman for the police"
@@ -485,10 +503,7 @@ def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | No
     office = _TITLE_OF.match(after_verb, phrase_end) if _is_title(phrase.split()[-1]) else None
     if office:  # "said Secretary of State John Kerry"
         phrase, phrase_end = after_verb[np.start(1) : office.end()].strip(), office.end()
-    named = re.match(
-        r"\s*,\s*([A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){1,3})(?=\s*(?:,|$)|\s+(?:of|from|at|who)\b)",
-        after_verb[phrase_end:],
-    )
+    named = _NAMED_AFTER_COMMA.match(after_verb[phrase_end:])
     offset = verb.end() + np.start(1)
     described = phrase.split()[0].lower() in _DETERMINERS | _QUANTIFIERS
     if named and (described or any(_is_title(t) for t in phrase.split())):
@@ -501,7 +516,9 @@ def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | No
 
 # "tweets early Friday saying": a participle with no comma after a clause of its own verb; its
 # subject is the clause's ("Trump unleashed tweets ... saying"), not the noun right before it.
-_NOUN_THEN_PARTICIPLE = re.compile(r"^\W*[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*)*\s+[a-z]+ed\b[^,]*$")
+_NOUN_THEN_PARTICIPLE = re.compile(
+    rf"^\W*[{_UPPER}][\w.'\u2019-]*(?:\s+[{_UPPER}][\w.'\u2019-]*)*\s+[a-z]+ed\b[^,]*$"
+)
 # A "verb" followed by an auxiliary is a noun ("that states can pass such laws", "reports have").
 _SUBJECT_NOUN = re.compile(
     r"\s+(?:can|could|will|would|must|should|may|might|shall|have|had|are|were|do|did)\b"
@@ -519,17 +536,18 @@ def _noun_use(text: str, verb: re.Match[str]) -> bool:
 
 
 _LEAD_WORD = re.compile(  # "As Michael Dell said", "But Mr. Kerry said": not part of the name
-    r"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Ss]till|[Mm]eanwhile|[Hh]owever)\s+(?=[A-Z])"
+    rf"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Ss]till|[Mm]eanwhile|[Hh]owever)\s+(?=[{_UPPER}])"
 )
 _NAME_COLON = re.compile(  # "... surprise Republican pollster Daron Shaw: '", "Rep. Trey Gowdy (R-S.C.):'"
-    r"([A-Z][\w.'\u2019-]*(?:[ \t]+[A-Z][\w.'\u2019-]*){1,3})[ \t]*(?:\([^()\n]{1,20}\))?[ \t]*:[ \t]*$"
+    rf"([{_UPPER}][\w.'\u2019-]*(?:[ \t]+[{_UPPER}][\w.'\u2019-]*){{1,3}})"
+    r"[ \t]*(?:\([^()\n]{1,20}\))?[ \t]*:[ \t]*$"
 )
 
 
 # A name, then one past-tense verb the reporting verbs do not list, then a colon: "Mr. Christie
 # gloated: '", "Trump boomed: '". The colon makes it speech.
 _NAME_VERB_COLON = re.compile(
-    r"(?<![\w.])((?:[A-Z][\w.'\u2019-]*[ \t]+){0,3}[A-Z][\w'\u2019-]*|[Hh]e|[Ss]he)"
+    rf"(?<![\w.])((?:[{_UPPER}][\w.'\u2019-]*[ \t]+){{0,3}}[{_UPPER}][\w'\u2019-]*|[Hh]e|[Ss]he)"
     r"[ \t]+([a-z]{3,}ed)[ \t]*:[ \t]*$"
 )
 
@@ -550,7 +568,7 @@ def _closing_attribution(masked: str, span: _Span, sentence_end: int) -> _Attrib
     left = rest[: verb.start()]
     if left.rstrip().endswith(",") and verb.group().split()[-1] not in ("told", "tells"):
         inverted = _inverted(rest, verb, at)  # '"... to be done" in May, said Ann Lee, an aide.'
-        if inverted is not None and re.search(r"[A-Z]", inverted.subject):
+        if inverted is not None and _CAPITAL.search(inverted.subject):
             return inverted
     if not _CLOSING_TAIL.fullmatch(rest, verb.end()):
         return None
@@ -607,7 +625,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
         tight
         and not object_follows
         and re.search(r"(?:^|,)\s*$", left)
-        and re.match(r"\s+[A-Z]", pre[verb.end() :])
+        and _SPACED_CAPITAL.match(pre[verb.end() :])
     ):
         inverted = _inverted(pre, verb, lo)  # "Because of the schedule, explained Rosenberg, '"
         if inverted is not None:
@@ -630,7 +648,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
 # A passive reporting verb: "was asked by X", "were told by X": X is who speaks.
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being)\s+$")
 _PASSIVE_AGENT = re.compile(  # "by Fox Business moderator Gerard Baker whether ..."
-    r"\s+by\s+((?:[\w.'\u2019-]+\s+){0,5}?[A-Z][\w.'\u2019-]*)"
+    rf"\s+by\s+((?:[\w.'\u2019-]+\s+){{0,5}}?[{_UPPER}][\w.'\u2019-]*)"
     r"(?=\s*(?:[,;:]|$)|\s+(?:whether|if|that|to|about|for|on|at|in|during|after|before|who)\b)"
 )
 
@@ -647,8 +665,11 @@ def _window_start(text: str, start: int, end: int) -> int:
 
 _WORD_START = re.compile(r"(?<!\S)\S")
 _DOCUMENT_SOURCE = re.compile(r"\s+(?:issued\s+|released\s+|sent\s+)?(?:from|by)\s+(.+)")  # its author
-_OF_ROLE = re.compile(r"(?:the|a|an)\s+(?:[a-z][\w'\u2019-]*\s+){0,2}?([a-z][\w-]*)\s+(?:of|to|for)\s+\S")
-_OWNED_LEAD = re.compile(r"(?:the|a|an|his|her|its|their)\s+[a-z][\w-]*['\u2019]s?\s+")  # "the magazine's"
+_OF_ROLE = re.compile(
+    rf"(?:the|a|an)\s+(?:[{_LOWER}][\w'\u2019-]*\s+){{0,2}}?([{_LOWER}][\w-]*)\s+(?:of|to|for)\s+\S"
+)
+# "the magazine's"
+_OWNED_LEAD = re.compile(rf"(?:the|a|an|his|her|its|their)\s+[{_LOWER}][\w-]*['\u2019]s?\s+")
 # People named by their tie to someone else ("Smith's wife", "an aide to X"): never that someone.
 _RELATION_NOUNS = frozenset(
     """mother wife husband son daughter family friend partner girlfriend boyfriend fiancee fiance
@@ -789,10 +810,11 @@ ODD_NAME_CONFIDENCE = 0.3
 _DETERMINER_START = re.compile(r"^(?:the|a|an|his|her|its|their|our|one|two|three|another|some)\b", re.I)
 
 
-_NAME_RUN = re.compile(r"[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)+")
+_NAME_RUN = re.compile(rf"[{_UPPER}][\w'’-]+(?:\s+[{_UPPER}][\w'’-]+)+")
 
 
-_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Prof|Rev)\.?\s+([A-Z][\w'’-]+)")  # "Mr. Clinton"
+# "Mr. Clinton"
+_TITLED = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Prof|Rev)\.?\s+([{_UPPER}][\w'’-]+)")
 
 
 def _name_tails(text: str) -> frozenset[str]:

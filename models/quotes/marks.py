@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from models import deadline
+from models.quotes.words import _LETTER, _UPPER
 
 # --- tuning thresholds -------------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ def _classify(text: str, i: int, c: str) -> int | None:
     return _OPEN if opener_ctx and n.isalnum() else _CLOSE
 
 
-_NEXT_WORD = re.compile(r"\s+([A-Za-z][\w'\u2019-]*)")
+_NEXT_WORD = re.compile(rf"\s+([{_LETTER}][\w'\u2019-]*)")
 _PREV_WORD = re.compile(r"(\w+)$")
 
 
@@ -130,7 +131,9 @@ def _marks(text: str) -> list[_Mark]:
 
 # --- spans ---------------------------------------------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.?!\u2026]+['\"\u2019\u201d)\]]*(?=\s+[\"'\u2018\u201c(\[]?[A-Z0-9]|\s*$)")
+_SENTENCE_END = re.compile(
+    rf"[.?!\u2026]+['\"\u2019\u201d)\]]*(?=\s+[\"'\u2018\u201c(\[]?[{_UPPER}0-9]|\s*$)"
+)
 # A paragraph that ends a sentence, in English or with a Chinese/Japanese full stop "。！？".
 _ENDS_SENTENCE = re.compile(r"[.?!\u2026\u3002\uff01\uff1f][)\]]?\s*$")
 # Signs that the text between an unclosed paragraph and the next opening mark is not speech.
@@ -282,14 +285,13 @@ def _narration(segment: str) -> bool:
     if _FIRST_SECOND.search(segment):
         return False
     return bool(
-        _NARRATED.search(segment)
-        or re.search(r"\b(?:Mr|Mrs|Ms|Dr)\.? [A-Z]", segment)
-        or len(segment.split()) > NARRATION_WORDS
+        _NARRATED.search(segment) or _HONORIFIC.search(segment) or len(segment.split()) > NARRATION_WORDS
     )
 
 
+_HONORIFIC = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr)\.? [{_UPPER}]")  # "Mr King", "Dr. Özil"
 _NARRATED = re.compile(
-    r"\b[A-Z][\w'\u2019-]+\s+(?:said|told|added|wrote|explained|denied|heard|"
+    rf"\b[{_UPPER}][\w'\u2019-]+\s+(?:said|told|added|wrote|explained|denied|heard|"
     r"reported|revealed|confirmed|announced|insisted|claimed)\b"
 )
 

@@ -26,10 +26,13 @@ from models.quotes.words import (
     _CLAUSE_WORDS,
     _DETERMINERS,
     _INITIALS,
+    _LETTER,
+    _LOWER,
     _PERSONAL,
     _PREPOSITIONS,
     _PRONOUN_KIND,
     _STOPWORDS,
+    _UPPER,
     _VERB_FORMS,
     _WORD_RE,
     _abbreviated,
@@ -71,13 +74,13 @@ _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the n
     agriculture interior transportation transport homeland security housing veterans affairs
     foreign home war the""".split()
 )
-_OFFICE_OF = re.compile(r"\b([A-Za-z]+)\s+(?:to|for|of|in|at)\s+$")  # "envoy to ", "ambassador to "
+_OFFICE_OF = re.compile(rf"\b([{_LETTER}]+)\s+(?:to|for|of|in|at)\s+$")  # "envoy to ", "ambassador to "
 _PLURAL_TITLES = frozenset("sens reps govs".split())  # "Sens. A and B": a title, no one's role
 _HONORIFICS = frozenset("mr mrs ms miss mx dr".split())  # a form of address, not a role
 # Titles that are part of how a person is named, kept with the name ("Prince Andrew", "Sir Mark
 # Rowley", "Pope Leo", "Duchess of Kent"); every other title is a role, dropped from the name.
 _NAME_TITLES = frozenset("prince princess queen king pope sir dame lord lady duke duchess".split())
-_ROLE_WORD = re.compile(r"[A-Za-z0-9][\w.&'\u2019-]*")
+_ROLE_WORD = re.compile(rf"[{_LETTER}0-9][\w.&'\u2019-]*")
 _NOT_APPOSITIVE = re.compile(r"\d|(?:who|which|whose|where|when|said|says|and|but|he|she|they|it)\b")
 _QUOTED = re.compile("[\"\u201c\u201d\u2018]|''|x{3,}")  # a role is narration, never quoted words
 _RELATIVE = re.compile(r"\s+(?:who|which|that)\s+")  # "a physicist who is co-director ...": "a physicist"
@@ -124,7 +127,7 @@ def _role_noun(word: str) -> bool:
 
 
 _APPOSITIVE = re.compile(  # ", the former governor of Vermont," / ", a senior fellow at X and ...,"
-    r"\s*,\s*((?:the|a|an|his|her|their|its|[a-z][\w-]*)\b[^,;:()\"\u201c\u201d]{2,120}?)\s*(?:[,;]|\.(?!\d))"
+    rf"\s*,\s*((?:the|a|an|his|her|their|its|[{_LOWER}][\w-]*)\b[^,;:()\"\u201c\u201d]{{2,120}}?)\s*(?:[,;]|\.(?!\d))"
 )
 _NOT_ROLE = (_STOPWORDS | _PREPOSITIONS | _DETERMINERS | _CLAUSE_WORDS | _PERSONAL) - {"of"}
 _TRAILING_TITLES = frozenset("mp mep qc kc jr sr obe mbe cbe phd md".split())
@@ -154,9 +157,9 @@ _CALENDAR = frozenset(
 _NAME_MONTHS = frozenset("april may june august".split())  # also names: Theresa May, June Smith
 _MONTH_CUES = _PREPOSITIONS | {"last", "next", "this", "early", "late", "mid", "every", "each"}  # "in May"
 _CAP_RUN = re.compile(
-    r"(?<![\w'\u2019-])(?:[A-Z][\w'\u2019&.@-]*)"
+    rf"(?<![\w'\u2019-])(?:[{_UPPER}][\w'\u2019&.@-]*)"
     r"(?:[ \t\u00a0]+(?:(?:of|van|von|de|der|den|da|di|du|la|le|bin|al|el|y|&)[ \t\u00a0]+)?"
-    r"[A-Z][\w'\u2019&.@-]*)*"
+    rf"[{_UPPER}][\w'\u2019&.@-]*)*"
 )
 _POSSESSIVE_END = re.compile(r"['\u2019]s?$")
 _DIGIT_NEXT = re.compile(r"\s*\d")  # "May 5"
@@ -165,7 +168,7 @@ _ROLE_AFTER = re.compile(r"\s*,\s*(?:the|a|an|his|her|its|their)?\s*([^,.;:]{1,8
 _LOCATIVE = re.compile(
     r"\b(?:in|at|from|near|across|outside|inside|into|towards?|around|through)\s+(?:the\s+)?$", re.I
 )
-_DESCRIPTOR_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[a-z0-9][\w-]*\s+){0,3}$")
+_DESCRIPTOR_BEFORE = re.compile(rf"\b(?:[Tt]he|[Aa]n?)\s+(?:[{_LOWER}0-9][\w-]*\s+){{0,3}}$")
 _AGE_AFTER = re.compile(r"\s*(?:\([a-z ]{1,20}\)\s*)?,\s*(\d{1,3})\s*,")  # "X, 69," "X (left), 14,"
 _ORG_NOUNS = frozenset(
     """agency administration company firm club group organisation organization department ministry
@@ -177,7 +180,7 @@ _DOCUMENT_NOUNS = frozenset(
 )
 _AUTHOR = re.compile(
     r"\b(?:prepared|written|drawn up|compiled|issued|published|produced|authored|signed)\s+by\s+"
-    r"(?:the\s+)?([A-Z][\w'\u2019&.-]*(?:\s+(?:of\s+)?[A-Z][\w'\u2019&.-]*)*)"
+    rf"(?:the\s+)?([{_UPPER}][\w'\u2019&.-]*(?:\s+(?:of\s+)?[{_UPPER}][\w'\u2019&.-]*)*)"
 )
 
 
@@ -194,8 +197,11 @@ class _Mention:
     age: str | None = None  # "69" from "Pat Ingles, 69,"
 
 
+_DOTTED_INITIALS = re.compile(rf"(?:[{_UPPER}]\.)+")  # "G.K.", "É."
+
+
 def _clean_token(tok: str) -> str:
-    if not re.fullmatch(r"(?:[A-Z]\.)+", tok):
+    if not _DOTTED_INITIALS.fullmatch(tok):
         tok = tok.rstrip(".")
     return _POSSESSIVE_END.sub("", tok)
 
@@ -204,7 +210,15 @@ def _is_title(tok: str) -> bool:
     return tok.lower().rstrip(".") in _TITLES
 
 
-_HONORIFIC_NAME = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[A-Z]")  # "Mr. King": King is the name
+_HONORIFIC_NAME = re.compile(rf"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[{_UPPER}]")  # "Mr. King": King is the name
+
+
+_HYPHEN_LOWER = re.compile(f"-[{_LOWER}]")  # a hyphen, then a small letter: "Self-styled", "Ex-wife"
+_LOWER_WORD = re.compile(rf"(?<![\w'\u2019-])[{_LOWER}][{_LOWER}'\u2019-]*")
+_NEXT_LOWER = re.compile(rf"\s+([{_LOWER}][\w-]*)")
+_COMMA_LOWER = re.compile(rf"\s*,\s*([{_LOWER}][{_LOWER}'\u2019]*)")
+_ROLE_BEFORE = re.compile(rf"([{_LOWER}][{_LOWER}-]*)\s*,?\s*$")
+_ROLE_AFTER_WORD = re.compile(rf"[{_LETTER}][\w-]*")
 
 
 def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
@@ -250,7 +264,7 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
     while lo < hi and (
         toks[lo].lower().rstrip(".") in _STOPWORDS
         or (title[lo] and not names(lo))
-        or re.search(r"-[a-z]", toks[lo])
+        or _HYPHEN_LOWER.search(toks[lo])
         or toks[lo] in ("of", "&")
     ):
         titled = titled or title[lo]
@@ -301,7 +315,7 @@ class _Names:
 
     def __init__(self, text: str, masked: str, starts: list[int]) -> None:
         self.text, self.masked, self.starts = text, masked, starts
-        self.lower_words = set(re.findall(r"(?<![\w'\u2019-])[a-z][a-z'\u2019-]*", masked))
+        self.lower_words = set(_LOWER_WORD.findall(masked))
         self.mentions: list[_Mention] = []
         self.roles: dict[str, list[tuple[int, _Mention]]] = {}  # role word -> (position, mention)
         self._roles_of: dict[str, str | None] = {}  # speaker -> role (role_of), found once
@@ -418,7 +432,7 @@ class _Names:
         ):
             mention.org = True  # "in Santa Monica, Los Angeles": a place, never the referent of "he"
         mention.subject, mention.reporter = self._subject_after(end)
-        nxt = re.match(r"\s+([a-z][\w-]*)", self.masked[end : end + 40])
+        nxt = _NEXT_LOWER.match(self.masked[end : end + 40])
         mention.modifier = bool(nxt and _is_content(nxt.group(1)) and end == run_end)
         self.mentions.append(mention)
         self._register_roles(mention, [t for t, _ in raw])
@@ -428,7 +442,7 @@ class _Names:
         rest = self.masked[end : end + 600]
         pos, participle = 0, False
         for _ in range(4):
-            peek = re.match(r"\s*,\s*([a-z][a-z'\u2019]*)", rest[pos:])
+            peek = _COMMA_LOWER.match(rest[pos:])
             if peek and _is_verbish(peek.group(1)):
                 if not peek.group(1).endswith("ed"):
                     break  # ", enjoys pole dancing": the verb itself, not an appositive
@@ -446,7 +460,7 @@ class _Names:
             pos += m.end()
         nxt = re.match(
             r"\s*,?\s*(?:\([^)]{0,40}\)\s*)?(?:(?:also|then|later|previously|earlier|once|recently|"
-            r"reportedly|allegedly|has|have|had|quickly|immediately|now|still|never)\s+)*([a-z][a-z'\u2019]*)",
+            rf"reportedly|allegedly|has|have|had|quickly|immediately|now|still|never)\s+)*([{_LOWER}][{_LOWER}'\u2019]*)",
             rest[pos:],
         )
         if not nxt:
@@ -460,14 +474,12 @@ class _Names:
         words = {t.lower().rstrip(".") for t in raw} - {
             t.lower() for t in mention.tokens if t.lower() not in _NAME_TITLES
         }
-        before = re.search(
-            r"([a-z][a-z-]*)\s*,?\s*$", self.masked[max(0, mention.start - 30) : mention.start]
-        )
+        before = _ROLE_BEFORE.search(self.masked[max(0, mention.start - 30) : mention.start])
         if before and before.group(1) not in _STOPWORDS and before.group(1) not in _PREPOSITIONS:
             words.add(before.group(1))
         after = _ROLE_AFTER.match(self.masked, mention.end)
         if after and len(after.group(1).split()) <= 8:
-            words.update(w.lower() for w in re.findall(r"[A-Za-z][\w-]*", after.group(1)))
+            words.update(w.lower() for w in _ROLE_AFTER_WORD.findall(after.group(1)))
         if mention.age:
             words.add(f"{mention.age}-year-old")
         for w in words - _STOPWORDS:

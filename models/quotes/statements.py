@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from models.quotes.marks import _Span
-from models.quotes.words import _ACCORDING, _VERB_RE, _abbreviated
+from models.quotes.words import _ACCORDING, _LOWER, _UPPER, _VERB_RE, _abbreviated
 
 # --- tuning thresholds -------------------------------------------------------------------------
 
@@ -111,8 +111,11 @@ def _is_scare_quote(
 
 # A sentence end with its space lost ("in 2010.The documents"), not an abbreviation ("U.S.Army"):
 # a lower-case word or a number, a full stop, a capitalised word.
-_UNSPACED = re.compile(r"(?<=[a-z]{2}[.?!]|[0-9]{2}[.?!])(?=[A-Z][a-z]+\s)")
-_BOUNDARY = re.compile(r"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=(?:''|['\"\u2018\u201c(])?[A-Z0-9])")
+_UNSPACED = re.compile(rf"(?<=[{_LOWER}]{{2}}[.?!]|[0-9]{{2}}[.?!])(?=[{_UPPER}][{_LOWER}]+\s)")
+_BOUNDARY = re.compile(
+    rf"(?<=[.?!\u2026])['\"\u2019\u201d)\]]*\s+(?=(?:''|['\"\u2018\u201c(])?[{_UPPER}0-9])"
+)
+_CAPITAL_NEXT = re.compile(rf"\s+(?=[{_UPPER}])")
 _PARAGRAPH = re.compile(r"\n\s*(?=\S)")
 _DATELINE = re.compile(r"^[^.]{0,60}?\((?:CNN|AP|Reuters|AFP)\)\s*(?:--\s*)?")
 
@@ -149,7 +152,7 @@ def _sentence_starts(text: str, spans: Sequence[_Span]) -> list[int]:
     starts.extend(m.end() for m in _UNSPACED.finditer(text))  # "... in 2010.The documents say"
     for s in spans:  # "'... till we fall to bits' The friends often ...": a caption follows
         if s.closed and s.end > s.start and text[s.end - 1] not in ".?!,;:\u2026":
-            m = re.match(r"\s+(?=[A-Z])", text[s.end + 1 : s.end + 4])
+            m = _CAPITAL_NEXT.match(text[s.end + 1 : s.end + 4])
             if m:
                 starts.append(s.end + 1 + m.end())
     return sorted(set(starts))

@@ -13,6 +13,17 @@ from __future__ import annotations
 import re
 from itertools import chain
 
+# --- letters -------------------------------------------------------------------------------------
+
+# The capital and small Latin letters, as the inside of a character class: ASCII and the Latin-1
+# and Latin Extended letters, so that a rule reading a capitalised word reads "Özil", "Åsberg",
+# "Łukasz", "Þórsson" and "Šefčovič" as it reads "Smith": ``rf"[{_UPPER}][\w'-]*"``. On ASCII text
+# ``[{_UPPER}]`` is ``[A-Z]``, ``[{_LOWER}]`` is ``[a-z]`` and ``[{_LETTER}]`` is ``[A-Za-z]``.
+_LATIN = [chr(c) for c in range(0xC0, 0x250)]
+_UPPER = "A-Z" + "".join(c for c in _LATIN if c.isupper())
+_LOWER = "a-z" + "".join(c for c in _LATIN if c.islower())
+_LETTER = _UPPER + _LOWER
+
 # --- words ---------------------------------------------------------------------------------------
 
 # Words whose full stop ends no sentence and no name: the one list the sentence splitter, the
@@ -22,7 +33,7 @@ _ABBREVIATIONS = frozenset(
     fr cpl pte pvt spc adm cmdr cdr det insp supt brig sens reps govs
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m""".split()
 )
-_INITIALS = re.compile(r"(?:[A-Z]\.)*[A-Z]")  # "G.K", "F"
+_INITIALS = re.compile(rf"(?:[{_UPPER}]\.)*[{_UPPER}]")  # "G.K", "F", "É"
 
 
 # US states as news agencies abbreviate them after a town ("Cambridge, Mass."), capitalised; not
