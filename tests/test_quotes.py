@@ -1342,3 +1342,31 @@ def test_a_place_at_the_end_of_a_description_after_the_name_is_not_the_speaker()
     )
     (quote,) = extract_quotes(text)
     assert quote.speaker == "Markus Berg"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "role"),
+    [
+        (
+            'Many Clouds won the Gold Cup trial in 2015.Trainer Oliver Sherwood called him the "horse of a '
+            'lifetime" on Sunday.',
+            "Oliver Sherwood",
+            "Trainer",
+        ),
+        (
+            'The match ended 2-0. Coach Harry Kane said: "We deserved the win today and we know it."',
+            "Harry Kane",
+            "Coach",
+        ),
+        (
+            'He spoke after. Lt. Gen. John Smith said: "We deserved the win today and we know it."',
+            "John Smith",
+            "Lt. Gen.",
+        ),
+    ],
+)
+def test_a_sports_role_is_a_role_and_never_reaches_into_the_sentence_before(
+    text: str, speaker: str, role: str
+) -> None:
+    (quote,) = extract_quotes(text)
+    assert (quote.speaker, quote.speaker_role) == (speaker, role)

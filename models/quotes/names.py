@@ -64,7 +64,8 @@ _TITLES = frozenset(
     ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
     agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
     grandmother grandfather leader prime speaker actor actress journalist host anchor columnist
-    analyst strategist pollster activist assemblyman assemblywoman councilman councilwoman""".split()
+    analyst strategist pollster activist assemblyman assemblywoman councilman councilwoman trainer
+    jockey referee skipper striker midfielder defender goalkeeper""".split()
 )
 # A party before a person's name is a description ("Democrat Elijah Cummings"), not part of it;
 # before an organisation it is ("Republican National Committee").
@@ -515,6 +516,8 @@ class _Names:
                 break
             if low in _PLURAL_TITLES:
                 break  # "Sens. Tester and Merkley": a title for several, no one's role
+            if word.endswith(".") and not _abbreviated(word[:-1]):
+                break  # "The match ended 2-0. Coach Harry Kane": the sentence before ended there
             kept.append((word, w.start()))
             edge = w.start()
         while kept and kept[-1][0] == "of":
