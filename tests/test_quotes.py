@@ -1348,8 +1348,8 @@ def test_a_place_at_the_end_of_a_description_after_the_name_is_not_the_speaker()
     ("text", "speaker", "role"),
     [
         (
-            'Many Clouds won the Gold Cup trial in 2015.Trainer Oliver Sherwood called him the "horse of a '
-            'lifetime" on Sunday.',
+            'Many Clouds won the Gold Cup trial in 2015.Trainer Oliver Sherwood said: "He was the horse of a '
+            'lifetime and we will miss him."',
             "Oliver Sherwood",
             "Trainer",
         ),
