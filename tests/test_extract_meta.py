@@ -132,6 +132,28 @@ def test_the_site_name_before_the_headline_goes() -> None:
     assert read_html(html, URL).meta.title == "Harbour tides - what the reef will change"  # a headline
 
 
+def test_the_pages_section_after_the_headline_goes() -> None:
+    title = "Council backs living reef for the sea wall / Coast / harbourherald.example"
+    html = page(STORY, title=title, head=og("article:section", "Coast"))
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+    article = {"@context": "https://schema.org", "@type": "NewsArticle", "articleSection": "Coast"}
+    html = page(STORY, title="Council backs living reef for the sea wall | Coast", head=json_ld(article))
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+    body = '<p class="kicker"><a href="/coast" rel="category tag">Coast</a></p>' + STORY
+    html = page(body, title="Council backs living reef for the sea wall | Coast")
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall"
+    html = page(STORY, title="Council backs living reef for the sea wall | Coast")  # no section says so
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall | Coast"
+    html = page(STORY, title="Reef wall / Coast", head=og("article:section", "Coast"))  # too short
+    assert read_html(html, URL).meta.title == "Reef wall / Coast"
+
+
+def test_a_menu_of_categories_is_not_the_pages_section() -> None:
+    menu = '<ul class="menu"><li class="menu-item-object-category"><a href="/coast">Coast</a></li></ul>'
+    html = page(menu + STORY, title="Council backs living reef for the sea wall | Coast")
+    assert read_html(html, URL).meta.title == "Council backs living reef for the sea wall | Coast"
+
+
 def test_a_title_that_is_only_the_site_name_is_kept() -> None:
     html = page(STORY, title="Harbour Herald", head=og("og:site_name", "Harbour Herald"))
     assert read_html(html, URL).meta.title == "Harbour Herald"

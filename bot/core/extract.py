@@ -630,10 +630,30 @@ def _is_section(
     near_host = len(key) >= 4 and any(k.startswith(key) or k.endswith(key) for k in keys)
     if not keys or near_host or _names_site(name, keys, SITE_NAME_MAX_WORDS):
         return False
-    section = _meta(doc, "article:section", "og:article:section")
-    if key in linked.sections or (section and _key(section) == key):
+    if key in _sections(doc, linked):
         return True
     return host_named and len(name.split()) == 1
+
+
+_SECTION_LINKS = (
+    "//a[contains(concat(' ', @rel, ' '), ' category ') or contains(@class, 'categor')"
+    " or contains(../@class, 'categor')]"
+    "[not(ancestor-or-self::*[self::nav or contains(@class, 'menu') or contains(@class, 'nav')])]"
+)
+_BREADCRUMB_LINKS = "//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')]//a"
+
+
+def _sections(doc: lxml.html.HtmlElement, linked: _LinkedData, *, in_html: bool = False) -> frozenset[str]:
+    """``_key`` of the page's own sections: ``article:section``, ``articleSection``, the
+    breadcrumbs below home; with ``in_html``, also the page's own category links (``rel="category"``,
+    a link classed as a category, outside menus) and an HTML breadcrumb's links below home. A blog's
+    name is often its category too ("Sprachpunkt" on alexanderlasch.wordpress.com, "Mathlog" on
+    scienceblogs.de), so these serve to cut a title, never to refuse a site's name."""
+    found = {_key(_meta(doc, "article:section", "og:article:section") or "")}
+    if in_html:
+        links = [*doc.xpath(_SECTION_LINKS), *doc.xpath(_BREADCRUMB_LINKS)[1:]]
+        found |= {_key(a.text_content()) for a in links}
+    return linked.sections | (found - {""})
 
 
 def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
@@ -690,13 +710,19 @@ def _raw_title(doc: lxml.html.HtmlElement, found: str | None) -> str:
     return (page_title if cut_from_title else found) or headlines[0] or page_title
 
 
-def _clean_title(title: str | None, keys: set[str]) -> str | None:
+def _words(text: str) -> int:
+    """How many words ``text`` has, a separator (" - ", " | ") not counted."""
+    return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
+
+
+def _clean_title(title: str | None, keys: set[str], sections: frozenset[str] = frozenset()) -> str | None:
     """``title`` without a trailing " - Site", " | Site", " — Site" or " :: Site", where Site is
     one of ``keys`` (the site's names and host, as ``_key``), a host name or a call to read the
-    page on one ("See on example.com"), and without a
-    leading "Site | " named so, loosely only in one word ("BMJV | Verbraucherschutz: ..." on
-    bmjv.de), when what stays is a headline of ``HEADLINE_MIN_WORDS`` or more. A dash in the
-    headline itself stays, and a title is never cut down to nothing."""
+    page on one ("See on example.com"); then without a trailing " / Section" of a few words that
+    is one of the page's ``sections`` (``_sections``: "Winda w chmurach / Obyczaje"), and without
+    a leading "Site | " named as above, loosely only in one word ("BMJV | Verbraucherschutz: ..."
+    on bmjv.de), each only when what stays is a headline of ``HEADLINE_MIN_WORDS`` or more. A dash
+    in the headline itself stays, and a title is never cut down to nothing."""
     title = " ".join((title or "").split())
     if not title:
         return None
@@ -709,12 +735,19 @@ def _clean_title(title: str | None, keys: set[str]) -> str | None:
     else:
         if (m := _CJK_SITE_SUFFIX.search(title)) is not None and m.start() > 0:
             title = title[: m.start()]
+    # the page's section after the headline, a short label: "Winda w chmurach / Obyczaje"
+    if (last := list(_TITLE_SEPARATOR.finditer(title))) and _key(tail := title[last[-1].end() :]) in sections:
+        if (
+            _words(tail) <= SITE_SUFFIX_LOOSE_WORDS
+            and _words(title[: last[-1].start()]) >= HEADLINE_MIN_WORDS
+        ):
+            title = title[: last[-1].start()]
     if (sep := _TITLE_SEPARATOR.search(title)) is not None:
         prefix, rest = title[: sep.start()], title[sep.end() :]
         # one word at most beside the name: "Welpen kaufen – Tipps ..." under og:site_name "Welpen"
         # is a headline
         named = _names_site(prefix, keys, loose_words=1) or _HOST_NAME.fullmatch(prefix)
-        if named and len(rest.split()) >= HEADLINE_MIN_WORDS:
+        if named and _words(rest) >= HEADLINE_MIN_WORDS:
             title = rest
     return title
 
@@ -848,7 +881,7 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     site_keys = _host_keys(_host(url)) | {
         _key(name) for name in (site, _meta(doc, "og:site_name"), *linked.publishers) if name and _key(name)
     }
-    title = _clean_title(_raw_title(doc, meta.get("title")), site_keys)
+    title = _clean_title(_raw_title(doc, meta.get("title")), site_keys, _sections(doc, linked, in_html=True))
     text = _drop_leading_headline(text, title)  # the <h1> may lack the title's " | Site"
     # trafilatura's byline, else the meta tags, else the JSON-LD article's (trafilatura skips an
     # organisation credited as the author there)
