@@ -387,6 +387,7 @@ def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None
         ("Medellín Hora De Publicación Del Artículo", None),  # a place and a date label
         ("Ana Gómez Fecha de publicación 3 de mayo", "Ana Gómez"),
         ("By ZEKE MILLER and LISA MASCARO", "Zeke Miller, Lisa Mascaro"),  # as people write names
+        ("Lisa Mascaro, ERIC TUCKER Associated Press", "Lisa Mascaro, Eric Tucker"),  # once the agency goes
         ("Mis Sánchez", "Mis Sánchez"),
         ("Sebastian Held, Daniel Hentschel, Germany", "Sebastian Held, Daniel Hentschel"),  # no country
         ("Maya Okafor, Portsmouth", "Maya Okafor"),  # "Name, City": the place goes

@@ -770,8 +770,6 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
         if _PUBLISHED_LABEL.fullmatch(word):
             words = words[:i] if i >= 2 else []
             break
-    if len(words) >= 2 and all(w.isupper() for w in words if any(c.isalpha() for c in w)):
-        words = [w.title() if len(w) > 3 else w for w in words]  # "ZEKE MILLER" -> "Zeke Miller"
     name = re.sub(r"(?:^|\s)\d.*$", "", " ".join(words)).strip(" ,;:-–—|·")
     if len(stripped := _TRAILING_STAFF.sub("", name).split()) >= 2:
         name = " ".join(stripped)
@@ -784,6 +782,9 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
         if (_is_wire(rest) or _key(rest) in site_keys or owned) and all(w[0].isupper() for w in words[:tail]):
             name = " ".join(words[:tail])
             break
+    words = name.split()  # after the agency went: "ERIC TUCKER Associated Press" -> "Eric Tucker"
+    if len(words) >= 2 and all(w.isupper() for w in words if any(c.isalpha() for c in w)):
+        name = " ".join(w.title() if len(w) > 3 else w for w in words)  # "ZEKE MILLER" -> "Zeke Miller"
     if (
         not any(ch.isalpha() for ch in name)
         or _NOT_A_NAME.fullmatch(name)
