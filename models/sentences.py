@@ -294,12 +294,39 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
         yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
 
 
+# An ordinal's dot ("am 12. und 13. September", "den 3. Mai"): German, Polish, the Nordic and
+# Slavic languages write a day so; the splitter may take it for a sentence end.
+_ORDINAL_END = re.compile(r"(?:^|\s)\d{1,2}\.$")
+
+
+def _ordinals_joined(text: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """``spans`` with a piece joined to the next one in its paragraph when the piece ends on an
+    ordinal's dot or on no sentence punctuation at all ("Am" | "12. und" | "13. September
+    startet ...") and the next starts with a digit or a lower-case letter: one sentence."""
+    held: tuple[int, int] | None = None
+    for start, end in spans:
+        if held is not None:
+            piece = text[held[0] : held[1]]
+            follows = text[start : start + 1]
+            open_end = _ORDINAL_END.search(piece) or not piece.rstrip(_CLOSING).endswith(_END_MARKS)
+            if "\n" not in text[held[1] : start] and open_end and (follows.isdigit() or follows.islower()):
+                start = held[0]
+            else:
+                yield held
+        held = (start, end)
+    if held is not None:
+        yield held
+
+
+_END_MARKS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", ":", ";")
+
+
 def _other_sentences(text: str, language: str) -> Iterator[Sentence]:
     """``iter_sentences`` in another language: a quotation is re-joined only within its paragraph.
     One still open at the paragraph's end (a statement running over paragraphs, each re-opened
     and only the last closed, as German and French set them) leaves its sentences as they are."""
     pending: list[tuple[int, int]] = []
-    for start, end in _segment_spans(text, language):
+    for start, end in _ordinals_joined(text, _segment_spans(text, language)):
         if pending and "\n" in text[pending[-1][1] : start]:
             yield from (Sentence(a, b, text[a:b]) for a, b in pending)
             pending = []

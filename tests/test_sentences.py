@@ -99,3 +99,17 @@ def test_a_one_letter_name_with_an_exclamation_mark_does_not_end_a_sentence() ->
         "It was loud!",
         "The crowd roared.",
     ]
+
+
+def test_a_days_ordinal_dot_does_not_end_a_sentence_in_other_languages() -> None:
+    text = (
+        "Am 12. und 13. September startet wieder die Messe in Köln. Das Jahr 2019 war gut. 2020 wird "
+        "besser.\nSpotkanie odbędzie się 5. maja w Warszawie. Wszyscy są zaproszeni."
+    )
+    assert [s.text for s in iter_sentences(text, "de")][:4] == [
+        "Am 12. und 13. September startet wieder die Messe in Köln.",
+        "Das Jahr 2019 war gut.",
+        "2020 wird besser.",
+        "Spotkanie odbędzie się 5. maja w Warszawie.",
+    ]
+    spans_ok(text)
