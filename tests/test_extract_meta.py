@@ -401,3 +401,12 @@ def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None
 def test_a_byline_is_a_name_as_people_write_it(byline: str, shown: str | None) -> None:
     html = page(STORY, head=f'<meta charset="utf-8"><meta name="author" content="{byline}">')
     assert read_html(html, URL).meta.author == shown
+
+
+def test_a_chinese_titles_last_segment_names_a_site_that_names_itself_nowhere_else() -> None:
+    for title, site in (("港口城镇投票重建海堤-海岸新闻网", "海岸新闻网"), ("蔡健雅_海岸百科", "海岸百科")):
+        html = (
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body><article>{STORY}</article></body></html>"
+        )
+        assert read_html(html, URL).meta.site == site

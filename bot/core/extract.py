@@ -340,6 +340,9 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»/]|::)\s+")
 _CJK_SITE_SUFFIX = re.compile(
     r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*[\u4e00-\u9fff]{1,6}(?:网|報|报|新闻|新聞|在线|频道|日报|时报)$"
 )
+# ...and any short run of CJK characters there is the site's name ("-半月谈", "_百度百科"): read
+# as the site for a page that names itself nowhere else, never cut from the headline on that alone.
+_CJK_TITLE_SITE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*([\u4e00-\u9fff]{2,6})$")
 # A host name as a title's suffix ("... / dwutygodnik.com", "... | Express.co.uk"): a site's name,
 # whichever site it is.
 _HOST_NAME = re.compile(r"(?:[\w-]+\.)+[^\W\d_]{2,}")
@@ -662,8 +665,11 @@ def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
     reads better than the host."""
     if not host:
         return None
+    raw = " ".join((doc.findtext(".//title") or "").split())
+    if (cjk := _CJK_TITLE_SITE.search(raw)) is not None:
+        return cjk.group(1)  # "...英雄的城！-新华网", "蔡健雅_百度百科": a Chinese title's last segment
     keys = _host_keys(host)
-    parts = _TITLE_SEPARATOR.split(" ".join((doc.findtext(".//title") or "").split()))
+    parts = _TITLE_SEPARATOR.split(raw)
     for part in reversed(parts[1:]):
         first = _key(part.split()[0]) if part.split() else ""
         named = _key(part) in keys or (len(first) >= 5 and any(k.startswith(first) for k in keys))
