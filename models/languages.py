@@ -137,7 +137,8 @@ _RULES: dict[str, LanguageRules] = {
         ),
         reporting=_anywhere(
             r"sagte|sagt|sagten|erklärte|erklärt|betonte|betont|meinte|meint|schrieb|schreibt|warnte|"
-            r"kritisierte|ergänzte|ergänzt|so"
+            r"kritisierte|ergänzte|ergänzt|erläuterte|erläutert|bekräftigte|unterstrich|berichtete|"
+            r"erzählte|erzählt|antwortete|kommentierte|forderte|fordert|warnt|so"
         ),
     ),
     "fr": LanguageRules(
@@ -160,7 +161,9 @@ _RULES: dict[str, LanguageRules] = {
         reporting=_anywhere(
             r"a\s+déclaré|a\s+dit|a\s+affirmé|a\s+expliqué|a\s+indiqué|a\s+souligné|a\s+ajouté|"
             r"a\s+estimé|a\s+assuré|a\s+précisé|a\s+confié|déclare|affirme|explique|indique|souligne|"
-            r"ajoute|estime|assure|précise|confie|dit"
+            r"ajoute|estime|assure|précise|confie|dit|a\s+averti|a\s+insisté|a\s+dénoncé|a\s+reconnu|"
+            r"a\s+répondu|a\s+rappelé|a\s+commenté|a\s+poursuivi|a\s+lancé|insiste|rappelle|poursuit|"
+            r"reconnaît|commente|dénonce"
         ),
     ),
     "es": LanguageRules(
@@ -185,7 +188,9 @@ _RULES: dict[str, LanguageRules] = {
         ),
         reporting=_anywhere(
             r"dijo|afirmó|declaró|explicó|aseguró|señaló|añadió|indicó|agregó|sostuvo|advirtió|"
-            r"dice|afirma|explica|asegura|señala|añade|indica"
+            r"dice|afirma|explica|asegura|señala|añade|indica|alertó|comentó|insistió|opinó|denunció|"
+            r"subrayó|destacó|apuntó|manifestó|expresó|reconoció|admitió|precisó|recalcó|enfatizó|"
+            r"respondió|concluyó|relató|aseveró"
         ),
     ),
     "it": LanguageRules(
@@ -206,7 +211,9 @@ _RULES: dict[str, LanguageRules] = {
         ),
         reporting=_anywhere(
             r"ha\s+detto|ha\s+dichiarato|ha\s+spiegato|ha\s+affermato|ha\s+aggiunto|ha\s+sottolineato|"
-            r"ha\s+commentato|dice|afferma|spiega|aggiunge|sottolinea|dichiara|commenta"
+            r"ha\s+commentato|ha\s+avvertito|ha\s+ribadito|ha\s+osservato|ha\s+precisato|ha\s+ricordato|"
+            r"ha\s+risposto|dice|afferma|spiega|aggiunge|sottolinea|dichiara|commenta|ribadisce|osserva|"
+            r"precisa|ricorda"
         ),
     ),
     "pt": LanguageRules(
@@ -230,7 +237,8 @@ _RULES: dict[str, LanguageRules] = {
         ),
         reporting=_anywhere(
             r"disse|afirmou|declarou|explicou|destacou|ressaltou|acrescentou|comentou|contou|avaliou|"
-            r"completou|garantiu|defendeu|diz|afirma|explica|destaca|ressalta|acrescenta"
+            r"completou|garantiu|defendeu|diz|afirma|explica|destaca|ressalta|acrescenta|alertou|insistiu|"
+            r"opinou|denunciou|sublinhou|apontou|admitiu|reconheceu|frisou|respondeu|enfatizou|relatou"
         ),
     ),
     "nl": LanguageRules(

@@ -244,6 +244,16 @@ def test_a_text_with_no_sentences_is_refused_with_that_reason() -> None:
             "„Er rief: ‚Kommt alle her!‘ und dann ging er nach Hause“, sagte Jonas Weber.",
             [("Er rief: ‚Kommt alle her!‘ und dann ging er nach Hause", "Jonas Weber")],
         ),
+        (
+            "es",
+            "“No descartaría que se utilicen armas nucleares”, alertó Dmitri Murátov.",
+            [("No descartaría que se utilicen armas nucleares", "Dmitri Murátov")],
+        ),
+        (
+            "de",
+            "„Manche Krankenhäuser würden ohne die Pendler nicht funktionieren“, erläutert Antonia Koch.",
+            [("Manche Krankenhäuser würden ohne die Pendler nicht funktionieren", "Antonia Koch")],
+        ),
         (  # no reporting verbs listed for Japanese: no speaker is guessed
             "ja",
             "「我々は決して後退しない」と田中氏は述べた。『改革』という言葉が繰り返された。",
