@@ -115,6 +115,8 @@ _DEPENDENT_START = re.compile(
            (?:he|she|they|it|his|her|their|its)\b
       | (?:In|On|By|At|During|Since|After|Before|Until|Within|Last)\s[^,.;:"“]{1,30},\s+
            (?:he|she|they|it|his|her|their|its)\b
+      | (?:[A-Z][a-z]{2,}(?:ed|en)|Born|Made|Built|Known|Led|Brought|Taught|Grown|Shown|Caught)\s
+           [^,;:"“]{1,60},\s+(?:he|she|they|it|his|her|their|its)\b   # "Developed by a U.S. doctor, it"
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
       | Among\s+(?:them|those|these|others)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+

@@ -485,6 +485,10 @@ def test_a_shortened_sentence_does_not_end_on_an_adverb_of_the_clause_cut_away()
         ("Through this so many lives were saved in the villages of the east.", True),
         ("Sometimes they would walk for three days to reach the nearest clinic.", True),
         ("Sometimes the rains come early and wash the new road away.", False),
+        # a participle's phrase, then a pronoun: what it describes was named before
+        ("Developed by a U.S. dermatologist, it is said to be the first such sunscreen.", True),
+        ("Born in Leeds, he moved to London at 18 to study music.", True),
+        ("Founded in 1990, the company now employs 300 people in Leeds.", False),
     ],
 )
 def test_a_person_the_sentence_does_not_name_was_named_before(sentence: str, dependent: bool) -> None:
