@@ -374,6 +374,38 @@ def test_a_brief_under_a_login_prompt_is_not_a_paywall() -> None:
     assert "Port Ellis" in read_html(html, URL).text
 
 
+def test_a_brief_under_a_login_widget_classed_paywall_is_not_a_paywall() -> None:
+    """A header's account widget ("paywall-before-login", "paywall-user-name") is site furniture."""
+    widget = (
+        '<header><div class="paywall-header-wrap"><span class="paywall-before-login">'
+        '<a class="paywall-login-link" href="/login">Login</a></span>'
+        '<div class="paywall-user-name"></div></div></header>'
+    )
+    html = page(BRIEF, title="Two fishermen rescued off Port Ellis").replace("<body>", "<body>" + widget)
+    assert "Port Ellis" in read_html(html, URL).text
+    # ...while the publisher's own "not free" still makes a short read a teaser
+    head = json_ld({"@context": "https://schema.org", "@type": "NewsArticle", "isAccessibleForFree": False})
+    with pytest.raises(TooLittleText) as info:
+        read_html(page(BRIEF, title="Two fishermen rescued off Port Ellis", head=head), URL)
+    assert info.value.reason == "paywall"
+
+
+def test_a_registration_wall_in_another_language_is_still_refused() -> None:
+    html = page(BRIEF + '<div class="site-paywall"><p>Kostenlos registrieren und weiterlesen</p></div>')
+    with pytest.raises(TooLittleText) as info:
+        read_html(html, URL)
+    assert info.value.reason == "paywall"
+
+
+def test_two_sentences_a_page_ran_together_count_as_two() -> None:
+    from bot.core.extract import _sentences
+
+    assert _sentences("He worked there as a chief physician.Police arrested a man on Tuesday.") == [
+        "He worked there as a chief physician.",
+        "Police arrested a man on Tuesday.",
+    ]
+
+
 def test_a_teaser_that_says_continue_reading_is_refused_without_markup() -> None:
     html = page(BRIEF + "<p>Subscribe to continue reading: already a subscriber? Log in.</p>")
     with pytest.raises(TooLittleText) as info:

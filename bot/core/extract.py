@@ -98,7 +98,11 @@ LANGUAGE_CONFIDENCE = 0.9
 _TEASER_PHRASES = re.compile(
     r"subscribe (?:now )?to (?:continue|read|keep reading|unlock)|to continue reading|keep reading|"
     r"this (?:article|story|content) is (?:for|only available to) (?:subscribers|members)|"
-    r"subscriber[- ]only|unlock (?:this|full) (?:article|access)|read the full (?:article|story)",
+    r"subscriber[- ]only|unlock (?:this|full) (?:article|access)|read the full (?:article|story)|"
+    # ... and as other languages' walls say it: "Kostenlos registrieren und weiterlesen"
+    r"(?:registrieren|abonnieren|anmelden) und weiterlesen|um weiterzulesen|"
+    r"pour (?:lire|continuer) la suite|pour continuer à lire|para (?:seguir|continuar) leyendo|"
+    r"para continuar (?:lendo|a ler)|per continuare a leggere|aby czytać dalej|om verder te lezen",
     re.IGNORECASE,
 )
 _PAYWALL_PHRASES = re.compile(
@@ -108,9 +112,12 @@ _PAYWALL_PHRASES = re.compile(
     r"sign in to (?:read|continue)|start your (?:free )?trial|unlock (?:this|full) (?:article|access)",
     re.IGNORECASE,
 )
-_PAYWALL_MARKUP = re.compile(
-    r"""["']isAccessibleForFree["']\s*:\s*["']?(?:false|False)|class=["'][^"']*\b(?:paywall|piano-offer|"""
-    r"""subscriber-only|premium-content|meteredContent)\b""",
+# The publisher's own statement that the article is not free: the strong sign of a paywall.
+_NOT_FREE = re.compile(r"""["']isAccessibleForFree["']\s*:\s*["']?(?:false|False)""")
+# A paywall's class names: a weaker sign, as sites also give them to their header's login and
+# account widgets ("paywall-header-wrap", "paywall-user-name") on free articles.
+_PAYWALL_CLASS = re.compile(
+    r"""class=["'][^"']*\b(?:paywall|piano-offer|subscriber-only|premium-content|meteredContent)\b"""
 )
 _COOKIE_PHRASES = re.compile(
     r"(?:we|this (?:site|website)) use[s]? cookies|accept (?:all )?cookies|"
@@ -140,7 +147,10 @@ _ERROR_WORDING = re.compile(
 )
 # Sentence ends: ". " / "! " / "? " (closing quotes and brackets stay with their sentence), and
 # the CJK full stops and the danda, which take no space after them.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])([\"'”’)\]]*)\s+|(?<=[。！？।])([」』”’)\]]*)")
+_SENTENCE_BREAK = re.compile(
+    r"(?<=[.!?])([\"'”’)\]]*)\s+|(?<=[。！？।])([」』”’)\]]*)"
+    r"|(?<=[a-z]{2}[.!?])()(?=[A-Z][a-z])"  # two sentences a page ran together: "physician.Police"
+)
 _FULL_STOPS = (".", "!", "?", "。", "！", "？", "।", "؟", "۔")
 _NOT_CONTENT = "nav|header|footer|aside|form|script|style|noscript|template|svg|figure|figcaption"
 
@@ -1089,12 +1099,13 @@ def _gate(
     # The page-level checks only matter for a short read; a full article skips the whole scan.
     if html is not None and words < max(PAYWALL_TEASER_WORDS, options.min_page_words):
         page_text = _visible_text(doc) if doc is not None else ""
-        paywalled = bool(_PAYWALL_MARKUP.search(html)) or (doc is not None and _json_ld_paywalled(doc))
-        # Words alone ("Already a subscriber?" in a site's header) are weaker than markup: a page
-        # whose only paywall sign is a login prompt, and whose text reads as a complete short
-        # article, is a free brief. A teaser stays refused: it says "continue reading".
+        paywalled = bool(_NOT_FREE.search(html)) or (doc is not None and _json_ld_paywalled(doc))
+        # Words ("Already a subscriber?" in a site's header) and class names (its login widget)
+        # are weaker than the publisher's statement: a page with only those signs, whose text
+        # reads as a complete short article, is a free brief. A teaser stays refused: it says
+        # "continue reading".
         complete = words >= options.min_article_words and _reads_as_article(article.text)
-        worded = _PAYWALL_PHRASES.search(page_text) is not None
+        worded = _PAYWALL_PHRASES.search(page_text) is not None or _PAYWALL_CLASS.search(html) is not None
         if worded and not paywalled and not _TEASER_PHRASES.search(page_text):
             worded = not complete
         if (paywalled or worded) and words < PAYWALL_TEASER_WORDS:
