@@ -269,6 +269,8 @@ def _unanchored_time(text: str) -> bool:
     return m is not None and _TIME_GIVEN.search(text, 0, m.start()) is None
 
 
+# A source the point names as one already met: "..., the source further claimed to the outlet".
+_MET_SOURCE = re.compile(r"\b(?i:the)\s+(?:source|sources|outlet|insider|insiders|tipster)\b")
 # Someone not answering is not a fact a reader needs: "WYP are yet to comment", "did not respond
 # to a request for comment", "could not be reached".
 _NO_COMMENT = re.compile(
@@ -289,7 +291,8 @@ _PERSONAL = re.compile(
 _ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)
 # ...and 'I want her gone,' in the single marks the British press uses (not an apostrophe: a mark
 # opens after a space and closes before one)
-_QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]|(?<!\w)'[^'\n]{2,200}?[,.!?]?'(?!\w)")
+# ...and in single marks, where an apostrophe inside a word ("America's") is no closing mark.
+_QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){2,400}?[,.!?]?'(?!\w)")
 # Other languages: „…“, »…«, ‚…‘, 「…」 and 『…』 as well.
 _QUOTE_MARKS_ANY = _QUOTE_MARKS + "‚»«「」『』"
 _QUOTED_ANY = re.compile(r"[\"“„«»‚‘「『][^\"“”„«»‚‘’「」『』]*[\"”“»«‘’」』]")
@@ -807,7 +810,10 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
     if english and _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to"
         return False
     if english and (
-        _POINTS_BACK.search(_unquoted(body, lang)) or _NO_COMMENT.search(body) or _unanchored_time(body)
+        _POINTS_BACK.search(_unquoted(body, lang))
+        or _NO_COMMENT.search(body)
+        or _unanchored_time(body)
+        or _MET_SOURCE.search(_unquoted(body, lang))
     ):
         return False  # "those benefit payments": which ones; "declined to comment": no fact; "a year earlier"
     if not english and not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):

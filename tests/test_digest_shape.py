@@ -367,6 +367,31 @@ def test_a_reported_statement_after_a_colon_is_not_cut_into_a_tldr() -> None:
     assert not digest_of(text, points=2).tldr.startswith("Three men were arrested")
 
 
+def test_a_point_that_is_mostly_a_quotation_in_single_marks_is_skipped_despite_apostrophes() -> None:
+    from models.keypoints import _bare_quotation
+
+    sentence = (
+        "The paper called the plan 'cautious to a fault.' 'It is not convincing to argue that the "
+        "minister is free to speak now that she has left America's diplomatic service for good and "
+        "returned to her old seat,' the paper's columnist wrote."
+    )
+    assert _bare_quotation(sentence)
+    assert not _bare_quotation("The minister's plan, which the council's leader called 'brave', passed.")
+
+
+def test_a_point_that_cites_the_source_met_before_is_skipped() -> None:
+    text = (
+        "Singer Taylor Hart is unhappy with the way her label handled the dispute, according to a report. "
+        "The label's owner has been trying to reach her by phone for weeks, the source further claimed "
+        "to the outlet. "
+        "On Thursday the singer accused the label of blocking a documentary about her early career. "
+        "The label said in a statement that it had never blocked any film about the singer. "
+        "The documentary is due to be released by the streaming service later this year."
+    )
+    points = [p.text for p in select_key_points(text, BagOfWordsEncoder(), 4).points]
+    assert len(points) == 3 and not any("the source" in p for p in points)  # the other three
+
+
 def test_a_product_line_with_no_subject_leans_on_the_line_before() -> None:
     assert depends_on_context("Offers 'protection against four times more of the sun's rays'.")
     assert depends_on_context("Contains zinc oxide and costs £12 for a 50ml tube.")
