@@ -616,18 +616,17 @@ def _site_name(
         if name and not (host and _is_wire(name) and not _wire_owns(host, name))
     ]
     keys = _host_keys(host)
-    named_for_host = [
-        n for n in (*candidates, _title_site(doc, host)) if n and _names_site(n, keys, SITE_NAME_MAX_WORDS)
-    ]
+    titled = _title_site(doc, host)
+    named_for_host = [n for n in (*candidates, titled) if n and _names_site(n, keys, SITE_NAME_MAX_WORDS)]
     candidates = [n for n in candidates if not _is_section(n, doc, linked, keys, bool(named_for_host))]
     if not candidates:
-        return _title_site(doc, host) or host
+        return titled or host
     first = candidates[0]
     # "usatoday" and "USA TODAY" are one name: show the one written for people.
     if first == first.lower():
         first = next((c for c in candidates[1:] if _key(c) == _key(first) and c != c.lower()), first)
     if first == first.lower():  # still a host or a handle: the title may write the name for people
-        first = _title_site(doc, host) or first
+        first = titled or first
     return first
 
 
