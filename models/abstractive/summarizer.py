@@ -122,7 +122,7 @@ class AbstractiveSummarizer:
         if points <= 0 or not sentences:
             return KeyPointResult((), None)
         # The extractive summarizer's ranking for this language: the encoder reads English only.
-        ranker: SentenceEncoder = self._encoder if english else LexicalEncoder()
+        ranker = _LastEncoding(self._encoder if english else LexicalEncoder())
         tldr, _ = rank_key_points(text, ranker, 0, hints=hints, scoring=self._scoring)
         # 1. map
         budget = max(1, self.generator.input_budget(points, title, language=language))
@@ -218,6 +218,22 @@ class AbstractiveSummarizer:
             if len(fresh) >= missing or len(ranked) < wanted:
                 return fresh[:missing]
             wanted *= 2
+
+
+class _LastEncoding:
+    """A ``SentenceEncoder`` that answers a repeat of its last call from memory: the TL;DR's
+    ranking and the fill's usually encode the very same candidate sentences."""
+
+    def __init__(self, encoder: SentenceEncoder) -> None:
+        self._encoder = encoder
+        self.name = encoder.name
+        self._last: tuple[tuple[str, ...], np.ndarray] | None = None
+
+    def encode(self, sentences: Sequence[str]) -> np.ndarray:
+        key = tuple(sentences)
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._encoder.encode(sentences))
+        return self._last[1].copy()
 
 
 def _restates(grounding: Grounding, tldr: KeyPoint | None, language: str | None = None) -> bool:
