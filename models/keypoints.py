@@ -90,16 +90,19 @@ MERGED_MAX_WORDS = 45
 REPEAT_WORD_SHARE = 0.7
 
 _QUOTE_MARKS = "\"“”„«»‘’'"
+# Day and month names for the rules below: a weekday as one group, the months as a bare alternation.
+_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
 # Openings that lean on what came before: a pronoun, "that year", a connective.
 _DEPENDENT_START = re.compile(
-    r"""^[\"“‘'(]*(?:
+    rf"""^[\"“‘'(]*(?:
         (?:And|But|Or|So|Yet|Also|Still|However|Meanwhile|Instead|Nonetheless|Nevertheless|Moreover|
            Furthermore|Additionally|Besides|Thus|Therefore|Then|Otherwise|Likewise|Similarly|Indeed|
            In\s+fact|In\s+addition(?!\s+to\b)|Of\s+course|After\s+all|As\s+a\s+result|Even\s+so|Amid\s+(?:all\s+)?this|
            At\s+the\s+same\s+time|For\s+(?:example|instance)|In\s+other\s+words|On\s+the\s+other\s+hand)\b
       | (?:He|She|They|It|His|Her|Hers|Their|Theirs|Its|Him|Them|These|Those|Such|That)\b
       | This\b(?!\s+(?:year|week|month|weekend|morning|afternoon|evening|spring|summer|autumn|fall|
-           winter|season|time\s+last|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b)
+           winter|season|time\s+last|{_WEEKDAY})\b)
       | The\s+(?:latter|former|same|move|decision|incident|announcement|comments?|remarks?|statement|
            report|findings|two|pair|couple|trio|man|woman|boy|girl|victim|suspect|agreement|deal|
            officer|counselor|counsellor|spokesman|spokeswoman|driver|mother|father|player|stopper|
@@ -113,10 +116,10 @@ _DEPENDENT_START = re.compile(
       | (?:Through|By|With|Despite|Because\s+of|Like|Unlike|Besides)\s+(?:this|that|these|those|it|them)\b
       | (?:Sometimes|Often|Then|Later|Soon|Eventually|Finally|Now|Today|Yesterday|Instead|Again)\s+
            (?:he|she|they|it|his|her|their|its)\b
-      | (?:In|On|By|At|During|Since|After|Before|Until|Within|Last)\s[^,.;:"“]{1,30},\s+
+      | (?:In|On|By|At|During|Since|After|Before|Until|Within|Last)\s[^,.;:"“]{{1,30}},\s+
            (?:he|she|they|it|his|her|their|its)\b
-      | (?:[A-Z][a-z]{2,}(?:ed|en)|Born|Made|Built|Known|Led|Brought|Taught|Grown|Shown|Caught)\s
-           [^,;:"“]{1,60},\s+(?:he|she|they|it|his|her|their|its)\b   # "Developed by a U.S. doctor, it"
+      | (?:[A-Z][a-z]{{2,}}(?:ed|en)|Born|Made|Built|Known|Led|Brought|Taught|Grown|Shown|Caught)\s
+           [^,;:"“]{{1,60}},\s+(?:he|she|they|it|his|her|their|its)\b   # "Developed by a U.S. doctor, it"
       | (?:In|On|From|With|Under|Through|Of)\s+(?:it|them|which)\b
       | Among\s+(?:them|those|these|others)\b
       | (?:In|By|At|During|Since|Until|From|After|Before)\s+(?:that|this|the\s+same|those)\s+
@@ -222,9 +225,8 @@ _RUBRIC = re.compile(
 # anywhere (the bar a sentence before described), "Earlier", "Back then".
 _TLDR_LEANS = re.compile(
     r"\b(?i:this|these|those)\s+(?!(?i:year|years|week|weeks|month|months|weekend|morning|afternoon|"
-    r"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|(?:mon|tues|wednes|"
-    r"thurs|fri|satur|sun)day|january|february|march|april|may|june|july|august|september|october|"
-    r"november|december|country|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
+    rf"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|{_WEEKDAY}|{_MONTHS}|"
+    r"country|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
     r"^(?:Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
     # "X has also signed", "in that change": what it adds to, or points at, came before
     r"^[^.;:]{0,60}\b(?:also|however)\b|"
@@ -258,8 +260,7 @@ _RELATIVE_TIME = re.compile(
     re.I,
 )
 _TIME_GIVEN = re.compile(
-    r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|August|"
-    r"September|October|November|December|(?:1[89]|20)\d\d|yesterday|today|last\s+(?:week|month|year))\b"
+    rf"\b(?:{_WEEKDAY}|{_MONTHS}|(?:1[89]|20)\d\d|yesterday|today|last\s+(?:week|month|year))\b"
 )
 
 
