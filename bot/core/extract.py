@@ -453,7 +453,8 @@ _ROLE = re.compile(
 )
 _CREDENTIAL = re.compile(r"(?:phd|ph\.d|md|ms|ma|mba|rd|rdn|rn|jd|esq|cpa|dr|jr|sr)\.?", re.IGNORECASE)
 # trafilatura joins names with "; "; a meta tag may use commas, "and", "&".
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|\||,|&|\s(?:and|und)\s)\s*", re.IGNORECASE)
+# Between a byline's names; the separator is kept (split's odd items): a name after "," or ";".
+_AUTHOR_SPLIT = re.compile(r"(\s*(?:;|\||,|&|\s(?:and|und)\s)\s*)", re.IGNORECASE)
 _ARTICLE_TYPE = re.compile(r"(?:article|posting|report)$", re.IGNORECASE)
 
 
@@ -819,7 +820,7 @@ def _clean_author(
     claimant, or a place after the names ("Name, City"). None when nothing in it reads as a
     name. ``written`` is the byline as the page wrote it: trafilatura writes "and" as "; "."""
     names, listed = [], []  # listed: the name came after a comma or a semicolon
-    parts = re.split(f"({_AUTHOR_SPLIT.pattern})", raw or "", flags=re.IGNORECASE)
+    parts = _AUTHOR_SPLIT.split(raw or "")
     for item, before in zip(parts[::2], ["", *parts[1::2]], strict=True):
         name = _clean_name(item, site_keys)
         if (
