@@ -810,17 +810,18 @@ def _allowed(text: str, candidates: Candidates, i: int, tldr: KeyPoint | None, h
         return False  # a quotation, a teaser question
     if english and _TEASER.match(body.lstrip(_QUOTE_MARKS + " ")):  # "Here are 15 tips ...", "Welcome to"
         return False
+    outside = _unquoted(body, lang)
     if english and (
-        _POINTS_BACK.search(_unquoted(body, lang))
+        _POINTS_BACK.search(outside)
         or _NO_COMMENT.search(body)
         or _unanchored_time(body)
-        or _MET_SOURCE.search(_unquoted(body, lang))
+        or _MET_SOURCE.search(outside)
     ):
         return False  # "those benefit payments": which ones; "declined to comment": no fact; "a year earlier"
     if not english and not body.rstrip(_CLOSERS_ANY).endswith(_SENTENCE_ENDS):
         return False  # a heading, a list item
     personal = _rules(lang).first_person
-    if personal is not None and personal.search(_unquoted(body, lang)):
+    if personal is not None and personal.search(outside):
         return False  # "I turned around and ...": the writer's own story
     if tldr is not None:
         if any(a < e and s < b for a, b in tldr.spans):
