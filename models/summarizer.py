@@ -46,16 +46,22 @@ def _extractive_name(model: str, quantized: bool) -> str:
 _LEXICAL_NAME = _extractive_name(LexicalEncoder.name, LexicalEncoder.quantized)
 
 
-class ExtractiveSummarizer:
+class _NamedByLanguage:
+    """``name_for``: an extractive summarizer's ``name`` for English, the lexical one's otherwise."""
+
+    name: str
+
+    def name_for(self, language: str | None) -> str:
+        return self.name if is_english(language) else _LEXICAL_NAME
+
+
+class ExtractiveSummarizer(_NamedByLanguage):
     """Key points chosen from the article's own sentences (``models.keypoints``)."""
 
     def __init__(self, encoder: Encoder, scoring: Scoring = Scoring()) -> None:
         self._encoder = encoder
         self._scoring = scoring
         self.name = _extractive_name(encoder.name, encoder.quantized)
-
-    def name_for(self, language: str | None) -> str:
-        return self.name if is_english(language) else _LEXICAL_NAME
 
     def summarize(
         self, text: str, points: int, *, title: str | None = None, hints: Hints | None = None
@@ -65,7 +71,7 @@ class ExtractiveSummarizer:
         return select_key_points(text, encoder, points, title=title, hints=hints, scoring=self._scoring)
 
 
-class LazyExtractiveSummarizer:
+class LazyExtractiveSummarizer(_NamedByLanguage):
     """Loads the encoder on first use (once per process, via ``load_encoder``'s cache), so a
     request that fails before summarizing (a 404, a paywall) never pays for the model."""
 
@@ -77,9 +83,6 @@ class LazyExtractiveSummarizer:
         # and lru_cache, do not make two concurrent first loads safe).
         self._load_lock = threading.Lock()
         self.name = _extractive_name(options.model_name, options.quantize)
-
-    def name_for(self, language: str | None) -> str:
-        return self.name if is_english(language) else _LEXICAL_NAME
 
     def load(self) -> ExtractiveSummarizer:
         if self._loaded is None:
