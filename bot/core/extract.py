@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
@@ -487,14 +488,21 @@ def _names(value: object) -> list[str]:
     return out
 
 
+def _json_ld_blocks(doc: lxml.html.HtmlElement, *, strict: bool = False) -> Iterator[object]:
+    """Each JSON-LD block of the page that parses, in order, parsed as it is needed; ``strict``
+    skips a block with a raw control character (a line break) in a string too."""
+    for block in doc.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(block, strict=strict)
+        except ValueError:
+            continue
+        yield data
+
+
 def _json_ld_items(doc: lxml.html.HtmlElement) -> list[dict]:
     """Every JSON-LD object of the page, ``@graph`` members included."""
     items: list[dict] = []
-    for block in doc.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(block, strict=False)
-        except ValueError:
-            continue
+    for data in _json_ld_blocks(doc):
         stack = [data]
         while stack:
             item = stack.pop()
@@ -1010,11 +1018,7 @@ def reading_language(text: str, declared: str | None = None) -> str:
 
 
 def _json_ld_paywalled(doc: lxml.html.HtmlElement) -> bool:
-    for block in doc.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(block)
-        except ValueError:
-            continue
+    for data in _json_ld_blocks(doc, strict=True):
         items = data if isinstance(data, list) else [data]
         for item in items:
             if isinstance(item, dict) and str(item.get("isAccessibleForFree", "true")).lower() == "false":
