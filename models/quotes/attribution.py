@@ -54,6 +54,8 @@ SUBJECT_MAX_WORDS = 12  # a subject phrase longer than this is narration, not "X
 
 # --- attribution ---------------------------------------------------------------------------------
 
+# A capitalised word, as a regex fragment: "Kerry", "Sen.", "O'Neill", "Åsberg".
+_CAP_WORD = rf"[{_UPPER}][\w.'\u2019-]*"
 _CAPITAL = re.compile(f"[{_UPPER}]")  # a capital anywhere: "É" as well as "E"
 _SPACED_CAPITAL = re.compile(rf"\s+[{_UPPER}]")
 _TELL_OBJECT = re.compile(
@@ -236,7 +238,7 @@ def _subject_phrase_with_quotes(left: str) -> tuple[str, int] | None:
 
 # "as Tom Ridge, a former secretary, put it": a name after "as" or "like" is a subject.
 _AS_NAME = re.compile(
-    rf"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Yy]et)\s+(?:[{_UPPER}][\w.'\u2019-]*\s+){{0,4}}[{_UPPER}][\w'\u2019-]*"
+    rf"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Yy]et)\s+(?:{_CAP_WORD}\s+){{0,4}}[{_UPPER}][\w'\u2019-]*"
     r"(?:\s*\([^()]{1,20}\))?$"
 )  # "But Sen. Richard Durbin (D-Ill.), noting ..., said"
 # A surname with a lower-case particle: "de Blasio", "van Hollen", "al-Assad" is not narration.
@@ -251,11 +253,11 @@ _PARTY_HOME = re.compile(
     rf"(?:Republican|Democrat|Democratic|Independent|Libertarian|GOP)\s+(?:of|from)\s+[{_UPPER}]"
 )
 _PLACE_END = re.compile(
-    rf"(?:\S\s+(?:of|from|in|at|near)|^(?:of|from))\s+(?:[{_UPPER}][\w.'\u2019-]*\s*){{1,3}}$"
+    rf"(?:\S\s+(?:of|from|in|at|near)|^(?:of|from))\s+(?:{_CAP_WORD}\s*){{1,3}}$"
 )  # "a nurse in Allentown", "of Raleigh": a place begun after a name, not "In Washington"
-_PLACE_REST = re.compile(rf"(?:[{_UPPER}][\w.'\u2019-]*)(?:\s+[{_UPPER}][\w.'\u2019-]*){{0,2}}")
+_PLACE_REST = re.compile(rf"(?:{_CAP_WORD})(?:\s+{_CAP_WORD}){{0,2}}")
 _LAST_CAPITALISED = re.compile(rf"([{_UPPER}][\w'\u2019-]*)\W*$")
-_ENDS_CAPITALISED = re.compile(rf"[{_UPPER}][\w.'\u2019-]*\W*$")
+_ENDS_CAPITALISED = re.compile(rf"{_CAP_WORD}\W*$")
 
 
 def _ends_with_name(piece: str) -> bool:
@@ -339,7 +341,7 @@ def _valid_subject(phrase: str) -> bool:
 
 
 # "Secretary" + " of State John Kerry": the office and the name after a title
-_TITLE_OF = re.compile(rf"\s+of\s+(?:[{_UPPER}][\w.'\u2019-]*\s+)*[{_UPPER}][\w.'\u2019-]*")
+_TITLE_OF = re.compile(rf"\s+of\s+(?:{_CAP_WORD}\s+)*{_CAP_WORD}")
 _DESCRIBED_AFTER = re.compile(
     rf"\s*((?:the|a|an|one|another|some|several|two|three)\s+[{_LOWER}0-9][^,]*?)"
     r"(?=\s+(?:while|who|as|after|before|when|in|on|at|from|during|outside|to)\b|,|$)"
@@ -349,7 +351,7 @@ _DESCRIBED_AFTER = re.compile(
 # A credit line: a dash, then a name and nothing else up to a comma or the line end.
 _DASH_CREDIT = re.compile(
     r"[ \t]*(?:\n\s*)?[\u2015\u2014\u2013-]{1,2}[ \t]*"
-    rf"((?:[{_UPPER}][\w.'\u2019-]*[ \t]+){{0,4}}[{_UPPER}][\w.'\u2019-]*)[ \t]*(?=,|\n|$)"
+    rf"((?:{_CAP_WORD}[ \t]+){{0,4}}{_CAP_WORD})[ \t]*(?=,|\n|$)"
 )
 # A masked quotation's closing mark and the subject of a new clause after it: '“xxxx,” Lee added'
 _CLOSED_QUOTE = re.compile(f"x[\"\u201d\u2019']+\\s+(?=[{_UPPER}]|(?:he|she|they)\\b)")
@@ -378,12 +380,12 @@ def _clause_stop(clause: str) -> int:
 
 # After an unpunctuated quote, a subject that is a name, perhaps with a title or a description
 # set off by commas: "Grubbs", "Jeff Weaver, the campaign manager,", "Sen. Mitch McConnell, R-Ky.,"
-_NAMED_SUBJECT = re.compile(rf"(?:[{_UPPER}][\w.'\u2019-]*\s+){{0,4}}[{_UPPER}][\w.'\u2019-]*\s*,?$")
+_NAMED_SUBJECT = re.compile(rf"(?:{_CAP_WORD}\s+){{0,4}}{_CAP_WORD}\s*,?$")
 # A reporting clause with a verb the list does not know, right after a quote that ends with a
 # comma or a question mark: '"...," an angry Hollande retaliated.', '"...," Kelly charged in ...'.
 _ANY_VERB = re.compile(
     r"(?:(?:[Aa]n?|[Tt]he)\s+[a-z]+\s+)?"  # "an angry": not part of the name
-    rf"((?:[{_UPPER}][\w.'\u2019-]*\s+){{0,3}}(?:[{_UPPER}][\w.'\u2019-]*|he|she|they))\s+([a-z]{{3,}}ed)"
+    rf"((?:{_CAP_WORD}\s+){{0,3}}(?:{_CAP_WORD}|he|she|they))\s+([a-z]{{3,}}ed)"
     r"(?=\s*$|\s+(?:in|at|to|with|as|on|from|before|after|during|while|and|when)\b|\s+[a-z]+ly\b"
     rf"|\s+[{_UPPER}][\w'\u2019-]+\s*(?:[,.]|$))"  # "... Trump assured Jones, after ..."
 )
@@ -404,7 +406,7 @@ _SET_OFF = re.compile(r",.*,", re.S)
 # A name, then a description of its bearer set off by commas: "Makrus Åsberg, a 25-year-old officer
 # ..., told"; "Mr. Kaplan, a screenwriter, said". Not "Cardiff CEO, Ken Choo, said".
 _NAME_THEN_DESCRIPTION = re.compile(
-    rf"((?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?[{_UPPER}][\w'\u2019-]+(?:\s+[{_UPPER}][\w.'\u2019-]*){{1,3}})"
+    rf"((?:(?:Mr|Mrs|Ms|Dr|Prof)\.?\s+)?[{_UPPER}][\w'\u2019-]+(?:\s+{_CAP_WORD}){{1,3}})"
     r",\s+(?:a|an|the|who|whose|now|aged|\d{1,3}|one|another)\b[^,]*(?:,[^,]*)*,\s*$"
 )
 
@@ -484,7 +486,7 @@ _INVERTED_SUBJECT = re.compile(
     r"(?=\s+(?:while|who|as|after|before|when|in|on|at|of|from|during|outside|to)\b|,|$)"
 )
 _NAMED_AFTER_COMMA = re.compile(
-    rf"\s*,\s*([{_UPPER}][\w.'\u2019-]*(?:\s+[{_UPPER}][\w.'\u2019-]*){{1,3}})"
+    rf"\s*,\s*({_CAP_WORD}(?:\s+{_CAP_WORD}){{1,3}})"
     r"(?=\s*(?:,|$)|\s+(?:of|from|at|who)\b)"
 )
 
@@ -507,18 +509,15 @@ def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | No
     offset = verb.end() + np.start(1)
     described = phrase.split()[0].lower() in _DETERMINERS | _QUANTIFIERS
     if named and (described or any(_is_title(t) for t in phrase.split())):
-        phrase = named.group(
-            1
-        )  # "said Myer Chief Merchandise Officer, Daniel Bracken", "said a friend, Bo Li"
+        # "said Myer Chief Merchandise Officer, Daniel Bracken", "said a friend, Bo Li"
+        phrase = named.group(1)
         offset = verb.end() + phrase_end + named.start(1)
     return _Attribution(phrase, _verb_phrase(clause, verb), begin + offset, begin + len(clause))
 
 
 # "tweets early Friday saying": a participle with no comma after a clause of its own verb; its
 # subject is the clause's ("Trump unleashed tweets ... saying"), not the noun right before it.
-_NOUN_THEN_PARTICIPLE = re.compile(
-    rf"^\W*[{_UPPER}][\w.'\u2019-]*(?:\s+[{_UPPER}][\w.'\u2019-]*)*\s+[a-z]+ed\b[^,]*$"
-)
+_NOUN_THEN_PARTICIPLE = re.compile(rf"^\W*{_CAP_WORD}(?:\s+{_CAP_WORD})*\s+[a-z]+ed\b[^,]*$")
 # A "verb" followed by an auxiliary is a noun ("that states can pass such laws", "reports have").
 _SUBJECT_NOUN = re.compile(
     r"\s+(?:can|could|will|would|must|should|may|might|shall|have|had|are|were|do|did)\b"
@@ -539,7 +538,7 @@ _LEAD_WORD = re.compile(  # "As Michael Dell said", "But Mr. Kerry said": not pa
     rf"(?:[Aa]s|[Ll]ike|[Bb]ut|[Aa]nd|[Ss]o|[Yy]et|[Ss]till|[Mm]eanwhile|[Hh]owever)\s+(?=[{_UPPER}])"
 )
 _NAME_COLON = re.compile(  # "... surprise Republican pollster Daron Shaw: '", "Rep. Trey Gowdy (R-S.C.):'"
-    rf"([{_UPPER}][\w.'\u2019-]*(?:[ \t]+[{_UPPER}][\w.'\u2019-]*){{1,3}})"
+    rf"({_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{1,3}})"
     r"[ \t]*(?:\([^()\n]{1,20}\))?[ \t]*:[ \t]*$"
 )
 
@@ -547,7 +546,7 @@ _NAME_COLON = re.compile(  # "... surprise Republican pollster Daron Shaw: '", "
 # A name, then one past-tense verb the reporting verbs do not list, then a colon: "Mr. Christie
 # gloated: '", "Trump boomed: '". The colon makes it speech.
 _NAME_VERB_COLON = re.compile(
-    rf"(?<![\w.])((?:[{_UPPER}][\w.'\u2019-]*[ \t]+){{0,3}}[{_UPPER}][\w'\u2019-]*|[Hh]e|[Ss]he)"
+    rf"(?<![\w.])((?:{_CAP_WORD}[ \t]+){{0,3}}[{_UPPER}][\w'\u2019-]*|[Hh]e|[Ss]he)"
     r"[ \t]+([a-z]{3,}ed)[ \t]*:[ \t]*$"
 )
 
@@ -648,7 +647,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
 # A passive reporting verb: "was asked by X", "were told by X": X is who speaks.
 _PASSIVE_BEFORE = re.compile(r"\b(?:was|were|is|are|been|being)\s+$")
 _PASSIVE_AGENT = re.compile(  # "by Fox Business moderator Gerard Baker whether ..."
-    rf"\s+by\s+((?:[\w.'\u2019-]+\s+){{0,5}}?[{_UPPER}][\w.'\u2019-]*)"
+    rf"\s+by\s+((?:[\w.'\u2019-]+\s+){{0,5}}?{_CAP_WORD})"
     r"(?=\s*(?:[,;:]|$)|\s+(?:whether|if|that|to|about|for|on|at|in|during|after|before|who)\b)"
 )
 
