@@ -36,6 +36,7 @@ the article's own words still passes there. Number words are English only.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import unicodedata
@@ -114,9 +115,15 @@ _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;]\s+|[。！？]\s*|[\"“‘„«�
 _QUOTED_RE = re.compile(
     r"“([^”]+)”|\"([^\"]+)\"|„([^“”„]+)[“”]|«\s*([^»]+?)\s*»|»([^«»]+)«|「([^」]+)」|『([^』]+)』"
 )
-# Every decimal digit of every script as its ASCII digit; Arabic's decimal and thousands marks.
-_DIGITS = {c: str(unicodedata.digit(chr(c))) for c in range(0x80, sys.maxunicode + 1) if chr(c).isdecimal()}
-_DIGITS |= {0x066B: ".", 0x066C: ","}
+
+
+@functools.cache
+def _digits() -> dict[int, str]:
+    """Every decimal digit of every script as its ASCII digit; Arabic's decimal and thousands
+    marks. Built on first use (a pass over all of Unicode): English text never needs it."""
+    table = {c: str(unicodedata.digit(chr(c))) for c in range(0x80, sys.maxunicode + 1) if chr(c).isdecimal()}
+    return table | {0x066B: ".", 0x066C: ","}
+
 
 _SMALL = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -248,7 +255,7 @@ _LANGUAGE_SCALE_RES = {
 
 def _other_numbers(text: str, language: str) -> list[float]:
     """Digits only (number words are English only), written as ``language`` writes them."""
-    text = text.translate(_DIGITS)
+    text = text.translate(_digits())
     comma = language in _DECIMAL_COMMA
     scale_re = _LANGUAGE_SCALE_RES.get(language)
     values = []
