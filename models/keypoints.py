@@ -737,7 +737,7 @@ def _choose_tldr(
         body = text[s:e]
         if body.rstrip().endswith("?") or is_boilerplate(body, lang) or _bare_quotation(body, lang):
             continue
-        if not is_english(lang) and _unfit_whole(body, lang) in _NOT_STATEMENTS:
+        if not english and _unfit_whole(body, lang) in _NOT_STATEMENTS:
             continue
         if (tldr := _shortened(text, (s, e), lang)) is not None:
             return i, tldr
