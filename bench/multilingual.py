@@ -450,8 +450,8 @@ def write_panel(eval_dir: Path, out: Path, size: int = PANEL_SIZE) -> int:
     # In turn from each language with a few digests (a one-page language says little of itself),
     # then from the rest.
     common = [k for k in sorted(by_language, key=lambda k: -len(by_language[k])) if len(by_language[k]) >= 3]
+    rest = [k for k in by_language if k not in common]
     while len(chosen) < size and any(by_language.values()):
-        rest = [k for k in by_language if k not in common]
         for language in common if any(by_language[k] for k in common) else rest:
             if by_language[language] and len(chosen) < size:
                 key, text, digest = by_language[language].pop(0)
