@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core.errors import BadInput
-from bot.core.text import language_name
+from bot.core.text import LANGUAGE_CODES, language_name
 
 __all__ = [
     "DEFAULT_LANGUAGE",
@@ -94,22 +94,16 @@ class Words:
         return self.for_whom.format(summary=head, who=who) if who else head
 
 
-# The languages named (``bot.core.text``'s); every ``names`` line below follows this order.
-_CODES = (
-    "de fr es it pt nl ru uk pl tr ar zh ja ko sv en da no fi cs el he hi id vi ro hu fa th ca bg sk sl "
-    "hr sr lt lv et ms bn ur mr hy am kk lo km my bo dz"
-).split()
-
-
 def _names(line: str) -> dict[str, str]:
+    """One language's names of the languages ``bot.core.text`` names, "|"-separated in its order."""
     names = [n.strip() for n in line.split("|")]
-    if len(names) != len(_CODES):
-        raise ValueError(f"{len(names)} names for {len(_CODES)} languages")
-    return dict(zip(_CODES, names, strict=True))
+    if len(names) != len(LANGUAGE_CODES):
+        raise ValueError(f"{len(names)} names for {len(LANGUAGE_CODES)} languages")
+    return dict(zip(LANGUAGE_CODES, names, strict=True))
 
 
 _NAMES = {
-    "en": {code: language_name(code) for code in _CODES},
+    "en": {code: language_name(code) for code in LANGUAGE_CODES},
     "de": _names(
         "Deutsch|Französisch|Spanisch|Italienisch|Portugiesisch|Niederländisch|Russisch|Ukrainisch|"
         "Polnisch|Türkisch|Arabisch|Chinesisch|Japanisch|Koreanisch|Schwedisch|Englisch|Dänisch|"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["CJK_CHARS", "CJK_CHARS_PER_WORD", "count_words", "language_name"]
+__all__ = ["CJK_CHARS", "CJK_CHARS_PER_WORD", "LANGUAGE_CODES", "count_words", "language_name"]
 
 CJK_CHARS_PER_WORD = 2
 # Han (with extensions A and the compatibility block), hiragana and katakana. Hangul is left out:
@@ -42,6 +42,8 @@ _LANGUAGE_NAMES = {
     "hy": "Armenian", "am": "Amharic", "kk": "Kazakh", "lo": "Lao", "km": "Khmer", "my": "Burmese",
     "bo": "Tibetan", "dz": "Dzongkha",
 }  # fmt: skip
+LANGUAGE_CODES: tuple[str, ...] = tuple(_LANGUAGE_NAMES)
+"""The languages named here (ISO 639-1), in this order."""
 
 
 def language_name(code: str) -> str:
