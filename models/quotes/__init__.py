@@ -85,8 +85,8 @@ from models.quotes.attribution import (
     _name_tails,
     _only_person_in_play,
     _relayed,
+    _resolve,
     _Resolved,
-    _speaker,
 )
 from models.quotes.marks import _FAMILY, _Span, _spans
 from models.quotes.names import _Names
@@ -138,7 +138,7 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
             # '"The risk," said Ann Lee, "is that ..."', '"We're ready," Bell said. "Sandy ..."'
             after = _after_attribution(text, masked, span)
             if after is not None:
-                resolved = _Resolved(_speaker(names, after.subject, after.pos, speakers), after.verb)
+                resolved = _resolve(names, after, speakers)
                 if resolved.speaker:
                     speakers.append((span.mark_start, resolved.speaker))
                 previous, previous_after, previous_resolved = span, after, resolved
@@ -156,9 +156,7 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
         attribution = before if before and (before.tight or not after or credit) else after
         attribution = attribution or _closing_attribution(masked, span, sentence[1])
         if attribution is not None:
-            resolved = _Resolved(
-                _speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb
-            )
+            resolved = _resolve(names, attribution, speakers)
             confidence = _confidence(tails, resolved, attribution.subject)
             if _only_person_in_play(names, attribution, resolved.speaker):
                 confidence = max(confidence, PRONOUN_CONFIDENCE)

@@ -792,6 +792,11 @@ class _Resolved:
     carried: bool = False  # the quote before's speaker, with only its attribution between them
 
 
+def _resolve(names: _Names, attribution: _Attribution, speakers: list[tuple[int, str]]) -> _Resolved:
+    """The speaker ``attribution``'s subject refers to (``_speaker``), with its verb."""
+    return _Resolved(_speaker(names, attribution.subject, attribution.pos, speakers), attribution.verb)
+
+
 # How sure the speaker is, by how the attribution named them. A name in the attribution clause
 # itself ("said Harriet Blake") is as sure as these rules get; a pronoun or a role noun resolved to
 # someone earlier, or a quote with no clause of its own, is a guess a reader may not be shown.
