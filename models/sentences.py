@@ -259,17 +259,14 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
         yield from _other_sentences(text, language or "")
         return
     carry: tuple[int, int] | None = None
-    held: tuple[int, int] | None = None  # a segment ending on "p.m.", until we see what follows
-    bang: tuple[int, int] | None = None  # a segment ending on "E!", joined to what follows on its line
+    # A segment ending on "E!" (joined to what follows on its line) or on "p.m." (joined to what
+    # goes on: "from 10:30 p.m. | Aug. 9 to 6:30 a.m."), until we see what follows; and which.
+    held: tuple[int, int] | None = None
+    bang = False
     for start, end in _segment_spans(text, language):
-        if bang is not None:
-            if "\n" in text[bang[1] : start]:
-                yield Sentence(bang[0], bang[1], text[bang[0] : bang[1]])
-            else:
-                start = bang[0]
-            bang = None
         if held is not None:
-            if _GOES_ON.match(text, start):  # "from 10:30 p.m. | Aug. 9 to 6:30 a.m."
+            goes_on = "\n" not in text[held[1] : start] if bang else _GOES_ON.match(text, start)
+            if goes_on:
                 start = held[0]
             else:
                 yield Sentence(held[0], held[1], text[held[0] : held[1]])
@@ -280,16 +277,13 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
             carry = (start, end)
             continue
         carry = None
-        if _LETTER_BANG_END.search(text, start, end):
-            bang = (start, end)
-            continue
-        if _CLOCK_END.search(text, start, end):
+        bang = _LETTER_BANG_END.search(text, start, end) is not None
+        if bang or _CLOCK_END.search(text, start, end):
             held = (start, end)
             continue
         yield Sentence(start, end, text[start:end])
-    for last in (held, bang):
-        if last is not None:
-            yield Sentence(last[0], last[1], text[last[0] : last[1]])
+    if held is not None:
+        yield Sentence(held[0], held[1], text[held[0] : held[1]])
     if carry is not None:  # an unclosed quotation at the end: keep what we have
         yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
 
