@@ -291,6 +291,8 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
 # An ordinal's dot ("am 12. und 13. September", "den 3. Mai"): German, Polish, the Nordic and
 # Slavic languages write a day so; the splitter may take it for a sentence end.
 _ORDINAL_END = re.compile(r"(?:^|\s)\d{1,2}\.$")
+# What ends a piece for ``_ordinals_joined``: without one, the piece runs on into the next.
+_END_MARKS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", ":", ";")
 
 
 def _ordinals_joined(text: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
@@ -310,9 +312,6 @@ def _ordinals_joined(text: str, spans: Iterator[tuple[int, int]]) -> Iterator[tu
         held = (start, end)
     if held is not None:
         yield held
-
-
-_END_MARKS = (".", "!", "?", "\u2026", "\u3002", "\uff01", "\uff1f", ":", ";")
 
 
 def _other_sentences(text: str, language: str) -> Iterator[Sentence]:
