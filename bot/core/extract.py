@@ -595,7 +595,11 @@ def _site_candidate(raw: str | None) -> str | None:
 
 
 def _site_name(
-    doc: lxml.html.HtmlElement, url: str | None, linked: _LinkedData, found: str | None
+    doc: lxml.html.HtmlElement,
+    url: str | None,
+    linked: _LinkedData,
+    found: str | None,
+    sections: frozenset[str],
 ) -> str | None:
     """The page's own name, a cascade: ``og:site_name``, else the JSON-LD publisher, else
     trafilatura's ``sitename`` (``found``), else the host without "www.".
@@ -605,7 +609,8 @@ def _site_name(
     ("SputnikInt"), and else takes a part of the ``<title>`` with a dot in it (which may be the
     headline's own words). So the page's own ``og:site_name`` comes first, and a handle or a
     title part ranks below the host. A news agency is never the site unless the page is on the
-    agency's own host, and a section of the site is never its name (``_is_section``)."""
+    agency's own host, and a section of the site (one of ``sections``, ``_sections``) is never its
+    name (``_is_section``)."""
     host = _host(url)
     archive = host_of(url) if url else None  # web.archive.org for an archived copy
     if found and archive and archive.removeprefix("www.") != host and _key(found) in _host_keys(archive):
@@ -627,7 +632,7 @@ def _site_name(
     keys = _host_keys(host)
     titled = _title_site(doc, host)
     named_for_host = [n for n in (*candidates, titled) if n and _names_site(n, keys, SITE_NAME_MAX_WORDS)]
-    candidates = [n for n in candidates if not _is_section(n, doc, linked, keys, bool(named_for_host))]
+    candidates = [n for n in candidates if not _is_section(n, sections, keys, bool(named_for_host))]
     if not candidates:
         return titled or host
     first = candidates[0]
@@ -639,19 +644,18 @@ def _site_name(
     return first
 
 
-def _is_section(
-    name: str, doc: lxml.html.HtmlElement, linked: _LinkedData, keys: set[str], host_named: bool
-) -> bool:
+def _is_section(name: str, sections: frozenset[str], keys: set[str], host_named: bool) -> bool:
     """True when a "site name" is a section of the site ("Política" on correiobraziliense.com.br,
     "U.S." on reuters.com), not the site: a name unlike the host's that is the page's own section
-    (``article:section``, ``articleSection``, a breadcrumb), or a single word while another of the
-    page's names for itself (``host_named``) is the host's. A name that is a part of the host
-    ("OUTDOOR" on outdoor-magazin.com, "wdr.de" on www1.wdr.de) is the site's own."""
+    (one of ``sections``: ``article:section``, ``articleSection``, a breadcrumb), or a single
+    word while another of the page's names for itself (``host_named``) is the host's. A name that
+    is a part of the host ("OUTDOOR" on outdoor-magazin.com, "wdr.de" on www1.wdr.de) is the
+    site's own."""
     key = _key(name)
     near_host = len(key) >= 4 and any(k.startswith(key) or k.endswith(key) for k in keys)
     if not keys or near_host or _names_site(name, keys, SITE_NAME_MAX_WORDS):
         return False
-    if key in _sections(doc, linked):
+    if key in sections:
         return True
     return host_named and len(name.split()) == 1
 
@@ -664,17 +668,19 @@ _SECTION_LINKS = (
 _BREADCRUMB_LINKS = "//*[contains(@class, 'breadcrumb') or contains(@id, 'breadcrumb')]//a"
 
 
-def _sections(doc: lxml.html.HtmlElement, linked: _LinkedData, *, in_html: bool = False) -> frozenset[str]:
+def _sections(doc: lxml.html.HtmlElement, linked: _LinkedData) -> frozenset[str]:
     """``_key`` of the page's own sections: ``article:section``, ``articleSection``, the
-    breadcrumbs below home; with ``in_html``, also the page's own category links (``rel="category"``,
-    a link classed as a category, outside menus) and an HTML breadcrumb's links below home. A blog's
-    name is often its category too ("Sprachpunkt" on alexanderlasch.wordpress.com, "Mathlog" on
-    scienceblogs.de), so these serve to cut a title, never to refuse a site's name."""
-    found = {_key(_meta(doc, "article:section", "og:article:section") or "")}
-    if in_html:
-        links = [*doc.xpath(_SECTION_LINKS), *doc.xpath(_BREADCRUMB_LINKS)[1:]]
-        found |= {_key(a.text_content()) for a in links}
-    return linked.sections | (found - {""})
+    breadcrumbs below home."""
+    return linked.sections | ({_key(_meta(doc, "article:section", "og:article:section") or "")} - {""})
+
+
+def _section_links(doc: lxml.html.HtmlElement) -> frozenset[str]:
+    """``_key`` of the page's own category links (``rel="category"``, a link classed as a category,
+    outside menus) and an HTML breadcrumb's links below home. A blog's name is often its category
+    too ("Sprachpunkt" on alexanderlasch.wordpress.com, "Mathlog" on scienceblogs.de), so these
+    serve to cut a title, never to refuse a site's name."""
+    links = [*doc.xpath(_SECTION_LINKS), *doc.xpath(_BREADCRUMB_LINKS)[1:]]
+    return frozenset(_key(a.text_content()) for a in links) - {""}
 
 
 def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
@@ -902,11 +908,12 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     html_lang = doc.get("lang") or doc.get("xml:lang")
     declared = (html_lang or meta.get("language") or "").split("-")[0].lower() or None
     linked = _linked_data(doc)
-    site = _site_name(doc, url, linked, meta.get("sitename"))
+    sections = _sections(doc, linked)
+    site = _site_name(doc, url, linked, meta.get("sitename"), sections)
     site_keys = _host_keys(_host(url)) | {
         _key(name) for name in (site, _meta(doc, "og:site_name"), *linked.publishers) if name and _key(name)
     }
-    title = _clean_title(_raw_title(doc, meta.get("title")), site_keys, _sections(doc, linked, in_html=True))
+    title = _clean_title(_raw_title(doc, meta.get("title")), site_keys, sections | _section_links(doc))
     text = _drop_leading_headline(text, title)  # the <h1> may lack the title's " | Site"
     # trafilatura's byline, else the meta tags, else the JSON-LD article's (trafilatura skips an
     # organisation credited as the author there)
