@@ -115,18 +115,17 @@ def _notable_order(quotes: Sequence[Quote], context: str = "") -> list[Quote]:
     (``_carries_story``), then earlier before later (news puts the most important voice first).
     A lower-case start is no reason to skip one."""
     seen: set[str] = set()
-    unique = []
+    unique: list[tuple[bool, Quote]] = []  # (a fragment, the quote)
     for q in quotes:
         key = re.sub(r"\W+", " ", q.text.lower()).strip()
         sure = q.confidence is None or q.confidence >= SHOWN_CONFIDENCE
-        broken = count_words(q.text) < NOTABLE_MIN_WORDS and _BROKEN_FRAGMENT.match(q.text.lstrip("\"'‘“ "))
+        fragment = count_words(q.text) < NOTABLE_MIN_WORDS
+        broken = fragment and _BROKEN_FRAGMENT.match(q.text.lstrip("\"'‘“ "))
         if q.speaker and sure and key not in seen and not _PASTED.search(q.text) and not broken:
             seen.add(key)
-            unique.append(q)
-    return sorted(
-        unique,
-        key=lambda q: (count_words(q.text) < NOTABLE_MIN_WORDS, not _carries_story(q, context), q.start),
-    )
+            unique.append((fragment, q))
+    ranked = sorted(unique, key=lambda fq: (fq[0], not _carries_story(fq[1], context), fq[1].start))
+    return [q for _, q in ranked]
 
 
 def mark_shown(quotes: Sequence[Quote], k: int, text: str, context: str = "") -> tuple[Quote, ...]:
