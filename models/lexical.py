@@ -43,6 +43,12 @@ def _terms(texts: Sequence[str]) -> list[Counter[str]]:
     return [Counter(w[:STEM_CHARS] for w in content_words(t)) for t in texts]
 
 
+def _vocabulary(terms: Sequence[Counter[str]]) -> tuple[dict[str, int], Counter[str]]:
+    """Each term's column (in sorted order) and its document frequency over ``terms``."""
+    df = Counter(term for counts in terms for term in counts)
+    return {term: k for k, term in enumerate(sorted(df))}, df
+
+
 def _tf(count: int) -> float:
     return 1.0 + math.log(count)
 
@@ -68,11 +74,9 @@ class LexicalEncoder:
         return _terms(texts)
 
     def forward(self, terms: list[Counter[str]]) -> np.ndarray:
-        vocabulary = sorted(set().union(*terms)) if terms else []
-        index = {term: k for k, term in enumerate(vocabulary)}
-        df = Counter(term for counts in terms for term in counts)
+        index, df = _vocabulary(terms)
         n = len(terms)
-        out = np.zeros((n, len(vocabulary)), dtype=np.float32)
+        out = np.zeros((n, len(index)), dtype=np.float32)
         for row, counts in enumerate(terms):
             for term, count in counts.items():
                 out[row, index[term]] = _tf(count) * _idf(n, df[term])
@@ -98,8 +102,7 @@ class ArticleLexicon:
     def __init__(self, sentences: Sequence[str]) -> None:
         counts = _terms(sentences)
         n = len(counts)
-        df = Counter(term for c in counts for term in c)
-        self._index = {term: k for k, term in enumerate(sorted(df))}
+        self._index, df = _vocabulary(counts)
         self._idf = {term: _idf(n, d) for term, d in df.items()}
         self._unseen_idf = _idf(n, 0)
 
