@@ -290,9 +290,9 @@ _PERSONAL = re.compile(
 )
 # "strategies you can try", "your best bet": a TL;DR speaks about the news, not to the reader.
 _ADDRESSED = re.compile(r"\b(?:you|your|you're|you’re|you've|you’ve)\b", re.I)
-# ...and 'I want her gone,' in the single marks the British press uses (not an apostrophe: a mark
-# opens after a space and closes before one)
-# ...and in single marks, where an apostrophe inside a word ("America's") is no closing mark.
+# Quoted words, in double marks and curly singles, and 'I want her gone,' in the straight single
+# marks the British press uses: a mark opens after a space and closes before one, and an apostrophe
+# inside a word ("America's") is no closing mark.
 _QUOTED = re.compile(r"[\"“„«‘][^\"“”„«»‘’]*[\"”»’]|(?<!\w)'(?:[^'\n]|(?<=\w)'(?=\w)){2,400}?[,.!?]?'(?!\w)")
 # Other languages: „…“, »…«, ‚…‘, 「…」 and 『…』 as well.
 _QUOTE_MARKS_ANY = _QUOTE_MARKS + "‚»«「」『』"
