@@ -211,7 +211,10 @@ def _is_title(tok: str) -> bool:
     return tok.lower().rstrip(".") in _TITLES
 
 
-_HONORIFIC_NAME = re.compile(rf"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+[{_UPPER}]")  # "Mr. King": King is the name
+# "Mr. King": King is the name
+_HONORIFIC_NAME = re.compile(
+    "(?:" + "|".join(sorted(w.capitalize() for w in _HONORIFICS)) + rf")\.?\s+[{_UPPER}]"
+)
 
 
 _HYPHEN_LOWER = re.compile(f"-[{_LOWER}]")  # a hyphen, then a small letter: "Self-styled", "Ex-wife"
