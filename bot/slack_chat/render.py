@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bot.core.chat import INTERNAL_TEXT, UNAVAILABLE_TEXT, user_text
+from bot.core.chat import user_text
 from bot.core.compose import shown_text
 from bot.core.errors import SourceError
 from bot.core.flow import Control, View, buttons
@@ -304,10 +304,9 @@ def _sentence(message: str) -> str:
 
 def error_text(error: BaseException) -> str:
     """One friendly, mrkdwn-safe line for the person who asked: ``user_text``'s (which logs the
-    whole error), as a sentence, what the source's trouble was after "I couldn't summarize that"."""
+    whole error), as a sentence, what the source's trouble was after "I couldn't summarize that".
+    (The generic lines of the bot's own failures are sentences already, with nothing to escape.)"""
     text = user_text(error)
-    if text in (INTERNAL_TEXT, UNAVAILABLE_TEXT):
-        return text
     if isinstance(error, SourceError):
         stop = "" if text.rstrip().endswith((".", "!", "?")) else "."
         return escape(f"I couldn't summarize that: {text.strip()}{stop}")
