@@ -78,10 +78,7 @@ class View:
     @classmethod
     def of(cls, request: DigestRequest, settings: ChannelSettings) -> View:
         """The view ``request`` asked for, the channel's ``settings`` where it did not say."""
-        return cls(
-            request.points if request.points is not None else settings.points,
-            request.quotes if request.quotes is not None else settings.quotes,
-        )
+        return cls(*request.asked(settings))
 
 
 class Control(Enum):

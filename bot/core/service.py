@@ -187,6 +187,13 @@ class DigestRequest:
     quotes: bool | None = None
     """None: the channel's setting."""
 
+    def asked(self, settings: ChannelSettings) -> tuple[int, bool]:
+        """The key points and quotes asked for, the channel's ``settings`` where it did not say."""
+        return (
+            self.points if self.points is not None else settings.points,
+            self.quotes if self.quotes is not None else settings.quotes,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelSettings:
@@ -785,8 +792,8 @@ class DigestService:
             settings = await self.get_settings(r.platform, r.workspace, r.channel)
         if source.kind is SourceKind.URL:
             self._check_domain(settings, source.value)
-        points = _check_points(request.points if request.points is not None else settings.points)
-        quotes = request.quotes if request.quotes is not None else settings.quotes
+        points, quotes = request.asked(settings)
+        points = _check_points(points)
         await self._take_tokens(r)
         loaded = await self._article(source, self._source_key(source), on_wait)
         if source.kind is SourceKind.URL and loaded.article.meta.url:
