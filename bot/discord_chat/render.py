@@ -194,10 +194,23 @@ def _article_url(digest: Digest) -> str | None:
     return url if url and url.startswith(("http://", "https://")) and len(url) <= 2048 else None
 
 
+def _title(digest: Digest, words: Words) -> str:
+    return escape(_shorten(digest.article.meta.title or words.summary, EMBED_TITLE_MAX))
+
+
+def _whole_quotes(digest: Digest, quotes: Sequence[Quote]) -> list[Quote]:
+    """The ``quotes`` short enough to show (``QUOTE_MAX_CHARS``): longer ones are left out, never cut."""
+    return [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
+
+
+def _not_shown(count: int, words: Words) -> str:
+    return f"\n*{words.not_shown(count, 'Discord')}*"
+
+
 def _embeds(digest: Digest, quotes: Sequence[Quote], words: Words) -> list[discord.Embed]:
-    title = escape(_shorten(digest.article.meta.title or words.summary, EMBED_TITLE_MAX))
+    title = _title(digest, words)
     url = _article_url(digest)
-    shown = [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
+    shown = _whole_quotes(digest, quotes)
     points = [p.text for p in digest.key_points]
     room = EMBED_DESCRIPTION_MAX - 1
     while True:
@@ -205,7 +218,7 @@ def _embeds(digest: Digest, quotes: Sequence[Quote], words: Words) -> list[disco
         left_out = (len(digest.key_points) - len(points)) + (len(quotes) - len(shown))
         texts = [i.text for i in items]
         if left_out:
-            texts.append(f"\n*{words.not_shown(left_out, 'Discord')}*")
+            texts.append(_not_shown(left_out, words))
         embeds = _pack(texts, title, url)
         if embeds is not None:
             return embeds
@@ -244,16 +257,15 @@ def text_payload(digest: Digest, quotes: Sequence[Quote], language: str = DEFAUL
     in bold and the article's address in ``<...>`` (no preview), then what the embed shows, whole
     items dropped from the end (quotes first) to fit one message."""
     words = words_for(language)
-    title = escape(_shorten(digest.article.meta.title or words.summary, EMBED_TITLE_MAX))
     url = _article_url(digest)
-    head = f"**{title}**" + (f"\n<{url}>" if url and not re.search(r"[\s<>]", url) else "")
-    shown = [q for q in quotes if len(shown_text(q, digest.article.text)) <= QUOTE_MAX_CHARS]
+    head = f"**{_title(digest, words)}**" + (f"\n<{url}>" if url and not re.search(r"[\s<>]", url) else "")
+    shown = _whole_quotes(digest, quotes)
     items = _items(digest, [p.text for p in digest.key_points], shown, CONTENT_MAX - len(head) - 1, words)
     texts = [i.text for i in items]
     fixed = sum(not i.droppable for i in items)
     dropped = len(digest.key_points) + len(quotes) - (len(items) - fixed)
     while True:
-        note = [f"\n*{words.not_shown(dropped, 'Discord')}*"] if dropped else []
+        note = [_not_shown(dropped, words)] if dropped else []
         content = "\n".join([head, *texts, *note])
         if len(content) <= CONTENT_MAX or len(texts) <= fixed:
             break
