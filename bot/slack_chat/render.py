@@ -208,13 +208,13 @@ def _quote_sections(quotes: Sequence[Quote], article: str, words: Words) -> list
     return sections
 
 
-def _buttons(digest: Digest, controls: Controls, *, has_quotes: bool) -> dict[str, Any] | None:
+def _buttons(digest: Digest, controls: Controls, words: Words, *, has_quotes: bool) -> dict[str, Any] | None:
     """Shorter / More points / Quotes, each only where a press would change something
     (``bot.core.flow.buttons``); each button's value is the view it leads to."""
     elements = []
-    words = words_for(controls.language)
     for button in buttons(len(digest.key_points), controls.view, has_quotes=has_quotes):
-        value = replace(controls, points=button.target.points, quotes=button.target.quotes).encode()
+        target = button.target
+        value = replace(controls, points=target.points, quotes=target.quotes).encode()
         if len(value) > BUTTON_VALUE_MAX:
             return None  # an article key this long cannot ride on a button
         elements.append(
@@ -254,7 +254,8 @@ def digest_message(
         head.append(_section(f"*{words.tldr}* {_fit(tldr, SECTION_MAX - 3 - len(words.tldr))}"))
     points = _packed(f"*{words.key_points}*", _point_lines(digest)) if digest.key_points else []
     quote_blocks = _quote_sections(quotes, digest.article.text, words)
-    tail = [b for b in [_buttons(digest, controls, has_quotes=bool(quotes)) if controls else None] if b]
+    actions = _buttons(digest, controls, words, has_quotes=bool(quotes)) if controls else None
+    tail = [actions] if actions else []
 
     # 50 blocks at most: drop whole speakers' quotes from the end, then whole point sections.
     while len(head) + len(points) + len(quote_blocks) + len(tail) > BLOCKS_MAX:
