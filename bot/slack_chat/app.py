@@ -87,7 +87,7 @@ from bot.core.service import (
     Requester,
     queue_notice,
 )
-from bot.core.strings import DEFAULT_LANGUAGE, check_language
+from bot.core.strings import check_language
 from bot.core.types import Source
 from bot.core.urls import host_of
 from bot.slack_chat.parse import (
@@ -701,7 +701,7 @@ class _Poster:
         thread_ts: str | None,
         *,
         anchor: str | None = None,
-        language: str = DEFAULT_LANGUAGE,
+        language: str,
     ) -> None:
         self._bot = bot
         self._reply = reply
