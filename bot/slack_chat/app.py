@@ -627,13 +627,14 @@ class SlackBot:
             if api_error(exc) not in _CANNOT_POST:
                 raise
             # Not a member (a private channel, a DM): the digests still reach the person who asked.
+            note = {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
+            }
             for outcome in ready:
-                assert outcome.shown is not None
-                plain = _message(outcome.shown, reply.user, language, buttons=False)
-                note = {
-                    "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": "Only you can see this. " + _CANNOT_POST_TEXT}],
-                }
+                shown = outcome.shown  # a property that renders the view: once
+                assert shown is not None
+                plain = _message(shown, reply.user, language, buttons=False)
                 await self._tell(reply, plain["text"], [note, *plain["blocks"]])
             return
         await self.flow.deliver(ready, _Poster(self, reply, top["ts"], anchor=top["ts"], language=language))
