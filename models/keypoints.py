@@ -45,7 +45,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.core.text import count_words
+from bot.core.text import MONTHS, WEEKDAYS, count_words
 from bot.core.types import KeyPoint, Span
 from models.languages import LanguageRules, content_words, is_english, rules_for
 from models.sentences import Sentence, candidate_span, iter_sentences
@@ -91,8 +91,8 @@ REPEAT_WORD_SHARE = 0.7
 
 _QUOTE_MARKS = "\"“”„«»‘’'"
 # Day and month names for the rules below: a weekday as one group, the months as a bare alternation.
-_WEEKDAY = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
-_MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
+_WEEKDAY = f"(?:{'|'.join(WEEKDAYS)})"
+_MONTHS = "|".join(MONTHS)
 # Openings that lean on what came before: a pronoun, "that year", a connective.
 _DEPENDENT_START = re.compile(
     rf"""^[\"“‘'(]*(?:

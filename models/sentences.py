@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from bot.core.text import count_words
+from bot.core.text import WEEKDAYS, count_words
 from models import deadline
 from models.languages import PYSBD_LANGUAGES, is_english
 
@@ -91,7 +91,7 @@ _CLOCK_END = re.compile(r"\b[ap]\.m\.$")
 _LETTER_BANG_END = re.compile(r"(?<![\w.])[A-Z]!$")
 _GOES_ON = re.compile(
     r"[a-z0-9,;(]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d|"
-    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b"
+    rf"(?:{'|'.join(WEEKDAYS)})\b"
 )
 
 # A candidate shorter than this is a fragment (a caption, a heading, "Read more."), not a point.

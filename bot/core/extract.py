@@ -38,7 +38,7 @@ import lxml.html
 from lxml import etree
 
 from bot.core.errors import NotAnArticle, TooLittleText, UnsupportedLanguage
-from bot.core.text import count_words, language_name
+from bot.core.text import MONTHS, WEEKDAYS, count_words, language_name
 from bot.core.types import Article, PageMeta
 from bot.core.urls import host_of
 from models.languages import is_english, unreadable_reason
@@ -416,9 +416,7 @@ _BYLINE_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _DATE_WORD = re.compile(
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-    r"may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|"
-    r"sept|oct|nov|dec)\.?,?",
+    rf"(?:{'|'.join(WEEKDAYS + MONTHS)}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?,?",
     re.IGNORECASE,
 )
 # Bylines that name no one: accounts, placeholders, the newsroom as a whole.

@@ -12,7 +12,22 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["CJK_CHARS", "CJK_CHARS_PER_WORD", "LANGUAGE_CODES", "count_words", "language_name"]
+__all__ = [
+    "CJK_CHARS",
+    "CJK_CHARS_PER_WORD",
+    "LANGUAGE_CODES",
+    "MONTHS",
+    "WEEKDAYS",
+    "count_words",
+    "language_name",
+]
+
+# The English calendar's names, as the rules that read dates and times write them.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 CJK_CHARS_PER_WORD = 2
 # Han (with extensions A and the compatibility block), hiragana and katakana. Hangul is left out:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cached_property
 
+from bot.core.text import MONTHS, WEEKDAYS
 from models import deadline
 from models.quotes.marks import SENTENCE_WINDOW
 from models.quotes.words import (
@@ -151,10 +152,7 @@ _INSTITUTION_HEADS = frozenset(
     department council committee commission society college school hospital museum inc ltd plc llc
     bureau federation organisation organization centre center academy laboratory laboratories""".split()
 )
-_CALENDAR = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday january february march april may
-    june july august september october november december""".split()
-)
+_CALENDAR = frozenset(name.lower() for name in WEEKDAYS + MONTHS)
 _NAME_MONTHS = frozenset("april may june august".split())  # also names: Theresa May, June Smith
 _MONTH_CUES = _PREPOSITIONS | {"last", "next", "this", "early", "late", "mid", "every", "each"}  # "in May"
 _CAP_RUN = re.compile(
