@@ -37,7 +37,7 @@ from bot.core.service import (
     ServiceResult,
     WaitNotice,
 )
-from bot.core.strings import DEFAULT_LANGUAGE, SERVER, Words, words_for
+from bot.core.strings import DEFAULT_LANGUAGE, SERVER, Words, check_language, words_for
 from bot.core.types import Quote, SourceKind
 
 __all__ = [
@@ -301,11 +301,15 @@ class ChatFlow:
         channel: str,
         changes: Mapping[str, object] | None = None,
         *,
-        language: str | None = None,
+        language: object = None,
     ) -> tuple[ChannelSettings, str]:
         """The settings command: a channel's settings after ``changes`` (none: as they are), and
-        its server's reply language after ``language`` (the server's own, under ``SERVER``; None:
-        as it is). The channel's changes are saved first: when they are refused, so is the rest."""
+        its server's reply language after ``language`` (a code or a language's name, as
+        ``check_language`` reads it; the server's own, under ``SERVER``; None: as it is). The
+        language is checked before anything is saved; then the channel's changes are saved: when
+        they are refused, so is the rest."""
+        if language is not None:
+            language = check_language(language)
         if changes:
             current = await self.service.update_settings(self.platform, workspace, channel, **changes)
         else:

@@ -87,7 +87,6 @@ from bot.core.service import (
     Requester,
     queue_notice,
 )
-from bot.core.strings import check_language
 from bot.core.types import Source
 from bot.core.urls import host_of
 from bot.slack_chat.parse import (
@@ -667,8 +666,7 @@ class SlackBot:
             return
         if "language" in changes and reply.team is None:
             raise BadInput("the reply language belongs to a workspace, and Slack did not say which")
-        # The language is the workspace's, not the channel's: checked before anything is saved.
-        language = check_language(changes.pop("language")) if "language" in changes else None
+        language = changes.pop("language", None)  # the workspace's, not the channel's
         settings, language = await self.flow.settings(reply.team, reply.channel, changes, language=language)
         await self._tell(reply, "Saved.\n" + settings_text(settings, reply.channel, language))
 
