@@ -32,6 +32,7 @@ from functools import cache
 from bot.core.text import WEEKDAYS, count_words
 from models import deadline
 from models.languages import PYSBD_LANGUAGES, is_english
+from models.quotes.words import _abbreviated
 
 __all__ = ["Sentence", "candidate_span", "iter_sentences", "split_sentences"]
 
@@ -93,6 +94,11 @@ _GOES_ON = re.compile(
     r"[a-z0-9,;(]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s+\d|"
     rf"(?:{'|'.join(WEEKDAYS)})\b"
 )
+
+# A segment that opens on a curly mark, after a quotation left open at a sentence's end: the
+# speech's next paragraph (or a new one), not more of the same sentence.
+_REOPENED = re.compile(r"[‘“]")
+_ENDED = re.compile(r"[.!?…][\"'”’)\]]*$")
 
 # A candidate shorter than this is a fragment (a caption, a heading, "Read more."), not a point.
 MIN_CANDIDATE_WORDS = 6
@@ -217,6 +223,47 @@ def _lead_in_end(text: str) -> int:
     return offset
 
 
+# pysbd never cuts inside quotation marks, and a speech the press sets over several paragraphs
+# (each re-opening its mark, only the last closing it) runs on for hundreds of words once its line
+# breaks are lost: "... at a great club. ‘But I’ve said ... me.’ The Crown Prosecution Service ...".
+# A segment longer than a candidate may be is cut again at each sentence end outside a quotation
+# (a full stop after an abbreviation is none) and where the speech's next paragraph re-opens: the
+# speech stays in pieces that read as quotations, never as the writer's own sentences.
+_INNER_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z])")
+_OPENING = re.compile(r"[\"'“‘]")
+# Marks: a curly or straight single one opens after a space or a bracket (not "it's") and closes
+# before a space or punctuation (not "it’s"); curly doubles open and close; a straight one toggles.
+_MARK = re.compile(
+    r"(?P<open1>(?:^|(?<=[\s(\[—–-]))[‘'](?=\w))|(?P<close1>(?<=[\w.,!?…])[’'](?=[\s.,;:!?)\]—–-]|$))|"
+    r"(?P<open2>“)|(?P<close2>”)|(?P<toggle>\")"
+)
+
+
+def _inner_sentences(piece: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    single = double = False  # a quotation open in single, in double marks
+    marks = _MARK.finditer(piece)
+    mark = next(marks, None)
+    for m in _INNER_END.finditer(piece):
+        while mark is not None and mark.start() < m.end():
+            kind = mark.lastgroup
+            single = kind == "open1" or (single and kind != "close1")
+            double = kind == "open2" or (double and kind != "close2")
+            if kind == "toggle":
+                double = not double
+            mark = next(marks, None)
+        if piece[m.start()] == ".":
+            word = piece[start : m.start()].rsplit(None, 1)[-1].lstrip("\"'“‘([")
+            if _abbreviated(word.rstrip(".")):
+                continue  # "Mrs. May", "Gen. Smith", "J. Smith"
+        following = piece[m.end() :].lstrip()
+        if (single or double) and not _OPENING.match(following):
+            continue  # inside the quotation: its next sentence is more of it
+        yield start, m.end()
+        start = len(piece) - len(following)
+    yield start, len(piece)
+
+
 def _segment_spans(text: str, language: str | None = None) -> Iterator[tuple[int, int]]:
     """pysbd's segments (or the fallback's) as exact spans, paragraph by paragraph, block by block."""
     begin = _lead_in_end(text)
@@ -244,7 +291,11 @@ def _segment_spans(text: str, language: str | None = None) -> Iterator[tuple[int
                 at = chunk.find(piece, cursor)
                 if at < 0:  # pysbd normalised something: skip it rather than guess an offset
                     continue
-                yield base + at, base + at + len(piece)
+                if english and len(piece.split()) > MAX_CANDIDATE_WORDS:
+                    for start, end in _inner_sentences(piece):
+                        yield base + at + start, base + at + end
+                else:
+                    yield base + at, base + at + len(piece)
                 cursor = at + len(piece)
 
 
@@ -258,12 +309,11 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
     if not is_english(language):
         yield from _other_sentences(text, language or "")
         return
-    carry: tuple[int, int] | None = None
     # A segment ending on "E!" (joined to what follows on its line) or on "p.m." (joined to what
     # goes on: "from 10:30 p.m. | Aug. 9 to 6:30 a.m."), until we see what follows; and which.
     held: tuple[int, int] | None = None
     bang = False
-    for start, end in _segment_spans(text, language):
+    for start, end in _quotes_joined(text, _segment_spans(text, language)):
         if held is not None:
             goes_on = "\n" not in text[held[1] : start] if bang else _GOES_ON.match(text, start)
             if goes_on:
@@ -271,12 +321,6 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
             else:
                 yield Sentence(held[0], held[1], text[held[0] : held[1]])
             held = None
-        if carry is not None:
-            start = carry[0]
-        if end - start < MAX_MERGED_CHARS and _open_quote_depth(text[start:end]) > 0:
-            carry = (start, end)
-            continue
-        carry = None
         bang = _LETTER_BANG_END.search(text, start, end) is not None
         if bang or _CLOCK_END.search(text, start, end):
             held = (start, end)
@@ -284,8 +328,34 @@ def iter_sentences(text: str, language: str | None = None) -> Iterator[Sentence]
         yield Sentence(start, end, text[start:end])
     if held is not None:
         yield Sentence(held[0], held[1], text[held[0] : held[1]])
-    if carry is not None:  # an unclosed quotation at the end: keep what we have
-        yield Sentence(carry[0], carry[1], text[carry[0] : carry[1]])
+
+
+def _quotes_joined(text: str, spans: Iterator[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """``spans`` with the segments of a quotation joined into one, so a quoted statement is never
+    cut across two points. The next paragraph of a speech ("... a great club. ‘But I’ve said ...")
+    starts a sentence of its own; a quotation still open after ``MAX_MERGED_CHARS`` is a stray
+    mark, and what it seemed to hold are sentences of their own. One left open at the end of the
+    text keeps what it has."""
+    carried: list[tuple[int, int]] = []
+    for start, end in spans:
+        if carried and _REOPENED.match(text, start) and _ENDED.search(text, carried[0][0], carried[-1][1]):
+            yield carried[0][0], carried[-1][1]
+            carried = []
+        first = carried[0][0] if carried else start
+        if _open_quote_depth(text[first:end]) > 0:
+            if end - first < MAX_MERGED_CHARS:
+                carried.append((start, end))
+                continue
+            yield from carried
+            carried = []
+            if end - start < MAX_MERGED_CHARS and _open_quote_depth(text[start:end]) > 0:
+                carried.append((start, end))
+                continue
+            first = start
+        carried = []
+        yield first, end
+    if carried:
+        yield carried[0][0], carried[-1][1]
 
 
 # An ordinal's dot ("am 12. und 13. September", "den 3. Mai"): German, Polish, the Nordic and

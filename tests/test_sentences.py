@@ -113,3 +113,40 @@ def test_a_days_ordinal_dot_does_not_end_a_sentence_in_other_languages() -> None
         "Spotkanie odbędzie się 5. maja w Warszawie.",
     ]
     spans_ok(text)
+
+
+# A speech set over several paragraphs re-opens its mark on each and closes only the last; with
+# the line breaks lost (pasted text, the CNN/DM archive) pysbd keeps all of it, and the narrative
+# after it, as one "sentence" of hundreds of words that no key point can come from.
+_SPEECH = (
+    "Locke was given the job on Friday. "
+    "‘I had a taste of it at Hearts and really enjoyed it. I’m fortunate I was put into this position "
+    "at a great club. It’s a fantastic opportunity for me and for my family. "
+    "‘But I’ve said all along, it’s not about me. It’s about players who have worked so hard for me. "
+    "If they perform, you get a better reputation as a manager and that has been the case here. "
+    "‘That’s how football works in the end and I know what to expect.’ "
+    "Kilmarnock are currently eighth in the Premiership and still in the hunt for a top-six place. "
+    "Mrs. Locke was at Rugby Park with the couple’s two children to see the team win."
+)
+
+
+def test_a_speech_in_several_paragraphs_is_cut_where_each_re_opens() -> None:
+    sentences = [s.text for s in split_sentences(_SPEECH)]
+    assert sentences[0] == "Locke was given the job on Friday."
+    assert sentences[1].startswith("‘I had a taste") and sentences[1].endswith("for my family.")
+    assert sentences[2].startswith("‘But I’ve said") and sentences[2].endswith("the case here.")
+    assert sentences[3] == "‘That’s how football works in the end and I know what to expect.’"
+    assert sentences[4].startswith("Kilmarnock are") and sentences[4].endswith("top-six place.")
+    assert sentences[5] == "Mrs. Locke was at Rugby Park with the couple’s two children to see the team win."
+    spans_ok(_SPEECH)
+
+
+def test_a_quotation_left_open_by_mistake_does_not_swallow_the_story() -> None:
+    # '"With this in mind, ...' never closes: the story after it is still sentences of its own.
+    day = "The event on day {} drew hundreds of technology enthusiasts to Shoreditch."
+    story = " ".join(day.format(n) for n in range(60))
+    text = f'"With this in mind, I wondered if a camera could be made to dance at all. {story}'
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences[-1] == "The event on day 59 drew hundreds of technology enthusiasts to Shoreditch."
+    assert max(len(s.split()) for s in sentences) <= 100
+    spans_ok(text)
