@@ -647,9 +647,22 @@ def test_a_pasted_post_with_a_handle_or_link_is_not_shown() -> None:
 
 def test_a_quote_reopened_inside_is_shown_up_to_the_stray_mark() -> None:
     said = "The coaches have done a fantastic job in helping me. 'You cannot do all of it by yourself."
-    article = f"'{said}' said Gary Locke."
+    article = f"Gary Locke said: '{said}' The club agreed."
     (quote,) = mark_shown([_quote(said, article, "Gary Locke")], 2, article)
     assert shown_text(quote, article) == "The coaches have done a fantastic job in helping me. …"
+
+
+def test_a_quote_reopened_inside_and_named_after_shows_the_paragraph_at_the_name() -> None:
+    # The artist's speech is left open by mistake; the story and the CEO's words run into it, and
+    # the finder reads all of it as the CEO's. Only the paragraph at his name is surely his.
+    said = (
+        "With this in mind, I wondered if a camera could be made to dance. "
+        "The robots will dance for four more days of the event. "
+        "'We chose Shoreditch quite deliberately as our new home,"
+    )
+    article = f"'We are all living in a peepshow,' he said. '{said}' said TransIP CEO Jeroen Hupscher."
+    (quote,) = mark_shown([_quote(said, article, "Jeroen Hupscher")], 2, article)
+    assert shown_text(quote, article) == "… We chose Shoreditch quite deliberately as our new home"
 
 
 # -- length and shape ---------------------------------------------------------------------------

@@ -68,9 +68,13 @@ def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:
     to the last sentence end within ``SHOWN_QUOTE_MAX_WORDS`` words; None if it has no such end.
     A quote that re-opens a paragraph inside it is shown up to there."""
     start, end = quote.start, quote.end
-    reopened = _REOPENED.search(text, start, end)
-    if reopened:  # a paragraph re-opened inside it: show the first paragraph's statement
-        end = reopened.start() + 1
+    reopened = list(_REOPENED.finditer(text, start, end))
+    if reopened and _named_after(quote, text):
+        # '... P1. 'P2. 'P3,' said X: only the paragraph at X's name is surely X's (a speech left
+        # open by mistake runs the one before, and the story, into it)
+        start = reopened[-1].end()
+    elif reopened:  # a paragraph re-opened inside it: show the first paragraph's statement
+        end = reopened[0].start() + 1
     while end > start and text[end - 1] in _TRAILING:
         end -= 1
     if count_words(text[start:end]) <= SHOWN_QUOTE_MAX_WORDS:
@@ -83,10 +87,28 @@ def _shown_spans(quote: Quote, text: str) -> tuple[Span, ...] | None:
     return ((start, cut),) if cut is not None else None
 
 
+# How far from a quote its attribution clause names the speaker ("..., said TransIP CEO Jeroen
+# Hüpscher"), in characters.
+_CLAUSE_CHARS = 120
+
+
+def _named_after(quote: Quote, text: str) -> bool:
+    """Whether the speaker's surname follows ``quote`` closely and does not come just before it."""
+    surname = (quote.speaker or "").split()[-1:] or [""]
+    if len(surname[0]) < 3:
+        return False
+    name = re.compile(rf"\b{re.escape(surname[0])}\b")
+    before = text[max(0, quote.start - _CLAUSE_CHARS) : quote.start]
+    return name.search(text, quote.end, quote.end + _CLAUSE_CHARS) is not None and not name.search(before)
+
+
 def shown_text(quote: Quote, text: str) -> str:
-    """A shown quote as the reply prints it: its pieces joined by " … ", and "…" when cut short."""
+    """A shown quote as the reply prints it: its pieces joined by " … ", and "…" where cut short,
+    at its end or its start."""
     pieces = [text[a:b] for a, b in quote.shown_spans] or [quote.text]
     out = " … ".join(pieces)
+    if quote.shown_spans and text[quote.start : quote.shown_spans[0][0]].strip(_TRAILING):
+        out = "… " + out
     last = quote.shown_spans[-1][1] if quote.shown_spans else quote.end
     return out + " …" if text[last : quote.end].strip(_TRAILING) else out
 
