@@ -253,8 +253,8 @@ def _inner_sentences(piece: str) -> Iterator[tuple[int, int]]:
                 double = not double
             mark = next(marks, None)
         if piece[m.start()] == ".":
-            word = piece[start : m.start()].rsplit(None, 1)[-1].lstrip("\"'“‘([")
-            if _abbreviated(word.rstrip(".")):
+            words = piece[start : m.start()].split()
+            if words and _abbreviated(words[-1].lstrip("\"'“‘([").rstrip(".")):
                 continue  # "Mrs. May", "Gen. Smith", "J. Smith"
         following = piece[m.end() :].lstrip()
         if (single or double) and not _OPENING.match(following):

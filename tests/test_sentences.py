@@ -1,4 +1,4 @@
-from models.sentences import candidate_span, iter_sentences, split_sentences
+from models.sentences import _inner_sentences, candidate_span, iter_sentences, split_sentences
 
 
 def spans_ok(text: str) -> None:
@@ -150,3 +150,12 @@ def test_a_quotation_left_open_by_mistake_does_not_swallow_the_story() -> None:
     assert sentences[-1] == "The event on day 59 drew hundreds of technology enthusiasts to Shoreditch."
     assert max(len(s.split()) for s in sentences) <= 100
     spans_ok(text)
+
+
+def test_a_long_segment_is_cut_again_even_when_it_opens_on_a_full_stop() -> None:
+    # pysbd's segments do not start so, but a long one is cut again by our own rule: it must not
+    # fail on a segment whose first sentence end has no word before it.
+    piece = ". The " + "word " * 90 + "ends here. Next one."
+    cuts = list(_inner_sentences(piece))
+    assert cuts[0] == (0, 1)
+    assert piece[cuts[-1][0] : cuts[-1][1]] == "Next one."
