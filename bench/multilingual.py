@@ -446,21 +446,23 @@ def write_panel(eval_dir: Path, out: Path, size: int = PANEL_SIZE) -> int:
         except PrecisError:
             continue  # the panel reads digests; refusals are counted by ``measure``
         by_language[language].append((page.key, article.text, digest))
-    chosen: list[tuple[str, str, str, Digest]] = []
     # In turn from each language with a few digests (a one-page language says little of itself),
-    # then from the rest.
+    # then in turn from the rest.
     common = [k for k in sorted(by_language, key=lambda k: -len(by_language[k])) if len(by_language[k]) >= 3]
     rest = [k for k in by_language if k not in common]
-    while len(chosen) < size and any(by_language.values()):
-        for language in common if any(by_language[k] for k in common) else rest:
-            if by_language[language] and len(chosen) < size:
-                key, text, digest = by_language[language].pop(0)
-                chosen.append((language, key, text, digest))
+    chosen = [
+        (language, *by_language[language][turn])
+        for languages in (common, rest)
+        for turn in range(max((len(by_language[k]) for k in languages), default=0))
+        for language in languages
+        if turn < len(by_language[language])
+    ][:size]
     out.mkdir(parents=True, exist_ok=True)
     for n, (language, key, text, digest) in enumerate(chosen, start=1):
         (out / f"{n:02d}-{language}-{key}.md").write_text(
             f"# ARTICLE ({language})\n\n{text.strip()}\n\n"
-            f"# DIGEST (as the chat reply shows it)\n\n{render(digest, 'markdown')}"
+            f"# DIGEST (as the chat reply shows it)\n\n{render(digest, 'markdown')}",
+            encoding="utf-8",
         )
     return len(chosen)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bot.core.errors import PrecisError
 from bot.core.pipeline import Digester
+from bot.core.text import WEEKDAYS
 from bot.core.types import Digest, DigestOptions, Source
 
 __all__ = [
@@ -93,9 +94,7 @@ _DANGLING = re.compile(
     r"^[\"“‘'(]*(?:He|She|They|It|His|Her|Their|Its|These|Those|This|That|And|But|However|Also|"
     r"Meanwhile|In that (?:year|month|week)|That (?:year|month|week|day))\b"
 )
-_DANGLING_OK = re.compile(
-    r"^[\"“‘'(]*This (?:year|week|month|morning|summer|season|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day)\b"
-)
+_DANGLING_OK = re.compile(rf"^[\"“‘'(]*This (?:year|week|month|morning|summer|season|{'|'.join(WEEKDAYS)})\b")
 _BOILER = re.compile(
     r"(?i)read more|click here|sign up|newsletter|getty images|\(photo|photo:|image:|credit:|"
     r"advertisement|all rights reserved|follow us|(?-i:^[A-Z][A-Z .'-]{2,30}:\s)"
