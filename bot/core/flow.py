@@ -27,6 +27,7 @@ from enum import Enum
 from typing import Protocol
 
 from bot.core.chat import MAX_LINKS, not_an_article, within
+from bot.core.errors import BadInput
 from bot.core.service import (
     MAX_POINTS,
     ChannelSettings,
@@ -117,7 +118,11 @@ class Button:
 
     def label_in(self, words: Words) -> str:
         """The label in ``words``' language: the Quotes button of a digest showing quotes hides them."""
-        return words.button(self.control.value, quotes_on=self.state.quotes)
+        if self.control is Control.SHORTER:
+            return words.shorter
+        if self.control is Control.MORE:
+            return words.more_points
+        return words.hide_quotes if self.state.quotes else words.show_quotes
 
 
 def buttons(points_shown: int, view: View, *, has_quotes: bool) -> tuple[Button, ...]:
@@ -296,26 +301,27 @@ class ChatFlow:
             log.exception("could not record where %s was posted", url)
 
     async def settings(
-        self,
-        workspace: str | None,
-        channel: str,
-        changes: Mapping[str, object] | None = None,
-        *,
-        language: object = None,
+        self, workspace: str | None, channel: str, changes: Mapping[str, object] | None = None
     ) -> tuple[ChannelSettings, str]:
         """The settings command: a channel's settings after ``changes`` (none: as they are), and
-        its server's reply language after ``language`` (a code or a language's name, as
-        ``check_language`` reads it; the server's own, under ``SERVER``; None: as it is). The
-        language is checked before anything is saved; then the channel's changes are saved: when
-        they are refused, so is the rest."""
+        its server's reply language. A ``language`` among ``changes`` (a code or a language's name,
+        as ``check_language`` reads it) is the server's own, saved under ``SERVER``, never the
+        channel's; it is checked before anything is saved; then the channel's changes are saved:
+        when they are refused, so is the rest."""
+        rest = dict(changes or {})
+        language = rest.pop("language", None)
         if language is not None:
+            if workspace is None:
+                platform = self.platform.capitalize()
+                raise BadInput(f"the reply language belongs to a workspace, and {platform} did not say which")
             language = check_language(language)
-        if changes:
-            current = await self.service.update_settings(self.platform, workspace, channel, **changes)
+        if rest:
+            current = await self.service.update_settings(self.platform, workspace, channel, **rest)
         else:
             current = await self.service.get_settings(self.platform, workspace, channel)
         if language is not None:
-            await self.service.update_settings(self.platform, workspace, SERVER, language=language)
+            saved = await self.service.update_settings(self.platform, workspace, SERVER, language=language)
+            return current, saved.language
         return current, await self.service.reply_language(self.platform, workspace)
 
     async def rerender(self, article_key: str, requester: Requester, view: View) -> Shown:

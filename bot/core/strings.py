@@ -73,15 +73,6 @@ class Words:
             marks.append(self.read_in.format(name=self.names.get(language, language)))
         return marks
 
-    def button(self, control: str, *, quotes_on: bool) -> str:
-        """A button's label: ``control`` is ``bot.core.flow.Control``'s value (``Shorter``,
-        ``More points``, ``Quotes``); the Quotes button of a digest showing quotes hides them."""
-        if control == "Shorter":
-            return self.shorter
-        if control == "More points":
-            return self.more_points
-        return self.hide_quotes if quotes_on else self.show_quotes
-
     def not_shown(self, n: int, platform: str) -> str:
         return self.left_out.format(n=n, platform=platform)
 

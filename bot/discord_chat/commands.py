@@ -162,10 +162,10 @@ def add_commands(bot: PrecisBot) -> None:
             changes["allowed_domains"] = _domains(allowed_domains)
         if blocked_domains is not None:
             changes["blocked_domains"] = _domains(blocked_domains)
+        if language is not None:
+            changes["language"] = language.value  # the server's, not the channel's
         r = bot.requester(interaction)
-        current, reply_language = await bot.flow.settings(  # the language is the server's
-            r.workspace, r.channel, changes, language=language.value if language is not None else None
-        )
+        current, reply_language = await bot.flow.settings(r.workspace, r.channel, changes)
         await interaction.followup.send(
             **send_kwargs(settings_payload(current, int(r.channel), reply_language), None), ephemeral=True
         )

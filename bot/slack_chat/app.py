@@ -664,10 +664,7 @@ class SlackBot:
         if not await self._is_admin(reply.user):
             await self._tell(reply, "Only workspace admins can change my settings.")
             return
-        if "language" in changes and reply.team is None:
-            raise BadInput("the reply language belongs to a workspace, and Slack did not say which")
-        language = changes.pop("language", None)  # the workspace's, not the channel's
-        settings, language = await self.flow.settings(reply.team, reply.channel, changes, language=language)
+        settings, language = await self.flow.settings(reply.team, reply.channel, changes)
         await self._tell(reply, "Saved.\n" + settings_text(settings, reply.channel, language))
 
     # -- helpers --------------------------------------------------------------------------------

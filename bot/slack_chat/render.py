@@ -337,10 +337,10 @@ def settings_text(settings: ChannelSettings, channel: str, language: str = DEFAU
             f"• Reply language (whole workspace): {words_for(language).own_name}",
             "Admins can change them: `/summarize settings trigger auto points 5 quotes off "
             "allow example.org news.example block spam.example` (`allow none` clears a list); "
-            f"`language de` sets the reply's own words for the workspace ({_language_choices()}).",
+            f"`language de` sets the reply's own words for the workspace ({_LANGUAGE_CHOICES}).",
         ]
     )
 
 
-def _language_choices() -> str:
-    return ", ".join(f"`{code}` {words_for(code).own_name}" for code in REPLY_LANGUAGES)
+# "`en` English, `de` Deutsch, ...": the reply languages as the settings text lists them.
+_LANGUAGE_CHOICES = ", ".join(f"`{code}` {words_for(code).own_name}" for code in REPLY_LANGUAGES)
