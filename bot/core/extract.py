@@ -150,7 +150,7 @@ _ERROR_WORDING = re.compile(
 # the CJK full stops and the danda, which take no space after them.
 _SENTENCE_BREAK = re.compile(
     r"(?<=[.!?])([\"'”’)\]]*)\s+|(?<=[。！？।])([」』”’)\]]*)"
-    r"|(?<=[a-z]{2}[.!?])()(?=[A-Z][a-z])"  # two sentences a page ran together: "physician.Police"
+    r"|(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"  # two sentences a page ran together: "physician.Police"
 )
 _FULL_STOPS = (".", "!", "?", "。", "！", "？", "।", "؟", "۔")
 _NOT_CONTENT = "nav|header|footer|aside|form|script|style|noscript|template|svg|figure|figcaption"
@@ -347,13 +347,15 @@ def _drop_leading_headline(text: str, title: str | None) -> str:
 
 # Separators between a headline and a trailing site name: " - Site", " | Site", " — Site".
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[-|–—·•»/]|::)\s+")
+# A separator after a CJK headline, with no spaces needed around it: "...英雄的城！-新华网".
+_CJK_SEPARATOR = r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*"
 # A Chinese site's name after its headline, with no spaces: "...英雄的城！-新华网", "..._新浪新闻".
 _CJK_SITE_SUFFIX = re.compile(
-    r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*[\u4e00-\u9fff]{1,6}(?:网|報|报|新闻|新聞|在线|频道|日报|时报)$"
+    _CJK_SEPARATOR + r"[\u4e00-\u9fff]{1,6}(?:网|報|报|新闻|新聞|在线|频道|日报|时报)$"
 )
 # ...and any short run of CJK characters there is the site's name ("-半月谈", "_百度百科"): read
 # as the site for a page that names itself nowhere else, never cut from the headline on that alone.
-_CJK_TITLE_SITE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*[-_|－｜—]\s*([\u4e00-\u9fff]{2,6})$")
+_CJK_TITLE_SITE = re.compile(_CJK_SEPARATOR + r"([\u4e00-\u9fff]{2,6})$")
 # A host name as a title's suffix ("... / dwutygodnik.com", "... | Express.co.uk"): a site's name,
 # whichever site it is.
 _HOST_NAME = re.compile(r"(?:[\w-]+\.)+[^\W\d_]{2,}")
@@ -415,10 +417,9 @@ _BYLINE_PREFIX = re.compile(
     r"(?:(?:article|texte|publié)\s+)?par|(?:(?:artículo|escrito|publicado)\s+)?por)\s+)?",
     re.IGNORECASE,
 )
-_DATE_WORD = re.compile(
-    rf"(?:{'|'.join(WEEKDAYS + MONTHS)}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?,?",
-    re.IGNORECASE,
-)
+# The months as a byline's date abbreviates them: "Jan", "Sept" (May has no shorter form).
+_MONTH_ABBREVIATIONS = (*(month[:3].lower() for month in MONTHS if len(month) > 3), "sept")
+_DATE_WORD = re.compile(rf"(?:{'|'.join(WEEKDAYS + MONTHS + _MONTH_ABBREVIATIONS)})\.?,?", re.IGNORECASE)
 # Bylines that name no one: accounts, placeholders, the newsroom as a whole.
 _NOT_A_NAME = re.compile(
     r"\w*admin\w*|administrator|webmaster|editor|editors|user|super user|unknown|anonymous|anonym|anónimo|"
@@ -557,6 +558,11 @@ def _host_keys(host: str | None) -> set[str]:
     return {_key(host)} | {_key(label) for label in host.split(".")[:-1] if label not in _GENERIC_LABELS}
 
 
+def _starts_a_key(key: str, keys: set[str], min_chars: int) -> bool:
+    """True when ``key`` (a ``_key``), of ``min_chars`` or more, is how one of ``keys`` starts."""
+    return len(key) >= min_chars and any(k.startswith(key) for k in keys)
+
+
 def _is_wire(name: str) -> bool:
     return bool(_WIRE_SERVICE.fullmatch(name.strip()))
 
@@ -650,7 +656,7 @@ def _is_section(name: str, sections: frozenset[str], keys: set[str], host_named:
     is a part of the host ("OUTDOOR" on outdoor-magazin.com, "wdr.de" on www1.wdr.de) is the
     site's own."""
     key = _key(name)
-    near_host = len(key) >= 4 and any(k.startswith(key) or k.endswith(key) for k in keys)
+    near_host = _starts_a_key(key, keys, 4) or (len(key) >= 4 and any(k.endswith(key) for k in keys))
     if not keys or near_host or _names_site(name, keys, SITE_NAME_MAX_WORDS):
         return False
     if key in sections:
@@ -694,7 +700,7 @@ def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
     parts = _TITLE_SEPARATOR.split(raw)
     for part in reversed(parts[1:]):
         first = _key(part.split()[0]) if part.split() else ""
-        named = _key(part) in keys or (len(first) >= 5 and any(k.startswith(first) for k in keys))
+        named = _key(part) in keys or _starts_a_key(first, keys, 5)
         if named and part != part.lower() and len(part.split()) <= SITE_NAME_MAX_WORDS:
             return part.strip()  # "Harbour Herald", "Sputnik International" on sputniknews.com
     return None
@@ -790,13 +796,12 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
     words = name.split()
     if (words and words[0].lower() == "on") or all(_DATE_WORD.fullmatch(w) or w[0].isdigit() for w in words):
         return None  # "On August 3", "November 20, 2019"
-    for i in range(2, len(words)):
-        if _DATE_WORD.fullmatch(words[i]):
-            words = words[:i]
-            break
-    for i, word in enumerate(words):  # "Medellín Hora De Publicación Del Artículo": a label follows
-        if _PUBLISHED_LABEL.fullmatch(word):
+    for i, word in enumerate(words):
+        if _PUBLISHED_LABEL.fullmatch(word):  # "Medellín Hora De Publicación Del Artículo": a label
             words = words[:i] if i >= 2 else []
+            break
+        if i >= 2 and _DATE_WORD.fullmatch(word):
+            words = words[:i]
             break
     name = re.sub(r"(?:^|\s)\d.*$", "", " ".join(words)).strip(" ,;:-–—|·")
     if len(stripped := _TRAILING_STAFF.sub("", name).split()) >= 2:
@@ -806,7 +811,7 @@ def _clean_name(item: str, site_keys: set[str]) -> str | None:
     for tail in range(2, len(words)):
         rest = " ".join(words[tail:])
         brand = _key(words[tail])  # "Finian Cunningham Sputnik International" on sputniknews.com
-        owned = len(brand) >= 4 and any(k.startswith(brand) for k in site_keys)
+        owned = _starts_a_key(brand, site_keys, 4)
         if (_is_wire(rest) or _key(rest) in site_keys or owned) and all(w[0].isupper() for w in words[:tail]):
             name = " ".join(words[:tail])
             break
