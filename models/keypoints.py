@@ -221,12 +221,15 @@ _RUBRIC = re.compile(
     r"there (?:is|are|was|were|(?:has|have|had)(?:,[^,]{1,20},)? been)\b|"
     r"once upon|for years\b|for decades\b|it was\b)"
 )
+# After "this", "these", "those": words that show nothing described before is pointed at ("these
+# years", "those who", "this of all times").
+_NOT_POINTED_AT = "years?|weeks?|months?|who|which|that|of|in|at|with|on|for|from|whose"
 # What a point may say but a TL;DR, the first thing read, may not: "this bar", "those payments"
 # anywhere (the bar a sentence before described), "Earlier", "Back then".
 _TLDR_LEANS = re.compile(
-    r"\b(?i:this|these|those)\s+(?!(?i:year|years|week|weeks|month|months|weekend|morning|afternoon|"
+    r"\b(?i:this|these|those)\s+(?!(?i:weekend|morning|afternoon|"
     rf"evening|night|spring|summer|autumn|fall|winter|season|time|decade|century|{_WEEKDAY}|{_MONTHS}|"
-    r"country|of|who|which|that|in|at|with|on|for|from|whose)\b)[a-z]|"
+    rf"country|{_NOT_POINTED_AT})\b)[a-z]|"
     r"^(?:Back then\b|Earlier\b|Now,)|\b(?i:that)(?:'s|’s|\s+(?:is|was)\b)|"
     # "X has also signed", "in that change": what it adds to, or points at, came before
     r"^[^.;:]{0,60}\b(?:also|however)\b|"
@@ -241,8 +244,7 @@ _TEASER = re.compile(
 # "signs of these receptors" (the payments, the receptors a sentence before described). "This"
 # is left to the TL;DR's rule: in a point it is more often the article's own subject.
 _POINTS_BACK = re.compile(
-    r"\b(?i:these|those)\s+(?!(?i:years?|weeks?|months?|days?|who|which|that|of|in|at|with|on|for|from|"
-    r"whose|are|were|include|including|two|three|four|five)\b)"
+    rf"\b(?i:these|those)\s+(?!(?i:days?|{_NOT_POINTED_AT}|are|were|include|including|two|three|four|five)\b)"
     # ...but "those involved in", "those living near": people, not something described before
     r"(?![a-z]+(?:ed|ing)\s+(?:in|by|with|at|on|for|from|to|about|over|near)\b)[a-z]"
 )
@@ -426,9 +428,15 @@ _NOT_STATEMENTS = ("a question or teaser", "a heading or list item")
 def tldr_unfit(sentence: str, language: str | None = None) -> str | None:
     """Why ``sentence`` cannot be a TL;DR (it does not say what happened), or None if it can."""
     why = _unfit_whole(sentence, language)
-    if why is None and is_english(language) and _TLDR_LEANS.search(sentence.strip()):
+    if why is None and is_english(language) and _leans_as_tldr(sentence.strip()):
         return "leans on another sentence"
     return why
+
+
+def _leans_as_tldr(text: str) -> bool:
+    """What a point may say but the TL;DR, read first, may not (English): "this bar", "a year
+    earlier"."""
+    return bool(_TLDR_LEANS.search(text)) or _unanchored_time(text)
 
 
 def _unfit_whole(sentence: str, language: str | None = None) -> str | None:
@@ -602,7 +610,7 @@ def _list_leads(
     items, added to ``chosen`` (reading on past ``seen``, which grows); their indices."""
     items = _list_items(text)[:k]
     leads: set[int] = set()
-    index, item = 0, 0
+    index, item, read = 0, 0, len(seen)
     while item < len(items) and index < MAX_LIST_SENTENCES:
         if index >= len(seen):
             following = next(sentences, None)
@@ -611,16 +619,18 @@ def _list_leads(
             seen.append(following)
         sentence = seen[index]
         index += 1
-        if sentence.start < items[item][1]:
-            continue  # above the item, or the item's own line
         while item + 1 < len(items) and sentence.start >= items[item + 1][0]:
             item += 1  # an item with no sentence of its own: the next one's
         if sentence.start < items[item][1]:
-            continue
-        span = _point_span(sentence, language)
-        if span is None or depends_on_context(text[span[0] : span[1]], language):
-            continue
-        chosen[index - 1] = (span, True)
+            continue  # above the item, or the item's own line
+        if index - 1 < read:  # ``preprocess`` has read it: a sentence that reads on its own is chosen
+            if not chosen.get(index - 1, ((0, 0), False))[1]:
+                continue
+        else:
+            span = _point_span(sentence, language)
+            if span is None or depends_on_context(text[span[0] : span[1]], language):
+                continue
+            chosen[index - 1] = (span, True)
         leads.add(index - 1)
         item += 1
     return leads
@@ -715,7 +725,7 @@ def _choose_tldr(
         if hints.title and repeats(hints.title, text[s:e], lang) and repeats(text[s:e], hints.title, lang):
             continue  # the headline again, word for word: the title line says it already
         if (tldr := _shortened(text, (s, e), lang)) is not None:
-            if english and (_TLDR_LEANS.search(tldr.text) or _unanchored_time(tldr.text)):
+            if english and _leans_as_tldr(tldr.text):
                 continue  # "this bar", "those payments" in what is shown
             fit[i] = tldr
             if not hints.title:
