@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
@@ -539,16 +539,19 @@ def _linked_data(doc: lxml.html.HtmlElement) -> _LinkedData:
     return _LinkedData(tuple(publishers), tuple(authors), frozenset(claimants), frozenset(sections - {""}))
 
 
-def _host(url: str | None) -> str | None:
-    """The page's host without "www."; for an archived copy, the original page's host."""
+def _hosts(url: str | None) -> tuple[str | None, str | None]:
+    """The page's host without "www."; for an archived copy, the original page's host, and then
+    the archive's own (as ``host_of`` gives it: "web.archive.org"), else None."""
     host = host_of(url) if url else None
+    archive = None
     if host and url and (host in _ARCHIVE_HOSTS or host.endswith(".archive.org")):
         # web.archive.org/web/20160526181643id_/http://site/..., archive.ph/2019.11.18-120000/https://site/...
         path = urlsplit(url.strip()).path
         if (m := _ARCHIVED_URL.match(path)) is not None:
             original = m.group(1) if "://" in m.group(1) else "http://" + m.group(1)
-            host = host_of(original) or host
-    return host.removeprefix("www.") if host else None
+            if (page := host_of(original)) and page.removeprefix("www.") != host.removeprefix("www."):
+                host, archive = page, host
+    return (host.removeprefix("www.") if host else None), archive
 
 
 def _host_keys(host: str | None) -> set[str]:
@@ -600,13 +603,20 @@ def _site_candidate(raw: str | None) -> str | None:
 
 def _site_name(
     doc: lxml.html.HtmlElement,
-    url: str | None,
+    *,
+    host: str | None,
+    archive: str | None,
+    keys: set[str],
     linked: _LinkedData,
     found: str | None,
     sections: frozenset[str],
+    title_text: str,
+    titled: str | None,
 ) -> str | None:
     """The page's own name, a cascade: ``og:site_name``, else the JSON-LD publisher, else
-    trafilatura's ``sitename`` (``found``), else the host without "www.".
+    trafilatura's ``sitename`` (``found``), else the host without "www.". ``host`` and
+    ``archive`` are ``_hosts``'s, ``keys`` the host's (``_host_keys``), ``title_text`` the
+    ``<title>`` as written and ``titled`` the site's name it gives (``_title_site``).
 
     trafilatura lets a JSON-LD publisher override ``og:site_name`` (a credit line such as
     "DH News Service" beat "Deccan Herald" on the dev pages), falls back to the Twitter handle
@@ -615,13 +625,11 @@ def _site_name(
     title part ranks below the host. A news agency is never the site unless the page is on the
     agency's own host, and a section of the site (one of ``sections``, ``_sections``) is never its
     name (``_is_section``)."""
-    host = _host(url)
-    archive = host_of(url) if url else None  # web.archive.org for an archived copy
-    if found and archive and archive.removeprefix("www.") != host and _key(found) in _host_keys(archive):
+    if found and archive and _key(found) in _host_keys(archive):
         found = None  # trafilatura read the archive's host from the URL
     handle = _meta(doc, "twitter:site") or ""
-    if found and host and not _names_site(found, _host_keys(host), SITE_NAME_MAX_WORDS):
-        title_parts = {_key(part) for part in _TITLE_SEPARATOR.split(doc.findtext(".//title") or "")}
+    if found and host and not _names_site(found, keys, SITE_NAME_MAX_WORDS):
+        title_parts = {_key(part) for part in _TITLE_SEPARATOR.split(title_text)}
         from_handle = bool(handle) and _key(handle) == _key(found)
         from_title = "." in _ORG_SUFFIX.sub("", found) and _key(found) in title_parts
         if from_handle or from_title:
@@ -633,8 +641,6 @@ def _site_name(
         for name in map(_site_candidate, (_meta(doc, "og:site_name"), *linked.publishers, agency, found))
         if name and not (host and _is_wire(name) and not _wire_owns(host, name))
     ]
-    keys = _host_keys(host)
-    titled = _title_site(doc, host)
     named_for_host = [n for n in (*candidates, titled) if n and _names_site(n, keys, SITE_NAME_MAX_WORDS)]
     candidates = [n for n in candidates if not _is_section(n, sections, keys, bool(named_for_host))]
     if not candidates:
@@ -687,17 +693,16 @@ def _section_links(doc: lxml.html.HtmlElement) -> frozenset[str]:
     return frozenset(_key(a.text_content()) for a in links) - {""}
 
 
-def _title_site(doc: lxml.html.HtmlElement, host: str | None) -> str | None:
-    """The site's name as the ``<title>`` writes it after the headline ("... | Harbour Herald" on
-    harbourherald.com), for a page that names itself nowhere else: a name written for people
-    reads better than the host."""
+def _title_site(page_title: str, host: str | None, keys: set[str]) -> str | None:
+    """The site's name as the ``<title>`` (``page_title``, its spaces normalised) writes it after
+    the headline ("... | Harbour Herald" on harbourherald.com), for a page that names itself
+    nowhere else: a name written for people reads better than the host (``keys``: its
+    ``_host_keys``)."""
     if not host:
         return None
-    raw = " ".join((doc.findtext(".//title") or "").split())
-    if (cjk := _CJK_TITLE_SITE.search(raw)) is not None:
+    if (cjk := _CJK_TITLE_SITE.search(page_title)) is not None:
         return cjk.group(1)  # "...英雄的城！-新华网", "蔡健雅_百度百科": a Chinese title's last segment
-    keys = _host_keys(host)
-    parts = _TITLE_SEPARATOR.split(raw)
+    parts = _TITLE_SEPARATOR.split(page_title)
     for part in reversed(parts[1:]):
         first = _key(part.split()[0]) if part.split() else ""
         named = _key(part) in keys or _starts_a_key(first, keys, 5)
@@ -726,12 +731,12 @@ def _names_site(segment: str, keys: set[str], loose_words: int = SITE_SUFFIX_LOO
     )
 
 
-def _raw_title(doc: lxml.html.HtmlElement, found: str | None) -> str:
-    """trafilatura's title (``found``), unless it is only the first part of the ``<title>`` and no
-    headline (``og:title``, an ``<h1>``) says so: trafilatura cuts a bare ``<title>`` at its first
-    dash, losing "- the early years" from "Biden - the early years". The whole ``<title>`` then
-    goes to ``_clean_title``, which cuts only a site's name."""
-    page_title = " ".join((doc.findtext(".//title") or "").split())
+def _raw_title(doc: lxml.html.HtmlElement, found: str | None, page_title: str) -> str:
+    """trafilatura's title (``found``), unless it is only the first part of the ``<title>``
+    (``page_title``, its spaces normalised) and no headline (``og:title``, an ``<h1>``) says so:
+    trafilatura cuts a bare ``<title>`` at its first dash, losing "- the early years" from
+    "Biden - the early years". The whole ``<title>`` then goes to ``_clean_title``, which cuts
+    only a site's name."""
     found = " ".join((found or "").split())
     headlines = [_meta(doc, "og:title", "twitter:title") or ""]
     headlines += [" ".join(h.text_content().split()) for h in doc.iterfind(".//h1")]
@@ -749,11 +754,14 @@ def _words(text: str) -> int:
     return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
 
 
-def _clean_title(title: str | None, keys: set[str], sections: frozenset[str] = frozenset()) -> str | None:
+def _clean_title(
+    title: str | None, keys: set[str], sections: Callable[[], frozenset[str]] = frozenset
+) -> str | None:
     """``title`` without a trailing " - Site", " | Site", " — Site" or " :: Site", where Site is
     one of ``keys`` (the site's names and host, as ``_key``), a host name or a call to read the
     page on one ("See on example.com"); then without a trailing " / Section" of a few words that
-    is one of the page's ``sections`` (``_sections``: "Winda w chmurach / Obyczaje"), and without
+    is one of the page's ``sections`` (``_sections``: "Winda w chmurach / Obyczaje"; a callable,
+    called only for such a title, as finding the section links reads the whole page), and without
     a leading "Site | " named as above, loosely only in one word ("BMJV | Verbraucherschutz: ..."
     on bmjv.de), each only when what stays is a headline of ``HEADLINE_MIN_WORDS`` or more. A dash
     in the headline itself stays, and a title is never cut down to nothing."""
@@ -770,12 +778,14 @@ def _clean_title(title: str | None, keys: set[str], sections: frozenset[str] = f
         if (m := _CJK_SITE_SUFFIX.search(title)) is not None and m.start() > 0:
             title = title[: m.start()]
     # the page's section after the headline, a short label: "Winda w chmurach / Obyczaje"
-    if (last := list(_TITLE_SEPARATOR.finditer(title))) and _key(tail := title[last[-1].end() :]) in sections:
+    if last := list(_TITLE_SEPARATOR.finditer(title)):
+        head, tail = title[: last[-1].start()], title[last[-1].end() :]
         if (
             _words(tail) <= SITE_SUFFIX_LOOSE_WORDS
-            and _words(title[: last[-1].start()]) >= HEADLINE_MIN_WORDS
+            and _words(head) >= HEADLINE_MIN_WORDS
+            and _key(tail) in sections()
         ):
-            title = title[: last[-1].start()]
+            title = head
     if (sep := _TITLE_SEPARATOR.search(title)) is not None:
         prefix, rest = title[: sep.start()], title[sep.end() :]
         # one word at most beside the name: "Welpen kaufen – Tipps ..." under og:site_name "Welpen"
@@ -912,11 +922,27 @@ def _extract(doc: lxml.html.HtmlElement, html: str, url: str | None) -> Article:
     declared = (html_lang or meta.get("language") or "").split("-")[0].lower() or None
     linked = _linked_data(doc)
     sections = _sections(doc, linked)
-    site = _site_name(doc, url, linked, meta.get("sitename"), sections)
-    site_keys = _host_keys(_host(url)) | {
+    host, archive = _hosts(url)
+    host_keys = _host_keys(host)
+    title_text = doc.findtext(".//title") or ""
+    page_title = " ".join(title_text.split())
+    site = _site_name(
+        doc,
+        host=host,
+        archive=archive,
+        keys=host_keys,
+        linked=linked,
+        found=meta.get("sitename"),
+        sections=sections,
+        title_text=title_text,
+        titled=_title_site(page_title, host, host_keys),
+    )
+    site_keys = host_keys | {
         _key(name) for name in (site, _meta(doc, "og:site_name"), *linked.publishers) if name and _key(name)
     }
-    title = _clean_title(_raw_title(doc, meta.get("title")), site_keys, sections | _section_links(doc))
+    raw_title = _raw_title(doc, meta.get("title"), page_title)
+    # the category links are read only for a title that still ends in a short segment
+    title = _clean_title(raw_title, site_keys, lambda: sections | _section_links(doc))
     text = _drop_leading_headline(text, title)  # the <h1> may lack the title's " | Site"
     # trafilatura's byline, else the meta tags, else the JSON-LD article's (trafilatura skips an
     # organisation credited as the author there)
