@@ -70,7 +70,6 @@ async def summarize_interaction(
     await interaction.response.defer(ephemeral=True, thinking=True)
     asker = requester(interaction)
     channel_settings = await bot.service.get_settings(asker.platform, asker.workspace, asker.channel)
-    language = await bot.service.reply_language(asker.platform, asker.workspace)
     requests = [DigestRequest(s, asker, points=points, quotes=quotes) for s in sources]
 
     async def tell_wait(seconds: float) -> None:  # in the private "thinking…", replaced below
@@ -83,6 +82,7 @@ async def summarize_interaction(
     await interaction.edit_original_response(**send_kwargs(private, None))
     if not digests:
         return
+    language = await bot.service.reply_language(asker.platform, asker.workspace)
 
     async def followup(payload: dict[str, Any], view: discord.ui.View | None) -> discord.Message:
         return await interaction.followup.send(**send_kwargs(payload, view), wait=True)
