@@ -21,7 +21,7 @@ Khmer, Burmese, Tibetan, Dzongkha) can be neither segmented nor scored that way:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.text import CJK_CHARS, language_name
 
@@ -92,6 +92,14 @@ class LanguageRules:
     """The page furniture of sites in the language: "read also", photo credits, subscribe."""
     reporting: re.Pattern[str] | None = None
     """Reporting verbs ("sagte", "a déclaré"), as written next to a quote and its speaker's name."""
+    reporting_end: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    """The same verbs, ending where a quote's lead-in ends ("Anna Schmidt sagte: „..."): built
+    once per language from ``reporting``; None exactly when it is."""
+
+    def __post_init__(self) -> None:
+        reporting = self.reporting
+        end = None if reporting is None else re.compile(f"(?:{reporting.pattern})$", reporting.flags)
+        object.__setattr__(self, "reporting_end", end)  # frozen: set once, here
 
 
 def _opening(words: str) -> re.Pattern[str]:

@@ -88,7 +88,7 @@ from models.quotes.attribution import (
     _resolve,
     _Resolved,
 )
-from models.quotes.marks import _FAMILY, _Span, _spans
+from models.quotes.marks import _MARK_CHARS, _Span, _spans
 from models.quotes.names import _Names
 from models.quotes.other_languages import quotes_in
 from models.quotes.statements import (
@@ -149,7 +149,7 @@ def extract_quotes(text: str, *, min_words: int = 4, language: str | None = None
         if _is_scare_quote(text, masked, span, sentence, reported):
             continue
         after = _after_attribution(text, masked, span)
-        before = _before_attribution(masked, span, starts[s])
+        before = _before_attribution(masked, span.mark_start, starts[s])
         # A credit line after the quote ('"..." --Kim Lee') does not override a verb that leads
         # into it: 'Rajoy insisted his party was "still the No. 1 force."--Kim Lee.'
         credit = after is not None and after.verb is None
@@ -198,15 +198,21 @@ def _without_stage_directions(text: str, quote: Quote, min_words: int) -> list[Q
     pieces = _without_narration(text, quote.start, quote.end, min_words)
     if pieces is None:
         return [replace(quote, confidence=min(quote.confidence or 0.0, RESOLVED_CONFIDENCE))]
-    if pieces == [(quote.start, quote.end)]:
-        return [quote]
+    # No stage direction: the one piece is the whole quote (its text is ``text[start:end]``),
+    # rebuilt equal to it.
+    return _cut(text, quote, [(a, b, k == 0) for k, (a, b) in enumerate(pieces)])
+
+
+def _cut(text: str, quote: Quote, pieces: list[tuple[int, int, bool]]) -> list[Quote]:
+    """``quote`` as the pieces ``(start, end, keeps the verb)`` of ``text``: each with its
+    speaker, the verb only where the piece keeps it."""
     return [
-        replace(quote, text=text[a:b], start=a, end=b, verb=quote.verb if k == 0 else None)
-        for k, (a, b) in enumerate(pieces)
+        replace(quote, text=text[a:b], start=a, end=b, verb=quote.verb if keeps_verb else None)
+        for a, b, keeps_verb in pieces
     ]
 
 
-_REOPENED = re.compile(r"[ \t]*\n\s*(?:" + "|".join(map(re.escape, sorted(_FAMILY))) + r"|'')+")
+_REOPENED = re.compile(rf"[ \t]*\n\s*(?:[{_MARK_CHARS}]|'')+")
 
 
 def _by_paragraph(text: str, quote: Quote, min_words: int) -> list[Quote]:
@@ -220,11 +226,10 @@ def _by_paragraph(text: str, quote: Quote, min_words: int) -> list[Quote]:
     if not pieces:
         return [quote]
     pieces.append((at, quote.end))
-    out = []
+    kept = []  # the verb stays with the first paragraph only, and goes if that one is dropped
     for k, (start, end) in enumerate(pieces):
         piece = text[start:end]
         end -= len(piece) - len(piece.rstrip())
         if count_words(text[start:end]) >= min_words:  # Chinese, Japanese: no spaces to split on
-            verb = quote.verb if k == 0 else None
-            out.append(replace(quote, text=text[start:end], start=start, end=end, verb=verb))
-    return out
+            kept.append((start, end, k == 0))
+    return _cut(text, quote, kept)

@@ -22,6 +22,7 @@ from models.quotes.names import (
     _HONORIFIC_NAME,
     _LOCATIVE,
     _ORG_NOUNS,
+    _PARTY_NAMES,
     _TITLES,
     CONTINUATION_CHARS,
     _clean_token,
@@ -249,9 +250,7 @@ _PARTICLE_NAME = re.compile(
 # and state tag ("R-Ky.", "D-N.Y."), a party and home ("Republican of Ohio", "Democrat from
 # Texas"), or the rest of a place ("from Macon, Georgia", "in Allentown, Pa.").
 _PARTY_TAG = re.compile(rf"\(?[RDI]-[{_UPPER}][\w.]*(?:\s[{_UPPER}][\w.]*)?\)?")
-_PARTY_HOME = re.compile(
-    rf"(?:Republican|Democrat|Democratic|Independent|Libertarian|GOP)\s+(?:of|from)\s+[{_UPPER}]"
-)
+_PARTY_HOME = re.compile("(?:" + "|".join(_PARTY_NAMES) + rf")\s+(?:of|from)\s+[{_UPPER}]")
 _PLACE_END = re.compile(
     rf"(?:\S\s+(?:of|from|in|at|near)|^(?:of|from))\s+(?:{_CAP_WORD}\s*){{1,3}}$"
 )  # "a nurse in Allentown", "of Raleigh": a place begun after a name, not "In Washington"
@@ -517,7 +516,7 @@ def _inverted(clause: str, verb: re.Match[str], begin: int) -> _Attribution | No
 
 # "tweets early Friday saying": a participle with no comma after a clause of its own verb; its
 # subject is the clause's ("Trump unleashed tweets ... saying"), not the noun right before it.
-_NOUN_THEN_PARTICIPLE = re.compile(rf"^\W*{_CAP_WORD}(?:\s+{_CAP_WORD})*\s+[a-z]+ed\b[^,]*$")
+_NOUN_THEN_PARTICIPLE = re.compile(rf"\W*{_CAP_WORD}(?:\s+{_CAP_WORD})*\s+[a-z]+ed\b[^,]*$")
 # A "verb" followed by an auxiliary is a noun ("that states can pass such laws", "reports have").
 _SUBJECT_NOUN = re.compile(
     r"\s+(?:can|could|will|would|must|should|may|might|shall|have|had|are|were|do|did)\b"
@@ -579,13 +578,14 @@ def _closing_attribution(masked: str, span: _Span, sentence_end: int) -> _Attrib
     return _Attribution(found[0], _verb_phrase(rest, verb), at + found[1], at + verb.end())
 
 
-def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attribution | None:
-    """ "He said: '", "X, the spokesman, said '", "NASA said Tuesday that ... had '", "According to X, '".
+def _before_attribution(masked: str, mark_start: int, sentence_start: int) -> _Attribution | None:
+    """ "He said: '", "X, the spokesman, said '", "NASA said Tuesday that ... had '", "According to X, '":
+    the clause before the quote whose opening mark is at ``mark_start``.
 
     Read from the sentence start, or from a word start ``SENTENCE_WINDOW`` characters back when
     the "sentence" is longer (a run of quotes with no sentence end between them)."""
-    lo = _window_start(masked, sentence_start, span.mark_start)
-    pre = masked[lo : span.mark_start]
+    lo = _window_start(masked, sentence_start, mark_start)
+    pre = masked[lo:mark_start]
     if not pre.strip():
         return None
     verbs = [v for v in _VERB_RE.finditer(pre) if not _noun_use(pre, v)]
@@ -594,9 +594,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
         acc = accs[-1]
         np = re.match(r"\s*([^,]+)", pre[acc.end() :])
         if np and np.group(1).strip():
-            return _Attribution(
-                np.group(1).strip(), "according to", lo + acc.end() + np.start(1), span.mark_start
-            )
+            return _Attribution(np.group(1).strip(), "according to", lo + acc.end() + np.start(1), mark_start)
     if not verbs:
         if not pre.rstrip().endswith(":"):
             return None  # both forms below end at a colon: no 1000-character scan for them per quote
@@ -606,19 +604,21 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
             who = acted.group(1)[lead.end() :] if lead else acted.group(1)
             if _valid_subject(who):
                 at = lo + acted.start(1) + (lead.end() if lead else 0)
-                return _Attribution(who, acted.group(2), at, span.mark_start, True)
+                return _Attribution(who, acted.group(2), at, mark_start, True)
         named = _NAME_COLON.search(pre)
         if named is None or not _valid_subject(named.group(1)):
             return None
         alone = not pre[: named.start(1)].strip()  # "Rep. Trey Gowdy (R-S.C.): '": a transcript line
-        return _Attribution(named.group(1), None, lo + named.start(1), span.mark_start, True, alone)
+        return _Attribution(named.group(1), None, lo + named.start(1), mark_start, True, alone)
     verb = verbs[-1]
     verb_text = _verb_phrase(pre, verb)
     tight = bool(re.fullmatch(r"[^.?!'\"]{0,50}?[:,]?\s*", pre[verb.end() :])) and pre.rstrip()[-1:] in ":,"
     left = pre[: verb.start()]
-    agent = _PASSIVE_AGENT.match(pre, verb.end()) if _PASSIVE_BEFORE.search(left) else None
+    # "was" or "being" ends ``left`` (spaces after it): read only its last word, not 1000 characters
+    passive = _PASSIVE_BEFORE.search(left, max(0, len(left.rstrip()) - len("being")))
+    agent = _PASSIVE_AGENT.match(pre, verb.end()) if passive else None
     if agent is not None and _valid_subject(agent.group(1)):  # "Sanders was asked by host Bill Maher, '"
-        return _Attribution(agent.group(1), verb_text, lo + agent.start(1), span.mark_start, tight)
+        return _Attribution(agent.group(1), verb_text, lo + agent.start(1), mark_start, tight)
     object_follows = verb.group().split()[-1] in ("told", "tells", "telling", "asked", "asking")
     if (
         tight
@@ -628,9 +628,9 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
     ):
         inverted = _inverted(pre, verb, lo)  # "Because of the schedule, explained Rosenberg, '"
         if inverted is not None:
-            return _Attribution(inverted.subject, inverted.verb, inverted.pos, span.mark_start, True)
+            return _Attribution(inverted.subject, inverted.verb, inverted.pos, mark_start, True)
     if verb.group().endswith("ing") and (
-        left.rstrip()[-1:] in (",", "\u201d", '"', "'") or _NOUN_THEN_PARTICIPLE.search(left)
+        left.rstrip()[-1:] in (",", "\u201d", '"', "'") or _NOUN_THEN_PARTICIPLE.match(left)
     ):
         # "The royal, who ..., introduced ..., saying: '"; 'called it a “...,” adding: “' (the
         # comma inside the marks is masked)
@@ -641,7 +641,7 @@ def _before_attribution(masked: str, span: _Span, sentence_start: int) -> _Attri
         found = (found[0][lead.end() :], found[1] + lead.end())
     if found is None or not _valid_subject(found[0]):
         return None
-    return _Attribution(found[0], verb_text, lo + found[1], span.mark_start, tight)
+    return _Attribution(found[0], verb_text, lo + found[1], mark_start, tight)
 
 
 # A passive reporting verb: "was asked by X", "were told by X": X is who speaks.
@@ -906,11 +906,9 @@ def _continuation(
     s = names.sentence_of(span.mark_start)
     if s > 0 and _THAT_AGAIN.match(masked, sentence_start):
         # "X said that A. But that B ...": no clause of its own; the sentence before reports it
-        lead_in = _before_attribution(
-            masked, _Span(sentence_start, sentence_start, True, sentence_start), names.starts[s - 1]
-        )
+        lead_in = _before_attribution(masked, sentence_start, names.starts[s - 1])
         if lead_in is not None:
-            return _Resolved(_speaker(names, lead_in.subject, lead_in.pos, speakers), None)
+            return _Resolved(_resolve(names, lead_in, speakers).speaker, None)
     if names.text[span.start : span.start + 1].islower():  # a fragment worked into a sentence
         head = masked[sentence_start : min(span.mark_start, sentence_start + SENTENCE_WINDOW)]
         found = _np_prefix(_strip_intro(head))
@@ -937,7 +935,6 @@ def _continuation(
         and (span.start - previous.end < CONTINUATION_CHARS)
     ):
         return _Resolved(previous_resolved.speaker, None)
-    s = names.sentence_of(span.mark_start)
     for lo, hi in ((sentence_start, span.mark_start), (names.starts[s - 1] if s > 0 else 0, sentence_start)):
         if hi <= lo:
             continue

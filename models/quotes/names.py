@@ -30,9 +30,11 @@ from models.quotes.words import (
     _LETTER,
     _LOWER,
     _PERSONAL,
+    _PLURAL_TITLE_ABBREVIATIONS,
     _PREPOSITIONS,
     _PRONOUN_KIND,
     _STOPWORDS,
+    _TITLE_ABBREVIATIONS,
     _UPPER,
     _VERB_FORMS,
     _WORD_RE,
@@ -53,31 +55,31 @@ FUZZY_MAX_NAMES = 50  # names of one ending and length tried against a misspelt 
 
 # --- names ---------------------------------------------------------------------------------------
 
-_TITLES = frozenset(
-    """mr mrs ms miss mx dr prof professor sir lady lord dame prince princess king queen duke
-    duchess earl baroness baron sister brother father fr rev reverend pastor rabbi imam bishop
-    archbishop cardinal pope saint gen general maj major col colonel capt captain lt lieutenant
-    sgt sergeant cpl corporal pte private spc adm admiral cmdr commander det detective insp
-    inspector supt superintendent constable pc president vice senator sen sens rep reps pvt cdr
-    brig representative congressman congresswoman gov govs governor mayor judge justice chancellor
-    premier sheriff
+_TITLES = _TITLE_ABBREVIATIONS | frozenset(  # "Gov.", "Sgt.", "Sens." and the words written out
+    """miss professor sir lady lord dame prince princess king queen duke duchess earl baroness
+    baron sister brother father reverend pastor rabbi imam bishop archbishop cardinal pope saint
+    general major colonel captain lieutenant sergeant corporal private admiral commander detective
+    inspector superintendent constable pc president vice senator representative congressman
+    congresswoman governor mayor judge justice chancellor premier sheriff
     ambassador minister secretary deputy chief first officer director chairman chairwoman chair
     ceo cfo coo executive manager coach boss head spokesman spokeswoman spokesperson witness
-    agent investigator prosecutor attorney lawyer dj mp mep qc kc jr sr obe mbe cbe phd md
+    agent investigator prosecutor attorney lawyer dj mp mep qc kc obe mbe cbe phd md
     grandmother grandfather leader prime speaker actor actress journalist host anchor columnist
     analyst strategist pollster activist assemblyman assemblywoman councilman councilwoman trainer
     jockey referee skipper striker midfielder defender goalkeeper""".split()
 )
 # A party before a person's name is a description ("Democrat Elijah Cummings"), not part of it;
 # before an organisation it is ("Republican National Committee").
-_PARTIES = frozenset("democrat democratic republican gop libertarian independent".split())
+# The parties as written: attribution's party and home ("Republican of Ohio") reads them too.
+_PARTY_NAMES = ("Republican", "Democrat", "Democratic", "Independent", "Libertarian", "GOP")
+_PARTIES = frozenset(party.lower() for party in _PARTY_NAMES)
 _OFFICE_WORDS = frozenset(  # what follows "Secretary of": the office, not the name
     """state defense defence treasury justice health energy commerce labor labour education
     agriculture interior transportation transport homeland security housing veterans affairs
     foreign home war the""".split()
 )
 _OFFICE_OF = re.compile(rf"\b([{_LETTER}]+)\s+(?:to|for|of|in|at)\s+$")  # "envoy to ", "ambassador to "
-_PLURAL_TITLES = frozenset("sens reps govs".split())  # "Sens. A and B": a title, no one's role
+_PLURAL_TITLES = _PLURAL_TITLE_ABBREVIATIONS  # "Sens. A and B": a title, no one's role
 _HONORIFICS = frozenset("mr mrs ms miss mx dr".split())  # a form of address, not a role
 # Titles that are part of how a person is named, kept with the name ("Prince Andrew", "Sir Mark
 # Rowley", "Pope Leo", "Duchess of Kent"); every other title is a role, dropped from the name.
@@ -254,18 +256,19 @@ def _name_tokens(raw: list[str]) -> tuple[list[str], bool, bool]:
             )
         )
 
+    named = [names(k) for k in range(len(toks))]  # read once: the loops below ask again
     # "Scotland's Deputy First Minister John Swinney": keep what follows the last title or role
     # that a name follows (the first word after it that is no title is not "of" or "&")
     follows: str | None = None  # the first token after ``k`` that is not a title
     for k in range(len(toks) - 1, -1, -1):
-        if k < len(toks) - 1 and (follows not in (None, "of", "&") or names(k)) and title[k]:
-            lo, titled = (k if names(k) else k + 1), True
+        if k < len(toks) - 1 and (follows not in (None, "of", "&") or named[k]) and title[k]:
+            lo, titled = (k if named[k] else k + 1), True
             break
         if not title[k]:
             follows = toks[k]
     while lo < hi and (
         toks[lo].lower().rstrip(".") in _STOPWORDS
-        or (title[lo] and not names(lo))
+        or (title[lo] and not named[lo])
         or _HYPHEN_LOWER.search(toks[lo])
         or toks[lo] in ("of", "&")
     ):
@@ -552,8 +555,9 @@ class _Names:
         return persons
 
     def only_person_aged(self, age: str) -> str | None:
-        """The one person the article gives ``age`` ("Jamie Lee, 14,"), or None if none or more."""
-        aged = {self.fullest(m.tokens) for m in self.mentions if m.age == age and not m.org}
+        """The one person the article gives ``age`` ("Jamie Lee, 14,"), or None if none or more: the
+        mentions ``_register_roles`` filed under "14-year-old" (no other role word starts with a digit)."""
+        aged = {self.fullest(m.tokens) for _, m in self.roles.get(f"{age}-year-old", ()) if not m.org}
         return aged.pop() if len(aged) == 1 else None
 
     def is_person(self, mention: _Mention) -> bool:

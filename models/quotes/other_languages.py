@@ -26,7 +26,7 @@ import re
 from bot.core.text import count_words
 from bot.core.types import Quote
 from models import deadline
-from models.languages import rules_for
+from models.languages import LanguageRules, rules_for
 from models.quotes.marks import _MARK_CHARS, _spans
 from models.quotes.statements import _looks_like_title
 
@@ -37,7 +37,7 @@ NAMED_CONFIDENCE = 0.95
 NAME_MAX_WORDS = 4
 
 # After the closing mark: a comma or full stop, a dash (Russian "», — заявил"), then the verb.
-_AFTER_CLOSE = re.compile(rf"\s*[{re.escape(_MARK_CHARS)}]\s*[,.]?\s*(?:[—–-]\s*)?")
+_AFTER_CLOSE = re.compile(rf"\s*[{_MARK_CHARS}]\s*[,.]?\s*(?:[—–-]\s*)?")
 # Before the opening mark: the verb and a colon ("Anna Schmidt sagte: „...").
 _BEFORE_OPEN = re.compile(r"\s*:\s*$")
 _TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
@@ -47,13 +47,9 @@ _NAME_END = re.compile(r"\s*(?:[.,;:!?)]|$)")
 class _Speakers:
     """The sure speakers of one article (see the module docstring)."""
 
-    def __init__(self, text: str, reporting: re.Pattern[str] | None) -> None:
+    def __init__(self, text: str, rules: LanguageRules) -> None:
         self._text = text
-        self._reporting = reporting
-        # The same verbs, ending where a quote's lead-in ends: compiled once per article, not per quote.
-        self._reporting_end = (
-            re.compile(f"(?:{reporting.pattern})$", reporting.flags) if reporting is not None else None
-        )
+        self._rules = rules
         self._lower: set[str] | None = None
 
     def _common(self, word: str) -> bool:
@@ -94,8 +90,8 @@ class _Speakers:
     def of(self, end: int, closed: bool, mark_start: int) -> tuple[str, str] | None:
         """``(speaker, verb)`` of the quote that ends at ``end`` (its closing mark there when
         ``closed``) and opens at ``mark_start``, when a verb and a name sit right beside it."""
-        text, reporting, reporting_end = self._text, self._reporting, self._reporting_end
-        if reporting is None or reporting_end is None:  # a language with no verbs listed
+        text, reporting, reporting_end = self._text, self._rules.reporting, self._rules.reporting_end
+        if reporting is None:  # a language with no verbs listed (``reporting_end`` is None with it)
             return None
         after = _AFTER_CLOSE.match(text, end) if closed else None
         if after is not None:
@@ -117,7 +113,7 @@ class _Speakers:
 
 def quotes_in(text: str, language: str, *, min_words: int = 4) -> list[Quote]:
     """The quotations of ``text`` read in ``language``, in article order (see the module docstring)."""
-    speakers = _Speakers(text, rules_for(language).reporting)
+    speakers = _Speakers(text, rules_for(language))
     quotes = []
     for span in _spans(text):
         deadline.check()

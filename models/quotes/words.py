@@ -26,11 +26,20 @@ _LETTER = _UPPER + _LOWER
 
 # --- words ---------------------------------------------------------------------------------------
 
+# The abbreviated titles, written once: each is an abbreviation (below) and a title a name run
+# drops (``names._TITLES``). The plural ones title several people: "Sens. A and B".
+_PLURAL_TITLE_ABBREVIATIONS = frozenset("sens reps govs".split())
+_TITLE_ABBREVIATIONS = (
+    frozenset(
+        """mr mrs ms mx dr sr jr prof gen maj col capt lt sgt sen rep gov rev fr cpl pte pvt spc adm
+        cmdr cdr det insp supt brig""".split()
+    )
+    | _PLURAL_TITLE_ABBREVIATIONS
+)
 # Words whose full stop ends no sentence and no name: the one list the sentence splitter, the
 # attribution clause and the name runs read (``_abbreviated``), every abbreviated title included.
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms mx dr st sr jr prof gen maj col capt lt sgt sen rep gov rev no vs etc inc ltd co corp
-    fr cpl pte pvt spc adm cmdr cdr det insp supt brig sens reps govs
+_ABBREVIATIONS = _TITLE_ABBREVIATIONS | frozenset(
+    """st no vs etc inc ltd co corp
     jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k a.m p.m""".split()
 )
 _INITIALS = re.compile(rf"(?:[{_UPPER}]\.)*[{_UPPER}]")  # "G.K", "F", "É"
