@@ -7,7 +7,7 @@ sha256 of ``model.safetensors`` against the upstream file, and keep the hub swit
 Two runtimes, one ``Encoder``:
 
 * int8 (the default): ONNX Runtime on an int8 export of those weights, attention fused. The
-  export is built once per machine by ``models.onnx_export`` in a child process (torch and
+  export is built once per machine by ``models.onnx_export`` in child processes (torch and
   transformers never load in this one: the speed bench peaks at about 270 MB against 710 MB
   with torch's int8 model, and is faster on 2 cores), then cached in ``EncoderOptions.cache_dir``
   beside a manifest holding its files' sha256s and the source weights' sha256, all checked on
@@ -29,12 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
-import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -47,7 +44,7 @@ import numpy as np
 
 from bot.core.errors import ModelError
 from models import deadline
-from models.onnx_export import EXPORT_FORMAT, WEIGHTS_FILE, sha256_file
+from models.onnx_export import EXPORT_FORMAT, MODEL_FILE, cached_export, export, sha256_file
 
 __all__ = [
     "DEFAULT_MODEL_NAME",
@@ -78,8 +75,8 @@ MAX_TOKENS = 128
 BATCH_SIZE = 16
 BATCH_TOKENS = 512
 EMBEDDING_DIM = 384
-# The export loads torch, transformers and the model twice over: seconds here, a minute on a slow
-# disk; past this it is stuck.
+# The export (both of its child processes) loads torch, transformers and the model twice over:
+# seconds here, a minute on a slow disk; past this it is stuck.
 EXPORT_TIMEOUT_S = 600
 
 Batch = tuple[np.ndarray, np.ndarray]  # input_ids, attention_mask: int64 (sentences, tokens)
@@ -228,67 +225,36 @@ def _tokenizer(folder: Path) -> tuple[Any, int]:
 
 
 # -- int8: ONNX Runtime ---------------------------------------------------------------------------
-def _cached_export(source_sha: str, cache_dir: Path) -> Path | None:
-    """The cached ``model.onnx`` for these weights if its manifest vouches for it and for its
-    weights file, else ``None``."""
-    model, manifest = cache_dir / "model.onnx", cache_dir / "manifest.json"
-    try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
-        ok = (
-            meta.get("format") == EXPORT_FORMAT
-            and meta.get("source_sha256") == source_sha
-            and meta.get("onnx_sha256") == sha256_file(model)
-            and meta.get("data_sha256") == sha256_file(cache_dir / WEIGHTS_FILE)
-        )
-    except (OSError, ValueError):
-        return None
-    if not ok:
-        log.warning("encoder: the int8 model cached in %s does not match its manifest: rebuilding", cache_dir)
-    return model if ok else None
-
-
-def _run_export(folder: Path, out: Path) -> None:
-    """``python -m models.onnx_export`` in a child process, so torch never loads in this one."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "models.onnx_export", str(folder), str(out)],
-            capture_output=True,
-            text=True,
-            timeout=EXPORT_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ModelError(f"could not build the int8 encoder from {folder}: {exc}") from exc
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise ModelError(f"could not build the int8 encoder from {folder}: {last}")
-
-
 def _export_into(folder: Path, source_sha: str, cache_root: Path) -> Path:
     """The export's ``model.onnx`` in ``cache_root/minilm-int8-<weights sha>-ort<version>-v<format>/``,
     built there first if it is missing or fails its manifest (built beside it, then renamed)."""
     import onnxruntime
 
     target = cache_root / f"minilm-int8-{source_sha[:16]}-ort{onnxruntime.__version__}-v{EXPORT_FORMAT}"
-    cached = _cached_export(source_sha, target)
+    cached = cached_export(source_sha, target)
     if cached is not None:
         return cached
     cache_root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_root))
     try:
         log.info("encoder: building the int8 model in %s (once per machine)", target)
-        _run_export(folder, staging)
+        try:
+            export(folder, staging, source_sha, EXPORT_TIMEOUT_S)
+        except RuntimeError as exc:
+            raise ModelError(f"could not build the int8 encoder from {folder}: {exc}") from exc
         shutil.rmtree(target, ignore_errors=True)
         try:
             staging.rename(target)
+            published = True
         except OSError:  # another process published the same export first: use theirs
-            pass
+            published = False
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     for stale in cache_root.glob(f"minilm-int8-{source_sha[:16]}-*"):  # an older format or ORT's
         if stale != target:
             shutil.rmtree(stale, ignore_errors=True)
-    cached = _cached_export(source_sha, target)
+    # ours needs no second check: its manifest was written from these very files a moment ago
+    cached = target / MODEL_FILE if published else cached_export(source_sha, target)
     if cached is None:
         raise ModelError(f"the int8 encoder built in {target} does not match its manifest")
     return cached
@@ -320,15 +286,16 @@ def _onnx_session(path: Path, threads: int) -> Any:
         raise ModelError(f"ONNX Runtime could not load the int8 encoder {path}: {exc}") from exc
 
 
-def _load_onnx(folder: Path, options: EncoderOptions) -> Encoder:
+def _load_onnx(folder: Path, options: EncoderOptions, source_sha: str | None) -> Encoder:
+    """``source_sha``: the weights' sha256 where ``load_encoder`` verified it, else ``None``
+    (hashed here: the cache is keyed on it)."""
     try:
         import onnxruntime  # noqa: F401
     except ImportError as exc:
         raise ModelError(
             "the int8 encoder needs onnxruntime, which is not installed: run `make install`"
         ) from exc
-    weights = folder / "model.safetensors"
-    source_sha = MINILM_SHA256 if options.model_dir is None and options.verify_hash else sha256_file(weights)
+    source_sha = source_sha or sha256_file(folder / "model.safetensors")
     cache_root = options.cache_dir or default_cache_dir()
     try:
         path = _export_into(folder, source_sha, cache_root)
@@ -378,8 +345,11 @@ def load_encoder(options: EncoderOptions = EncoderOptions()) -> Encoder:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     folder = options.model_dir or packaged_model_dir()
     weights = folder / "model.safetensors"
-    if options.model_dir is None and options.verify_hash:
+    verified = options.model_dir is None and options.verify_hash
+    if verified:
         verify_weights(weights)
     elif not weights.is_file():
         raise ModelError(f"could not load the sentence encoder from {folder}: no model.safetensors")
-    return _load_onnx(folder, options) if options.quantize else _load_torch(folder, options)
+    if options.quantize:
+        return _load_onnx(folder, options, MINILM_SHA256 if verified else None)
+    return _load_torch(folder, options)

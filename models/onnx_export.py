@@ -1,10 +1,12 @@
-"""Build the int8 ONNX Runtime encoder from a sentence-transformers folder, in a child process.
+"""Build the int8 ONNX Runtime encoder from a sentence-transformers folder, in child processes.
 
-``python -m models.onnx_export SOURCE_DIR OUT_DIR`` is what ``models.encoder`` runs (once per
-machine, then cached): torch, transformers and the ONNX tools are imported here, never in the
-process that serves, so they cost that process no memory (about 400 MB) and no import time.
-Step 1 runs in a process of its own (``--trace``), so torch is gone before the ONNX tools load:
-the build then peaks at about 0.9 GB, not 1.2.
+``export`` is what ``models.encoder`` runs (once per machine, then cached): it runs step 1 as
+``python -m models.onnx_export --trace SOURCE_DIR WORK_DIR`` and then steps 2-4 as
+``python -m models.onnx_export SOURCE_DIR WORK_DIR OUT_DIR SOURCE_SHA256``, one child after the
+other, each under what is left of one time limit. Torch, transformers and the ONNX tools are
+imported in those children, never in the process that serves, so they cost that process no
+memory (about 400 MB) and no import time; and torch is gone before the ONNX tools load, so the
+build peaks at about 0.9 GB, not 1.2.
 
 Steps, each on the previous one's file:
 
@@ -20,8 +22,8 @@ Steps, each on the previous one's file:
    ``MIN_PROBE_COSINE`` of the fp32 torch model's, or nothing is written.
 
 ``OUT_DIR`` then holds ``model.onnx``, ``model.data`` (its weights) and ``manifest.json`` (their
-sha256s, the source weights' sha256, and the versions that built them); the caller checks them
-before every load.
+sha256s, the source weights' sha256, and the versions that built them); ``cached_export`` checks
+them before every load.
 """
 
 from __future__ import annotations
@@ -30,18 +32,35 @@ import hashlib
 import importlib.metadata
 import inspect
 import json
+import logging
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXPORT_FORMAT", "MIN_PROBE_COSINE", "WEIGHTS_FILE", "build", "sha256_file"]
+__all__ = [
+    "EXPORT_FORMAT",
+    "MANIFEST_FILE",
+    "MIN_PROBE_COSINE",
+    "MODEL_FILE",
+    "WEIGHTS_FILE",
+    "build",
+    "cached_export",
+    "export",
+    "sha256_file",
+]
+
+# The cache belongs to the encoder: its checks log there.
+log = logging.getLogger("models.encoder")
 
 # Bump when the steps above change, so caches built by an older recipe are rebuilt.
 EXPORT_FORMAT = 2
+MODEL_FILE = "model.onnx"
 WEIGHTS_FILE = "model.data"
+MANIFEST_FILE = "manifest.json"
 # int8 per-channel weights keep the probes at cos >= 0.99 of fp32 here (torch's per-tensor int8
 # dynamic quantization managed 0.94 on average); below this the export is broken, not noisy.
 MIN_PROBE_COSINE = 0.97
@@ -176,46 +195,89 @@ def _check(quantized: Path, source: Path, work: Path) -> float:
     return float((got * np.load(work / "probes.npy")).sum(axis=1).min())
 
 
-def build(source: Path, out_dir: Path) -> dict[str, object]:
-    """Write ``model.onnx``, ``model.data`` and ``manifest.json`` into ``out_dir``; raise
-    ``RuntimeError`` (and write no manifest) if a step fails or the int8 model strays from the
-    fp32 one."""
+def build(source: Path, work: Path, out_dir: Path, source_sha: str) -> dict[str, object]:
+    """Steps 2-4 on step 1's files in ``work``: write ``model.onnx``, ``model.data`` and
+    ``manifest.json`` into ``out_dir``; raise ``RuntimeError`` (and write no manifest) if the
+    int8 model strays from the fp32 one. ``source_sha`` is the sha256 of the source's
+    ``model.safetensors``, as the caller computed (or verified) it."""
     import onnxruntime
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
-        work = Path(scratch)
-        traced = subprocess.run(
-            [sys.executable, "-m", "models.onnx_export", "--trace", str(source), str(work)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if traced.returncode != 0:
-            raise RuntimeError((traced.stderr.strip().splitlines() or ["the trace failed"])[-1])
-        _fuse(source, work / "fp32.onnx", work / "fused.onnx")
-        _quantize(work / "fused.onnx", work / "int8.onnx", out_dir / "model.onnx")
-        cosine = _check(out_dir / "model.onnx", source, work)
+    _fuse(source, work / "fp32.onnx", work / "fused.onnx")
+    _quantize(work / "fused.onnx", work / "int8.onnx", out_dir / MODEL_FILE)
+    cosine = _check(out_dir / MODEL_FILE, source, work)
     if cosine < MIN_PROBE_COSINE:
         raise RuntimeError(f"the int8 export strays from the fp32 model (probe cosine {cosine:.3f})")
     manifest = {
         "format": EXPORT_FORMAT,
-        "source_sha256": sha256_file(source / "model.safetensors"),
-        "onnx_sha256": sha256_file(out_dir / "model.onnx"),
+        "source_sha256": source_sha,
+        "onnx_sha256": sha256_file(out_dir / MODEL_FILE),
         "data_sha256": sha256_file(out_dir / WEIGHTS_FILE),
         "probe_min_cosine": round(cosine, 4),
         "onnxruntime": onnxruntime.__version__,
         "torch": importlib.metadata.version("torch"),
         "transformers": importlib.metadata.version("transformers"),
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return manifest
+
+
+def _child(args: list[str], timeout: float) -> None:
+    """``python -m models.onnx_export ARGS``, killed past ``timeout`` seconds; ``RuntimeError``
+    with its last line of stderr if it fails."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "models.onnx_export", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RuntimeError(str(exc)) from exc
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr.strip().splitlines() or ["no message"])[-1])
+
+
+def export(source: Path, out_dir: Path, source_sha: str, timeout: float) -> None:
+    """All four steps into ``out_dir``: step 1 in a child, then steps 2-4 in another, both within
+    ``timeout`` seconds (a child still running then is killed). ``RuntimeError`` if one fails."""
+    give_up = time.monotonic() + timeout
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=out_dir) as scratch:
+            _child(["--trace", str(source), scratch], give_up - time.monotonic())
+            _child([str(source), scratch, str(out_dir), source_sha], give_up - time.monotonic())
+    except OSError as exc:  # the scratch folder: a failed build, as when a child made it
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def cached_export(source_sha: str, folder: Path) -> Path | None:
+    """The cached ``model.onnx`` in ``folder`` for these weights if its manifest vouches for it and
+    for its weights file, else ``None``."""
+    model, manifest = folder / MODEL_FILE, folder / MANIFEST_FILE
+    try:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        ok = (
+            meta.get("format") == EXPORT_FORMAT
+            and meta.get("source_sha256") == source_sha
+            and meta.get("onnx_sha256") == sha256_file(model)
+            and meta.get("data_sha256") == sha256_file(folder / WEIGHTS_FILE)
+        )
+    except (OSError, ValueError):
+        return None
+    if not ok:
+        log.warning("encoder: the int8 model cached in %s does not match its manifest: rebuilding", folder)
+    return model if ok else None
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--trace":
         _trace(Path(sys.argv[2]), Path(sys.argv[3]))
-    elif len(sys.argv) == 3:
-        print(json.dumps(build(Path(sys.argv[1]), Path(sys.argv[2]))))
+    elif len(sys.argv) == 5:
+        print(json.dumps(build(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])))
     else:
-        sys.exit("usage: python -m models.onnx_export SOURCE_DIR OUT_DIR")
+        sys.exit(
+            "usage: python -m models.onnx_export --trace SOURCE_DIR WORK_DIR\n"
+            "       python -m models.onnx_export SOURCE_DIR WORK_DIR OUT_DIR SOURCE_SHA256"
+        )
