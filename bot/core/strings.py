@@ -14,7 +14,7 @@ who reads it (the tests check every language has every word and every name).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.errors import BadInput
 from bot.core.text import LANGUAGE_CODES, language_name
@@ -62,8 +62,11 @@ class Words:
     summary_of_text: str
     for_whom: str
     more_links: str
-    names: Mapping[str, str]
-    """Languages' names in this language, by ISO 639-1 code."""
+    names: Mapping[str, str] = field(init=False)
+    """Languages' names in this language, by ISO 639-1 code (``_NAMES``)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", _NAMES[self.language])
 
     def byline_marks(self, minutes: int, language: str | None) -> list[str]:
         """What a byline adds after the article's site, author and date: "4 min read", then
@@ -142,69 +145,72 @@ _NAMES = {
 }
 
 _WORDS = {
-    "en": Words(
-        "en", "English", tldr="TL;DR", key_points="Key points", quotes="Quotes",
-        unattributed="unattributed", minutes="{n} min read", read_in="read in {name}",
-        shorter="Shorter", more_points="More points", show_quotes="Quotes", hide_quotes="Hide quotes",
-        open_article="Open the article", summary="Summary",
-        left_out="{n} more not shown: too long for one {platform} message",
-        summary_of="Summary of {what}", summary_of_text="Summary of your text",
-        for_whom="{summary} for {who}", more_links=" (+{n} more)", names=_NAMES["en"],
-    ),
-    "de": Words(
-        "de", "Deutsch", tldr="Kurz gesagt", key_points="Kernpunkte", quotes="Zitate",
-        unattributed="Quelle unbekannt", minutes="{n} Min. Lesezeit", read_in="auf {name} gelesen",
-        shorter="Kürzer", more_points="Mehr Punkte", show_quotes="Zitate",
-        hide_quotes="Zitate ausblenden", open_article="Artikel öffnen", summary="Zusammenfassung",
-        left_out="{n} weitere nicht gezeigt: zu lang für eine {platform}-Nachricht",
-        summary_of="Zusammenfassung von {what}", summary_of_text="Zusammenfassung deines Textes",
-        for_whom="{summary} für {who}", more_links=" (+{n} weitere)", names=_NAMES["de"],
-    ),
-    "fr": Words(
-        "fr", "Français", tldr="En bref", key_points="Points clés", quotes="Citations",
-        unattributed="source inconnue", minutes="{n} min de lecture", read_in="lu en {name}",
-        shorter="Plus court", more_points="Plus de points", show_quotes="Citations",
-        hide_quotes="Masquer les citations", open_article="Ouvrir l’article", summary="Résumé",
-        left_out="{n} autres non affichés : trop long pour un seul message {platform}",
-        summary_of="Résumé de {what}", summary_of_text="Résumé de votre texte",
-        for_whom="{summary} pour {who}", more_links=" (+{n} autres)", names=_NAMES["fr"],
-    ),
-    "es": Words(
-        "es", "Español", tldr="En resumen", key_points="Puntos clave", quotes="Citas",
-        unattributed="fuente desconocida", minutes="{n} min de lectura", read_in="leído en {name}",
-        shorter="Más corto", more_points="Más puntos", show_quotes="Citas", hide_quotes="Ocultar citas",
-        open_article="Abrir el artículo", summary="Resumen",
-        left_out="{n} más sin mostrar: demasiado largo para un mensaje de {platform}",
-        summary_of="Resumen de {what}", summary_of_text="Resumen de tu texto",
-        for_whom="{summary} para {who}", more_links=" (+{n} más)", names=_NAMES["es"],
-    ),
-    "pt": Words(
-        "pt", "Português", tldr="Em resumo", key_points="Pontos-chave", quotes="Citações",
-        unattributed="fonte desconhecida", minutes="{n} min de leitura", read_in="lido em {name}",
-        shorter="Mais curto", more_points="Mais pontos", show_quotes="Citações",
-        hide_quotes="Ocultar citações", open_article="Abrir o artigo", summary="Resumo",
-        left_out="Mais {n} não mostrados: longo demais para uma mensagem do {platform}",
-        summary_of="Resumo de {what}", summary_of_text="Resumo do seu texto",
-        for_whom="{summary} para {who}", more_links=" (+{n} outros)", names=_NAMES["pt"],
-    ),
-    "it": Words(
-        "it", "Italiano", tldr="In breve", key_points="Punti chiave", quotes="Citazioni",
-        unattributed="fonte sconosciuta", minutes="{n} min di lettura", read_in="letto in {name}",
-        shorter="Più breve", more_points="Più punti", show_quotes="Citazioni",
-        hide_quotes="Nascondi citazioni", open_article="Apri l’articolo", summary="Riassunto",
-        left_out="Altri {n} non mostrati: troppo lungo per un messaggio di {platform}",
-        summary_of="Riassunto di {what}", summary_of_text="Riassunto del tuo testo",
-        for_whom="{summary} per {who}", more_links=" (+{n} altri)", names=_NAMES["it"],
-    ),
-    "nl": Words(
-        "nl", "Nederlands", tldr="Kort gezegd", key_points="Kernpunten", quotes="Citaten",
-        unattributed="bron onbekend", minutes="{n} min leestijd", read_in="gelezen in het {name}",
-        shorter="Korter", more_points="Meer punten", show_quotes="Citaten", hide_quotes="Citaten verbergen",
-        open_article="Artikel openen", summary="Samenvatting",
-        left_out="Nog {n} niet getoond: te lang voor één {platform}-bericht",
-        summary_of="Samenvatting van {what}", summary_of_text="Samenvatting van je tekst",
-        for_whom="{summary} voor {who}", more_links=" (+{n} meer)", names=_NAMES["nl"],
-    ),
+    w.language: w
+    for w in (
+        Words(
+            "en", "English", tldr="TL;DR", key_points="Key points", quotes="Quotes",
+            unattributed="unattributed", minutes="{n} min read", read_in="read in {name}",
+            shorter="Shorter", more_points="More points", show_quotes="Quotes",
+            hide_quotes="Hide quotes", open_article="Open the article", summary="Summary",
+            left_out="{n} more not shown: too long for one {platform} message",
+            summary_of="Summary of {what}", summary_of_text="Summary of your text",
+            for_whom="{summary} for {who}", more_links=" (+{n} more)",
+        ),
+        Words(
+            "de", "Deutsch", tldr="Kurz gesagt", key_points="Kernpunkte", quotes="Zitate",
+            unattributed="Quelle unbekannt", minutes="{n} Min. Lesezeit", read_in="auf {name} gelesen",
+            shorter="Kürzer", more_points="Mehr Punkte", show_quotes="Zitate",
+            hide_quotes="Zitate ausblenden", open_article="Artikel öffnen", summary="Zusammenfassung",
+            left_out="{n} weitere nicht gezeigt: zu lang für eine {platform}-Nachricht",
+            summary_of="Zusammenfassung von {what}", summary_of_text="Zusammenfassung deines Textes",
+            for_whom="{summary} für {who}", more_links=" (+{n} weitere)",
+        ),
+        Words(
+            "fr", "Français", tldr="En bref", key_points="Points clés", quotes="Citations",
+            unattributed="source inconnue", minutes="{n} min de lecture", read_in="lu en {name}",
+            shorter="Plus court", more_points="Plus de points", show_quotes="Citations",
+            hide_quotes="Masquer les citations", open_article="Ouvrir l’article", summary="Résumé",
+            left_out="{n} autres non affichés : trop long pour un seul message {platform}",
+            summary_of="Résumé de {what}", summary_of_text="Résumé de votre texte",
+            for_whom="{summary} pour {who}", more_links=" (+{n} autres)",
+        ),
+        Words(
+            "es", "Español", tldr="En resumen", key_points="Puntos clave", quotes="Citas",
+            unattributed="fuente desconocida", minutes="{n} min de lectura", read_in="leído en {name}",
+            shorter="Más corto", more_points="Más puntos", show_quotes="Citas", hide_quotes="Ocultar citas",
+            open_article="Abrir el artículo", summary="Resumen",
+            left_out="{n} más sin mostrar: demasiado largo para un mensaje de {platform}",
+            summary_of="Resumen de {what}", summary_of_text="Resumen de tu texto",
+            for_whom="{summary} para {who}", more_links=" (+{n} más)",
+        ),
+        Words(
+            "pt", "Português", tldr="Em resumo", key_points="Pontos-chave", quotes="Citações",
+            unattributed="fonte desconhecida", minutes="{n} min de leitura", read_in="lido em {name}",
+            shorter="Mais curto", more_points="Mais pontos", show_quotes="Citações",
+            hide_quotes="Ocultar citações", open_article="Abrir o artigo", summary="Resumo",
+            left_out="Mais {n} não mostrados: longo demais para uma mensagem do {platform}",
+            summary_of="Resumo de {what}", summary_of_text="Resumo do seu texto",
+            for_whom="{summary} para {who}", more_links=" (+{n} outros)",
+        ),
+        Words(
+            "it", "Italiano", tldr="In breve", key_points="Punti chiave", quotes="Citazioni",
+            unattributed="fonte sconosciuta", minutes="{n} min di lettura", read_in="letto in {name}",
+            shorter="Più breve", more_points="Più punti", show_quotes="Citazioni",
+            hide_quotes="Nascondi citazioni", open_article="Apri l’articolo", summary="Riassunto",
+            left_out="Altri {n} non mostrati: troppo lungo per un messaggio di {platform}",
+            summary_of="Riassunto di {what}", summary_of_text="Riassunto del tuo testo",
+            for_whom="{summary} per {who}", more_links=" (+{n} altri)",
+        ),
+        Words(
+            "nl", "Nederlands", tldr="Kort gezegd", key_points="Kernpunten", quotes="Citaten",
+            unattributed="bron onbekend", minutes="{n} min leestijd", read_in="gelezen in het {name}",
+            shorter="Korter", more_points="Meer punten", show_quotes="Citaten",
+            hide_quotes="Citaten verbergen", open_article="Artikel openen", summary="Samenvatting",
+            left_out="Nog {n} niet getoond: te lang voor één {platform}-bericht",
+            summary_of="Samenvatting van {what}", summary_of_text="Samenvatting van je tekst",
+            for_whom="{summary} voor {who}", more_links=" (+{n} meer)",
+        ),
+    )
 }  # fmt: skip
 
 REPLY_LANGUAGES: tuple[str, ...] = tuple(_WORDS)
